@@ -1,0 +1,154 @@
+namespace Microsoft.ML.AdaptiveWidth.Inference;
+
+/// <summary>
+/// A trained adaptive-width network as plain arrays: a chain of dense layers (the hidden layers, then a linear
+/// output layer) with each hidden layer's importance already folded into the next layer's weights. Immutable and
+/// thread-safe; needs neither TorchSharp nor ML.NET. Outputs are raw: logits for classification (one logit for
+/// binary), the predicted value for regression.
+/// </summary>
+public sealed class AdaptiveWidthModel
+{
+    private readonly DenseLayer[] _layers;
+    private readonly float[][] _importance;
+    private readonly int _maxWidth;
+
+    /// <summary>Creates a model from its layers and the importance vector of each hidden layer.</summary>
+    /// <param name="layers">Hidden layers then the output layer; each layer's inputs equal the previous layer's outputs.</param>
+    /// <param name="importance">One vector per hidden layer, as long as that layer's width (kept for reporting;
+    /// already folded into the weights).</param>
+    /// <exception cref="ArgumentException">The layers do not chain, the output layer is not linear, or an
+    /// importance vector does not match its layer.</exception>
+    public AdaptiveWidthModel(IReadOnlyList<DenseLayer> layers, IReadOnlyList<float[]> importance)
+    {
+        ArgumentNullException.ThrowIfNull(layers);
+        ArgumentNullException.ThrowIfNull(importance);
+        if (layers.Count < 1)
+        {
+            throw new ArgumentException("A model needs at least an output layer.", nameof(layers));
+        }
+        if (importance.Count != layers.Count - 1)
+        {
+            throw new ArgumentException($"Expected {layers.Count - 1} importance vectors (one per hidden layer), got {importance.Count}.", nameof(importance));
+        }
+        for (int l = 1; l < layers.Count; l++)
+        {
+            if (layers[l].Inputs != layers[l - 1].Outputs)
+            {
+                throw new ArgumentException($"Layer {l} takes {layers[l].Inputs} inputs but layer {l - 1} gives {layers[l - 1].Outputs}.", nameof(layers));
+            }
+        }
+        if (layers[^1].Activation != ActivationKind.Identity)
+        {
+            throw new ArgumentException("The output layer must be linear (ActivationKind.Identity).", nameof(layers));
+        }
+        for (int l = 0; l < importance.Count; l++)
+        {
+            if (importance[l] is null || importance[l].Length != layers[l].Outputs)
+            {
+                throw new ArgumentException($"Importance vector {l} must have {layers[l].Outputs} entries.", nameof(importance));
+            }
+        }
+
+        _layers = layers.ToArray();
+        _importance = importance.Select(p => (float[])p.Clone()).ToArray();
+        _maxWidth = _layers.Max(layer => layer.Outputs);
+    }
+
+    /// <summary>Number of input features.</summary>
+    public int InputCount => _layers[0].Inputs;
+
+    /// <summary>Number of raw outputs.</summary>
+    public int OutputCount => _layers[^1].Outputs;
+
+    /// <summary>Number of adaptive hidden layers.</summary>
+    public int HiddenLayerCount => _layers.Length - 1;
+
+    /// <summary>All layers: the hidden layers, then the output layer.</summary>
+    public IReadOnlyList<DenseLayer> Layers => _layers;
+
+    /// <summary>The width (number of neurons) of each hidden layer.</summary>
+    public IReadOnlyList<int> LayerWidths => _layers.Take(_layers.Length - 1).Select(l => l.Outputs).ToArray();
+
+    /// <summary>Multiply-adds needed to score one row.</summary>
+    public long MultiplyAdds => _layers.Sum(l => l.MultiplyAdds);
+
+    /// <summary>The importance of each neuron of hidden layer <paramref name="layer"/>, decreasing with the index.</summary>
+    public ReadOnlySpan<float> Importance(int layer) => _importance[layer];
+
+    /// <summary>Scores one row: <paramref name="output"/> receives <see cref="OutputCount"/> raw outputs.</summary>
+    /// <remarks>Thread-safe and allocation-free for widths up to 16,384 (scratch on the stack). NaN features give NaN outputs.</remarks>
+    /// <exception cref="ArgumentException">The feature or output span has the wrong length.</exception>
+    public void Score(ReadOnlySpan<float> features, Span<float> output)
+    {
+        if (features.Length != InputCount)
+        {
+            throw new ArgumentException($"Expected {InputCount} features, got {features.Length}.", nameof(features));
+        }
+        if (output.Length < OutputCount)
+        {
+            throw new ArgumentException($"The output span must hold {OutputCount} values.", nameof(output));
+        }
+        if (_maxWidth <= 8192)
+        {
+            Span<float> scratch = stackalloc float[2 * _maxWidth];
+            Forward(features, output, scratch);
+        }
+        else
+        {
+            Forward(features, output, new float[2 * _maxWidth]);
+        }
+    }
+
+    private void Forward(ReadOnlySpan<float> features, Span<float> output, Span<float> scratch)
+    {
+        Span<float> a = scratch[.._maxWidth];
+        Span<float> b = scratch[_maxWidth..];
+        ReadOnlySpan<float> current = features;
+        for (int l = 0; l < _layers.Length - 1; l++)
+        {
+            DenseLayer layer = _layers[l];
+            Span<float> next = (l & 1) == 0 ? a : b;
+            layer.Forward(current, next);
+            current = next[..layer.Outputs];
+        }
+        _layers[^1].Forward(current, output);
+    }
+
+    /// <summary>
+    /// Keeps the first <c>widths[l]</c> neurons of each hidden layer (the most important ones) with the weights they
+    /// have: nothing is renormalised or retrained. Returns a new model; this one is unchanged.
+    /// </summary>
+    /// <param name="widths">One width per hidden layer, each in [1, current width].</param>
+    /// <exception cref="ArgumentException">The count of widths or a width is out of range.</exception>
+    public AdaptiveWidthModel Truncate(IReadOnlyList<int> widths)
+    {
+        ArgumentNullException.ThrowIfNull(widths);
+        if (widths.Count != HiddenLayerCount)
+        {
+            throw new ArgumentException($"Expected {HiddenLayerCount} widths (one per hidden layer), got {widths.Count}.", nameof(widths));
+        }
+        for (int l = 0; l < widths.Count; l++)
+        {
+            if (widths[l] < 1 || widths[l] > _layers[l].Outputs)
+            {
+                throw new ArgumentOutOfRangeException(nameof(widths), widths[l],
+                    $"Width of hidden layer {l} must be in [1, {_layers[l].Outputs}].");
+            }
+        }
+
+        var layers = new DenseLayer[_layers.Length];
+        int inputs = InputCount;
+        for (int l = 0; l < _layers.Length; l++)
+        {
+            int outputs = l < widths.Count ? widths[l] : OutputCount;
+            layers[l] = inputs == _layers[l].Inputs && outputs == _layers[l].Outputs ? _layers[l] : _layers[l].Slice(inputs, outputs);
+            inputs = outputs;
+        }
+        var importance = new float[widths.Count][];
+        for (int l = 0; l < widths.Count; l++)
+        {
+            importance[l] = _importance[l].AsSpan(0, widths[l]).ToArray();
+        }
+        return new AdaptiveWidthModel(layers, importance);
+    }
+}

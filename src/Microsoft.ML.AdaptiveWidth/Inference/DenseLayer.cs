@@ -1,0 +1,163 @@
+using System.Numerics.Tensors;
+
+namespace Microsoft.ML.AdaptiveWidth.Inference;
+
+/// <summary>
+/// One immutable fully connected layer of a trained network: <c>y = φ(W·x + b)</c>, with <c>W</c> given
+/// row-major as [<see cref="Outputs"/> × <see cref="Inputs"/>]. In a layer fed by an adaptive layer, the
+/// incoming neurons' importance is already folded into the columns of <c>W</c>.
+/// </summary>
+public sealed class DenseLayer
+{
+    private readonly float[] _weights;
+    private readonly float[] _bias;
+
+    // Kernel layout, chosen once: with few inputs, y = b + Σ_i x_i·Wᵀ[i] (one multiply-add over all outputs per
+    // input); with many inputs, y_j = b_j + W[j]·x (one dot product per output). Either way the number of vector
+    // calls is min(inputs, outputs), which is what a single-row prediction of a small network pays for.
+    private readonly float[]? _transposed;
+
+    /// <summary>Creates a layer; the arrays are copied.</summary>
+    /// <param name="inputs">Number of inputs (columns of the weight matrix), at least 1.</param>
+    /// <param name="outputs">Number of outputs (rows of the weight matrix), at least 1.</param>
+    /// <param name="weights">Row-major weights of length <paramref name="outputs"/> × <paramref name="inputs"/>.</param>
+    /// <param name="bias">Biases, one per output.</param>
+    /// <param name="activation">The nonlinearity applied to <c>W·x + b</c>.</param>
+    /// <exception cref="ArgumentException">A size does not match, or a weight or bias is not finite.</exception>
+    public DenseLayer(int inputs, int outputs, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, ActivationKind activation)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(inputs, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(outputs, 1);
+        if ((long)inputs * outputs != weights.Length)
+        {
+            throw new ArgumentException($"Expected {outputs}×{inputs} = {(long)inputs * outputs} weights, got {weights.Length}.", nameof(weights));
+        }
+        if (bias.Length != outputs)
+        {
+            throw new ArgumentException($"Expected {outputs} biases, got {bias.Length}.", nameof(bias));
+        }
+        if (!Enum.IsDefined(activation))
+        {
+            throw new ArgumentOutOfRangeException(nameof(activation), activation, "Unknown activation.");
+        }
+        if (!AllFinite(weights) || !AllFinite(bias))
+        {
+            throw new ArgumentException("Weights and biases must be finite (no NaN or infinity).", nameof(weights));
+        }
+
+        Inputs = inputs;
+        Outputs = outputs;
+        Activation = activation;
+        _weights = weights.ToArray();
+        _bias = bias.ToArray();
+        if (inputs < outputs)
+        {
+            _transposed = new float[_weights.Length];
+            for (int o = 0; o < outputs; o++)
+            {
+                for (int i = 0; i < inputs; i++)
+                {
+                    _transposed[i * outputs + o] = _weights[o * inputs + i];
+                }
+            }
+        }
+    }
+
+    /// <summary>Number of inputs.</summary>
+    public int Inputs { get; }
+
+    /// <summary>Number of outputs (the layer's width).</summary>
+    public int Outputs { get; }
+
+    /// <summary>The nonlinearity.</summary>
+    public ActivationKind Activation { get; }
+
+    /// <summary>Row-major weights, [<see cref="Outputs"/> × <see cref="Inputs"/>].</summary>
+    public ReadOnlySpan<float> Weights => _weights;
+
+    /// <summary>Biases, one per output.</summary>
+    public ReadOnlySpan<float> Bias => _bias;
+
+    /// <summary>Multiply-adds per row.</summary>
+    public long MultiplyAdds => (long)Inputs * Outputs;
+
+    /// <summary>The weight from input <paramref name="input"/> to output <paramref name="output"/>.</summary>
+    public float Weight(int output, int input) => _weights[output * Inputs + input];
+
+    /// <summary>Keeps the first <paramref name="outputs"/> outputs and the first <paramref name="inputs"/> inputs.</summary>
+    public DenseLayer Slice(int inputs, int outputs)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(inputs, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(inputs, Inputs);
+        ArgumentOutOfRangeException.ThrowIfLessThan(outputs, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(outputs, Outputs);
+        var weights = new float[inputs * outputs];
+        for (int o = 0; o < outputs; o++)
+        {
+            _weights.AsSpan(o * Inputs, inputs).CopyTo(weights.AsSpan(o * inputs, inputs));
+        }
+        return new DenseLayer(inputs, outputs, weights, _bias.AsSpan(0, outputs), Activation);
+    }
+
+    /// <summary>Computes <c>destination = φ(W·source + b)</c>.</summary>
+    /// <remarks>A NaN in <paramref name="source"/> gives NaN in every output it reaches.</remarks>
+    public void Forward(ReadOnlySpan<float> source, Span<float> destination)
+    {
+        if (source.Length != Inputs)
+        {
+            throw new ArgumentException($"Expected {Inputs} inputs, got {source.Length}.", nameof(source));
+        }
+        if (destination.Length < Outputs)
+        {
+            throw new ArgumentException($"Destination must hold {Outputs} values.", nameof(destination));
+        }
+        Span<float> y = destination[..Outputs];
+        if (_transposed is not null)
+        {
+            _bias.CopyTo(y);
+            for (int i = 0; i < Inputs; i++)
+            {
+                TensorPrimitives.MultiplyAdd(_transposed.AsSpan(i * Outputs, Outputs), source[i], y, y);
+            }
+        }
+        else
+        {
+            for (int o = 0; o < Outputs; o++)
+            {
+                y[o] = TensorPrimitives.Dot(_weights.AsSpan(o * Inputs, Inputs), source) + _bias[o];
+            }
+        }
+        Activate(y, Activation);
+    }
+
+    internal static void Activate(Span<float> y, ActivationKind activation)
+    {
+        switch (activation)
+        {
+            case ActivationKind.ReLU6:
+                TensorPrimitives.Clamp(y, 0f, 6f, y);
+                break;
+            case ActivationKind.ReLU:
+                TensorPrimitives.Max(y, 0f, y);
+                break;
+            case ActivationKind.LeakyReLU:
+                for (int i = 0; i < y.Length; i++)
+                {
+                    y[i] = y[i] >= 0f ? y[i] : 0.01f * y[i];
+                }
+                break;
+        }
+    }
+
+    private static bool AllFinite(ReadOnlySpan<float> values)
+    {
+        foreach (float v in values)
+        {
+            if (!float.IsFinite(v))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+}

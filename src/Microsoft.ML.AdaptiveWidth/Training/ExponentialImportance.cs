@@ -1,0 +1,60 @@
+namespace Microsoft.ML.AdaptiveWidth.Training;
+
+/// <summary>
+/// The discretized exponential distribution over neuron indices (method.md §1.2–§1.3), host-side math in double
+/// precision: the width a rate gives, the importance vector, and the softplus parametrisation of the rate.
+/// The differentiable version used in training is built from the same formulas in <see cref="AdaptiveWidthNetwork"/>.
+/// </summary>
+public static class ExponentialImportance
+{
+    /// <summary>The largest width a layer may take (a rate bound or the settings must keep widths below it).</summary>
+    public const int MaxSupportedWidth = 65_536;
+
+    /// <summary>The constant added to every probability before renormalising (as the reference does).</summary>
+    public const double Epsilon = 1e-6;
+
+    /// <summary>Width at quantile <paramref name="k"/>: D = floor(−ln(1−k)/λ) + 2.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">λ is not positive or k is outside (0, 1).</exception>
+    public static int Width(double rate, double k = 0.9)
+    {
+        if (!(rate > 0) || !double.IsFinite(rate))
+        {
+            throw new ArgumentOutOfRangeException(nameof(rate), rate, "The rate λ must be positive.");
+        }
+        if (!(k > 0 && k < 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(k), k, "The quantile k must be in (0, 1).");
+        }
+        double u = -Math.Log(1 - k) / rate;
+        // Saturate rather than overflow: callers compare with MaxSupportedWidth.
+        return u >= int.MaxValue - 2 ? int.MaxValue : (int)Math.Floor(u) + 2;
+    }
+
+    /// <summary>
+    /// The renormalised importance vector of length <paramref name="width"/>:
+    /// p_i = (F(i+1) − F(i) + 1e-6) / Σ_j (F(j+1) − F(j) + 1e-6), F(x) = 1 − e^{−λx}.
+    /// </summary>
+    public static double[] Probabilities(double rate, int width)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(width, 1);
+        var p = new double[width];
+        double mass = -double.ExpM1(-rate); // 1 − e^{−λ}
+        double sum = 0;
+        for (int i = 0; i < width; i++)
+        {
+            p[i] = Math.Exp(-rate * i) * mass + Epsilon;
+            sum += p[i];
+        }
+        for (int i = 0; i < width; i++)
+        {
+            p[i] /= sum;
+        }
+        return p;
+    }
+
+    /// <summary>softplus(r) = ln(1 + e^r), computed without overflow.</summary>
+    public static double Softplus(double r) => r > 20 ? r : double.LogP1(Math.Exp(r));
+
+    /// <summary>The raw parameter r with softplus(r) = λ: ln(max(e^λ − 1, 1e-6)), as the reference initialises it.</summary>
+    public static double InverseSoftplus(double rate) => Math.Log(Math.Max(double.ExpM1(rate), 1e-6));
+}
