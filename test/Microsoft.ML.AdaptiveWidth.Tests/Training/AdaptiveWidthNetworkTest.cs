@@ -1,5 +1,6 @@
 using Microsoft.ML.AdaptiveWidth.Inference;
 using Microsoft.ML.AdaptiveWidth.Training;
+using Microsoft.ML.AdaptiveWidth.Tests.Infrastructure;
 using TorchSharp;
 using static TorchSharp.torch;
 
