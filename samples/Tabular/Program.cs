@@ -13,6 +13,8 @@ int seed = int.Parse(Argument("--seed", "0"));
 double sigmaTheta = double.Parse(Argument("--sigma-theta", "1"));
 double lr = double.Parse(Argument("--lr", "0.01"));
 int patience = int.Parse(Argument("--patience", "100"));
+int layers = int.Parse(Argument("--layers", "1"));
+bool standardize = args.Contains("--standardize");
 Dataset data = dataName switch
 {
     "spiral" => PaperDatasets.Spiral(),
@@ -21,14 +23,33 @@ Dataset data = dataName switch
     _ => throw new ArgumentException($"Unknown data set '{dataName}'; use spiralhard, spiral or doublemoon."),
 };
 var (train, validation, test) = Splits.PaperSplit(data);
+if (standardize)
+{
+    (train, validation, test) = Standardize(train, validation, test);
+}
 Console.WriteLine($"{data.Name}: {train.RowCount} training, {validation.RowCount} validation, {test.RowCount} test rows");
 
-var settings = new TrainingSettings { MaxEpochs = epochs, EarlyStoppingPatience = patience, Seed = seed, WeightPriorScale = sigmaTheta, LearningRate = lr };
+var settings = new TrainingSettings { MaxEpochs = epochs, EarlyStoppingPatience = patience, Seed = seed, WeightPriorScale = sigmaTheta, LearningRate = lr, HiddenLayerCount = layers };
 var clock = Stopwatch.StartNew();
 TrainingResult result = AdaptiveWidthNetworkTrainer.Train(
     NetworkTask.BinaryClassification, 2, ToTrainingData(train), ToTrainingData(validation), settings, new ConsoleProgress());
 Console.WriteLine($"Trained in {clock.Elapsed.TotalSeconds:F1} s; best epoch {result.BestEpoch} ({result.Stopped}); learned width {string.Join("-", result.Model.LayerWidths)}");
 Console.WriteLine($"Test accuracy: {Accuracy(result.Model, test):P2}");
+
+// z-scores with the training set's mean and standard deviation (what NormalizeMeanVariance does in ML.NET).
+static (Dataset, Dataset, Dataset) Standardize(Dataset train, Dataset validation, Dataset test)
+{
+    int f = train.FeatureCount;
+    var mean = new double[f];
+    var std = new double[f];
+    for (int j = 0; j < f; j++)
+    {
+        mean[j] = Enumerable.Range(0, train.RowCount).Average(i => train.Features[i * f + j]);
+        std[j] = Math.Sqrt(Enumerable.Range(0, train.RowCount).Average(i => Math.Pow(train.Features[i * f + j] - mean[j], 2))) + 1e-6;
+    }
+    Dataset Apply(Dataset d) => new(d.Name, d.Features.Select((v, k) => (float)((v - mean[k % f]) / std[k % f])).ToArray(), f, d.Labels, d.ClassCount, d.FeatureNames);
+    return (Apply(train), Apply(validation), Apply(test));
+}
 
 static TrainingData ToTrainingData(Dataset d) => new(d.Features, d.FeatureCount, d.Labels);
 

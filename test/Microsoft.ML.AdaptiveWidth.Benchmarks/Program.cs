@@ -1,0 +1,34 @@
+// Benchmarks of Microsoft.ML.AdaptiveWidth (not part of the test run). Prints markdown tables.
+//   dotnet run --project test/Microsoft.ML.AdaptiveWidth.Benchmarks -c Release -- epoch-cost [--rows N] [--epochs E]
+//   ... -- smoke      (tiny sizes, seconds; run by the test suite so the program cannot rot)
+using System.Runtime.InteropServices;
+using Microsoft.ML.AdaptiveWidth.Benchmarks;
+
+string study = args.Length > 0 ? args[0] : "epoch-cost";
+bool smoke = study == "smoke";
+int rows = int.Parse(Argument("--rows", smoke ? "512" : "20000"));
+int epochs = int.Parse(Argument("--epochs", smoke ? "3" : "15"));
+
+Console.WriteLine($"# Microsoft.ML.AdaptiveWidth benchmarks: {study}");
+Console.WriteLine($"Machine: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.ProcessArchitecture}, .NET {Environment.Version}; {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
+Console.WriteLine($"Command: {Environment.CommandLine}; 1 intra-op thread; batch 128; medians over epochs 2..{epochs}");
+Console.WriteLine();
+switch (study)
+{
+    case "epoch-cost":
+    case "smoke":
+        foreach (string line in EpochCostStudy.Run(rows, epochs))
+        {
+            Console.WriteLine(line);
+        }
+        return 0;
+    default:
+        Console.Error.WriteLine($"Unknown study '{study}'. Studies: epoch-cost, smoke.");
+        return 2;
+}
+
+string Argument(string name, string fallback)
+{
+    int at = Array.IndexOf(args, name);
+    return at >= 0 && at + 1 < args.Length ? args[at + 1] : fallback;
+}
