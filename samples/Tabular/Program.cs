@@ -14,6 +14,7 @@ double sigmaTheta = double.Parse(Argument("--sigma-theta", "1"));
 double lr = double.Parse(Argument("--lr", "0.01"));
 int patience = int.Parse(Argument("--patience", "100"));
 int layers = int.Parse(Argument("--layers", "1"));
+int batch = int.Parse(Argument("--batch", "128"));
 bool standardize = args.Contains("--standardize");
 Dataset data = dataName switch
 {
@@ -29,7 +30,7 @@ if (standardize)
 }
 Console.WriteLine($"{data.Name}: {train.RowCount} training, {validation.RowCount} validation, {test.RowCount} test rows");
 
-var settings = new TrainingSettings { MaxEpochs = epochs, EarlyStoppingPatience = patience, Seed = seed, WeightPriorScale = sigmaTheta, LearningRate = lr, HiddenLayerCount = layers };
+var settings = new TrainingSettings { MaxEpochs = epochs, EarlyStoppingPatience = patience, Seed = seed, WeightPriorScale = sigmaTheta, LearningRate = lr, HiddenLayerCount = layers, BatchSize = batch };
 var clock = Stopwatch.StartNew();
 TrainingResult result = AdaptiveWidthNetworkTrainer.Train(
     NetworkTask.BinaryClassification, 2, ToTrainingData(train), ToTrainingData(validation), settings, new ConsoleProgress());
@@ -74,5 +75,5 @@ string Argument(string name, string fallback)
 sealed class ConsoleProgress : IProgress<EpochRecord>
 {
     public void Report(EpochRecord r) => Console.WriteLine(
-        $"epoch {r.Epoch,4}  loss {r.TrainingLoss:F4}  validation accuracy {r.ValidationAccuracy:P1}  width {string.Join("-", r.Widths)}  ({r.Elapsed.TotalMilliseconds:F0} ms)");
+        $"epoch {r.Epoch,4}  loss {r.TrainingLoss:F4}  validation loss {r.ValidationLoss:F4} accuracy {r.ValidationAccuracy:P1}  width {string.Join("-", r.Widths)}  ({r.Elapsed.TotalMilliseconds:F0} ms)");
 }

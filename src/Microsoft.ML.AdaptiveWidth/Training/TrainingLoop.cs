@@ -100,10 +100,10 @@ internal sealed class TrainingLoop : IDisposable
         return new TrainingResult(model, history, bestEpoch, stopped);
     }
 
-    /// <summary>Classification: higher accuracy, ties broken by lower loss. Regression: lower loss.</summary>
+    /// <summary>Lower loss; or, when selecting by accuracy (classification), higher accuracy with ties broken by lower loss.</summary>
     private bool IsBetter((double Loss, double Accuracy) candidate, (double Loss, double Accuracy) best)
     {
-        if (_task == NetworkTask.Regression || candidate.Accuracy == best.Accuracy)
+        if (_task == NetworkTask.Regression || _settings.EarlyStoppingMetric == EarlyStoppingMetric.Loss || candidate.Accuracy == best.Accuracy)
         {
             return candidate.Loss < best.Loss;
         }

@@ -38,6 +38,13 @@ public sealed record TrainingSettings
     /// <summary>Stop after this many epochs without a better validation metric; 0 disables early stopping. (Default is 30.)</summary>
     public int EarlyStoppingPatience { get; init; } = 30;
 
+    /// <summary>
+    /// What selects the best epoch and drives early stopping: the validation loss (default; smooth, and for
+    /// classification a proper scoring rule) or, as the paper does, the validation accuracy (ties broken by loss).
+    /// Accuracy saturates on small validation sets and then keeps an early, under-trained epoch.
+    /// </summary>
+    public EarlyStoppingMetric EarlyStoppingMetric { get; init; } = EarlyStoppingMetric.Loss;
+
     /// <summary>Scale σθ of the Gaussian prior on all weights and biases: an L2 penalty Σθ²/(2σθ²N). (Default is 1.)</summary>
     public double WeightPriorScale { get; init; } = 1.0;
 
@@ -95,6 +102,7 @@ public sealed record TrainingSettings
         Check(BatchSize >= 1, nameof(BatchSize), BatchSize, "must be at least 1, for example 128");
         Check(MaxEpochs >= 1, nameof(MaxEpochs), MaxEpochs, "must be at least 1");
         Check(EarlyStoppingPatience >= 0, nameof(EarlyStoppingPatience), EarlyStoppingPatience, "must be 0 (off) or positive");
+        Check(Enum.IsDefined(EarlyStoppingMetric), nameof(EarlyStoppingMetric), EarlyStoppingMetric, "must be Loss or Accuracy");
         Check(WeightPriorScale > 0 && double.IsFinite(WeightPriorScale), nameof(WeightPriorScale), WeightPriorScale, "must be positive, for example 1");
         Check(double.IsFinite(RatePriorMean) && RatePriorMean > 0, nameof(RatePriorMean), RatePriorMean, "must be a positive rate");
         Check(RatePriorScale is null || (RatePriorScale > 0 && double.IsFinite(RatePriorScale.Value)), nameof(RatePriorScale), RatePriorScale, "must be positive or null (off)");
@@ -109,4 +117,14 @@ public sealed record TrainingSettings
             throw new ArgumentOutOfRangeException(name, value, $"{name} {rule} (got {value?.ToString() ?? "null"}).");
         }
     }
+}
+
+/// <summary>The validation metric that selects the best epoch.</summary>
+public enum EarlyStoppingMetric
+{
+    /// <summary>Lowest validation loss (negative log-likelihood).</summary>
+    Loss = 0,
+
+    /// <summary>Highest validation accuracy, ties broken by the lower loss (classification only; regression uses the loss).</summary>
+    Accuracy = 1,
 }

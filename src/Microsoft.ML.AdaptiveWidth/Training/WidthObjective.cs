@@ -45,11 +45,11 @@ internal sealed class WidthObjective
             case NetworkTask.MulticlassClassification:
                 return weight is null
                     ? F.cross_entropy(output, target)
-                    : F.cross_entropy(output, target, reduction: nn.Reduction.None).mul_(weight).mean();
+                    : F.cross_entropy(output, target, reduction: nn.Reduction.None).mul(weight).mean();
             default:
-                Tensor error = output.view(-1).sub(target);
-                Tensor squared = error.mul_(error);
-                return (weight is null ? squared.mean() : squared.mul_(weight).mean()).mul_(0.5);
+                // No in-place ops here: autograd keeps these intermediates for the backward pass.
+                Tensor squared = output.view(-1).sub(target).square();
+                return (weight is null ? squared.mean() : squared.mul(weight).mean()).mul(0.5);
         }
     }
 
