@@ -16,5 +16,58 @@ public static class AdaptiveWidthNetworkTrainer
     /// <param name="cancellationToken">Checked before every mini-batch; cancelling throws <see cref="OperationCanceledException"/>.</param>
     public static TrainingResult Train(NetworkTask task, int classCount, TrainingData train, TrainingData? validation,
         TrainingSettings settings, IProgress<EpochRecord>? progress = null, CancellationToken cancellationToken = default)
-        => throw new NotImplementedException("lands with the training loop");
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        ArgumentNullException.ThrowIfNull(settings);
+        settings.Validate();
+        int outputs = CheckLabels(task, classCount, train, nameof(train));
+        if (validation is not null)
+        {
+            if (validation.FeatureCount != train.FeatureCount)
+            {
+                throw new ArgumentException(
+                    $"The validation data has {validation.FeatureCount} features but the training data has {train.FeatureCount}.", nameof(validation));
+            }
+            CheckLabels(task, classCount, validation, nameof(validation));
+        }
+
+        TorchRuntime.Initialize(settings.IntraOpThreads);
+        using var loop = new TrainingLoop(task, outputs, train, validation, settings);
+        return loop.Run(progress, cancellationToken);
+    }
+
+    /// <summary>Checks labels against the task and returns the number of network outputs.</summary>
+    private static int CheckLabels(NetworkTask task, int classCount, TrainingData data, string parameter)
+    {
+        switch (task)
+        {
+            case NetworkTask.BinaryClassification:
+            {
+                int bad = Array.FindIndex(data.Labels, v => v != 0f && v != 1f);
+                if (bad >= 0)
+                {
+                    throw new ArgumentException($"Binary labels must be 0 or 1; row {bad} has {data.Labels[bad]}.", parameter);
+                }
+                return 1;
+            }
+            case NetworkTask.MulticlassClassification:
+            {
+                if (classCount < 2)
+                {
+                    throw new ArgumentOutOfRangeException(nameof(classCount), classCount, "Multiclass classification needs at least 2 classes.");
+                }
+                int bad = Array.FindIndex(data.Labels, v => v < 0 || v >= classCount || v != MathF.Floor(v));
+                if (bad >= 0)
+                {
+                    throw new ArgumentException(
+                        $"Class labels must be integers in [0, {classCount - 1}]; row {bad} has {data.Labels[bad]}.", parameter);
+                }
+                return classCount;
+            }
+            case NetworkTask.Regression:
+                return 1;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(task), task, "Unknown task.");
+        }
+    }
 }

@@ -1,0 +1,343 @@
+using Microsoft.ML.AdaptiveWidth.Inference;
+using TorchSharp;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace Microsoft.ML.AdaptiveWidth.Training;
+
+/// <summary>
+/// The adaptive-width MLP (method.md §1): L adaptive hidden layers h_l = φ(W_l h_{l−1} + b_l) ⊙ p_l, where p_l is
+/// the renormalised discretized-exponential importance of rate λ_l = softplus(r_l) over D_l neurons, then a plain
+/// linear output layer. D_l = floor(−ln(1−k)/λ_l) + 2 is recomputed before every mini-batch
+/// (<see cref="UpdateWidths"/>): layers grow (new neurons drawn from N(0, 1)) or shrink (the tail is dropped; kept
+/// neurons are unchanged).
+/// </summary>
+/// <remarks>
+/// Storage: all parameters live in one flat buffer laid out by <see cref="ParameterLayout"/> at a capacity per
+/// layer that grows geometrically (×1.5) and never shrinks, so a width change costs new views, not a reallocation
+/// of every parameter. The trainable tensors are leaf views of that buffer, and their gradients are pre-assigned
+/// views of one flat gradient buffer that autograd accumulates into in place; the optimizer then updates
+/// everything with a few flat ops (<see cref="FlatAdam"/>). Not a TorchSharp <c>Module</c>: parameters change shape
+/// between batches, which a module's registered parameters do not support without reallocating.
+/// </remarks>
+internal sealed class AdaptiveWidthNetwork : IDisposable
+{
+    private const double CapacityGrowth = 1.5;
+
+    private readonly TrainingSettings _settings;
+    private readonly Generator _generator;
+    private readonly int _maxWidth;
+    private readonly int[] _widths;
+    private readonly Tensor?[] _indices;
+    private ParameterLayout _layout;
+    private Tensor _parameters;
+    private Tensor _gradient;
+    private Tensor[] _leaves = [];
+
+    public AdaptiveWidthNetwork(int inputs, int outputs, TrainingSettings settings, Generator generator)
+    {
+        _settings = settings;
+        _generator = generator;
+        int layers = settings.HiddenLayerCount;
+        _maxWidth = settings.MaxWidth ?? ExponentialImportance.MaxSupportedWidth;
+        int initialWidth = Math.Min(settings.InitialWidth, _maxWidth);
+        _widths = Enumerable.Repeat(initialWidth, layers).ToArray();
+        _indices = new Tensor?[layers];
+        _layout = new ParameterLayout(inputs, outputs, _widths);
+        _parameters = zeros(_layout.TotalLength).DetachFromDisposeScope();
+        _gradient = zeros(_layout.TotalLength).DetachFromDisposeScope();
+        Optimizer = new FlatAdam(_layout.TotalLength, settings.LearningRate);
+        Initialize();
+        RebuildLeaves();
+    }
+
+    public FlatAdam Optimizer { get; }
+
+    /// <summary>Current width of each hidden layer.</summary>
+    public IReadOnlyList<int> Widths => _widths;
+
+    /// <summary>Current capacity of each hidden layer (allocated neurons, ≥ width).</summary>
+    public IReadOnlyList<int> Capacities => _layout.Capacities;
+
+    public ParameterLayout Layout => _layout;
+
+    /// <summary>The flat parameter buffer (weights and biases, then the raw rates).</summary>
+    public Tensor Parameters => _parameters;
+
+    /// <summary>The flat gradient buffer, same layout.</summary>
+    public Tensor Gradient => _gradient;
+
+    /// <summary>Number of times the flat buffers were reallocated because a layer outgrew its capacity.</summary>
+    public int Reallocations { get; private set; }
+
+    /// <summary>The current rates λ_l = softplus(r_l), read from the buffer (a host read-back).</summary>
+    public double[] Rates()
+    {
+        using var scope = NewDisposeScope();
+        float[] raw = _parameters.narrow(0, _layout.Rates.Offset, _widths.Length).data<float>().ToArray();
+        return raw.Select(r => ExponentialImportance.Softplus(r)).ToArray();
+    }
+
+    /// <summary>
+    /// Applies the rate bound (λ &lt; b resets r to softplus⁻¹(b)) and resizes every layer to its quantile width.
+    /// Returns true when a width changed. Call before every mini-batch, outside the batch's dispose scope.
+    /// </summary>
+    public bool UpdateWidths()
+    {
+        if (!_settings.AdaptWidth)
+        {
+            return false;
+        }
+        double[] rates = Rates();
+        var target = new int[_widths.Length];
+        for (int l = 0; l < rates.Length; l++)
+        {
+            if (_settings.RateLowerBound is double bound && rates[l] < bound)
+            {
+                using var scope = NewDisposeScope();
+                using var noGrad = no_grad();
+                _parameters.narrow(0, _layout.Rates.Offset + l, 1).fill_(ExponentialImportance.InverseSoftplus(bound));
+                rates[l] = bound;
+            }
+            // A rate can only reach the supported maximum width when no bound is set: clamp so that memory stays bounded.
+            target[l] = Math.Clamp(ExponentialImportance.Width(Math.Max(rates[l], 1e-30), _settings.Quantile), 2, _maxWidth);
+        }
+        if (target.AsSpan().SequenceEqual(_widths))
+        {
+            return false;
+        }
+        Resize(target);
+        return true;
+    }
+
+    /// <summary>Sets the widths directly (growing or shrinking as <see cref="UpdateWidths"/> would).</summary>
+    public void Resize(IReadOnlyList<int> target)
+    {
+        if (target.Count != _widths.Length || target.Any(w => w < 1 || w > ExponentialImportance.MaxSupportedWidth))
+        {
+            throw new ArgumentOutOfRangeException(nameof(target));
+        }
+        int[] old = _widths.ToArray();
+        if (Enumerable.Range(0, target.Count).Any(l => target[l] > _layout.Capacities[l]))
+        {
+            Reallocate(Enumerable.Range(0, target.Count)
+                .Select(l => target[l] <= _layout.Capacities[l] ? _layout.Capacities[l]
+                    : Math.Min(Math.Max(target[l], (int)Math.Ceiling(_layout.Capacities[l] * CapacityGrowth)), Math.Max(_maxWidth, target[l])))
+                .ToArray());
+        }
+
+        for (int l = 0; l < target.Count; l++)
+        {
+            _widths[l] = target[l];
+            _indices[l]?.Dispose();
+            _indices[l] = null;
+        }
+        GrowNewRegions(old, _widths);
+        RebuildLeaves();
+    }
+
+    /// <summary>
+    /// Forward pass over a batch [B × inputs]: raw outputs [B × outputs]. Uses the current leaves, so autograd
+    /// reaches the flat gradient.
+    /// </summary>
+    public Tensor Forward(Tensor batch)
+    {
+        Tensor h = batch;
+        int layers = _widths.Length;
+        for (int l = 0; l < layers; l++)
+        {
+            Tensor z = F.linear(h, _leaves[2 * l], _leaves[2 * l + 1]);
+            h = _settings.Activation switch
+            {
+                ActivationKind.ReLU6 => F.relu6(z),
+                ActivationKind.ReLU => F.relu(z),
+                _ => F.leaky_relu(z, 0.01),
+            };
+            if (_settings.UseImportance)
+            {
+                h = h.mul(Importance(l));
+            }
+        }
+        return _leaves[2 * layers + 1].addmm(h, _leaves[2 * layers]);
+    }
+
+    /// <summary>The importance vector p_l of length D_l, differentiable in r_l (method.md §1.2).</summary>
+    public Tensor Importance(int layer)
+    {
+        Tensor rate = F.softplus(_leaves[^1].narrow(0, layer, 1));
+        _indices[layer] ??= arange(0, _widths[layer], 1, ScalarType.Float32).DetachFromDisposeScope();
+        // In-place ops only on results that autograd did not save (exp and expm1 keep their outputs for backward).
+        Tensor decay = rate.mul(_indices[layer]!).neg_().exp();           // e^{−λi}
+        Tensor mass = rate.neg().expm1().neg();                           // 1 − e^{−λ}
+        Tensor unnormalised = decay.mul(mass).add_(ExponentialImportance.Epsilon);
+        return unnormalised.div(unnormalised.sum());
+    }
+
+    /// <summary>The rates λ as a differentiable tensor [L] (for the rate prior).</summary>
+    public Tensor RateTensor() => F.softplus(_leaves[^1]);
+
+    /// <summary>A copy of the current state (flat parameters, capacities and widths) for best-epoch restore.</summary>
+    public NetworkSnapshot Snapshot()
+    {
+        float[] values = _parameters.data<float>().ToArray();
+        return new NetworkSnapshot(values, _layout, _widths.ToArray());
+    }
+
+    public void Dispose()
+    {
+        foreach (Tensor leaf in _leaves)
+        {
+            leaf.Dispose();
+        }
+        foreach (Tensor? index in _indices)
+        {
+            index?.Dispose();
+        }
+        _parameters.Dispose();
+        _gradient.Dispose();
+        Optimizer.Dispose();
+    }
+
+    private void Initialize()
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        double rawRate = ExponentialImportance.InverseSoftplus(_settings.InitialRate);
+        View(_parameters, _layout.Rates, _widths.Length, 1).fill_(rawRate);
+
+        int fanIn = _layout.Inputs;
+        double incomingSquareSum = double.NaN;
+        var weights = _layout.ActiveWeights(_widths).ToArray();
+        var biases = _layout.ActiveBiases(_widths).ToArray();
+        for (int l = 0; l < weights.Length; l++)
+        {
+            // Kaiming-normal (gain √2) for the first layer; Var = 2/Σp² (Theorem 3.1) for layers fed by an adaptive layer.
+            double variance = l > 0 && _settings.UseImportance && _settings.RescaledInitialization ? 2.0 / incomingSquareSum : 2.0 / fanIn;
+            View(_parameters, weights[l].Block, weights[l].Rows, weights[l].Columns).normal_(0, Math.Sqrt(variance), _generator);
+            double bound = 1 / Math.Sqrt(fanIn);
+            View(_parameters, biases[l].Block, biases[l].Rows, 1).uniform_(-bound, bound, _generator);
+            if (l < _widths.Length)
+            {
+                incomingSquareSum = ExponentialImportance.Probabilities(_settings.InitialRate, _widths[l]).Sum(p => p * p);
+                fanIn = _widths[l];
+            }
+        }
+    }
+
+    private void GrowNewRegions(int[] oldWidths, int[] newWidths)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var before = _layout.ActiveWeights(oldWidths).ToArray();
+        var after = _layout.ActiveWeights(newWidths).ToArray();
+        for (int i = 0; i < after.Length; i++)
+        {
+            (ParameterBlock block, int rows, int columns) = after[i];
+            (_, int oldRows, int oldColumns) = before[i];
+            if (rows > oldRows)
+            {
+                FillNew(block, oldRows, rows - oldRows, 0, columns);
+            }
+            if (columns > oldColumns)
+            {
+                FillNew(block, 0, Math.Min(rows, oldRows), oldColumns, columns - oldColumns);
+            }
+        }
+        for (int l = 0; l < newWidths.Length; l++)
+        {
+            if (newWidths[l] > oldWidths[l])
+            {
+                FillNew(_layout.Biases[l], oldWidths[l], newWidths[l] - oldWidths[l], 0, 1);
+            }
+        }
+    }
+
+    private void FillNew(ParameterBlock block, int row, int rows, int column, int columns)
+    {
+        if (rows <= 0 || columns <= 0)
+        {
+            return;
+        }
+        Tensor Region(Tensor flat) => Full(flat, block).narrow(0, row, rows).narrow(1, column, columns);
+        Region(_parameters).normal_(0, 1, _generator);
+        Optimizer.Reset(Region);
+    }
+
+    private void Reallocate(int[] capacities)
+    {
+        var layout = new ParameterLayout(_layout.Inputs, _layout.Outputs, capacities);
+        ParameterLayout old = _layout;
+        int[] widths = _widths.ToArray();
+        void Copy(Tensor from, Tensor to)
+        {
+            using var scope = NewDisposeScope();
+            using var noGrad = no_grad();
+            var source = old.ActiveWeights(widths).Concat(old.ActiveBiases(widths).Select(b => (b.Block, b.Rows, Columns: 1)))
+                .Append((old.Rates, widths.Length, 1)).ToArray();
+            var target = layout.ActiveWeights(widths).Concat(layout.ActiveBiases(widths).Select(b => (b.Block, b.Rows, Columns: 1)))
+                .Append((layout.Rates, widths.Length, 1)).ToArray();
+            for (int i = 0; i < source.Length; i++)
+            {
+                View(to, target[i].Item1, target[i].Item2, target[i].Item3).copy_(View(from, source[i].Item1, source[i].Item2, source[i].Item3));
+            }
+        }
+
+        Tensor parameters = zeros(layout.TotalLength).DetachFromDisposeScope();
+        Copy(_parameters, parameters);
+        Optimizer.Relayout(layout.TotalLength, Copy);
+        _parameters.Dispose();
+        _gradient.Dispose();
+        _parameters = parameters;
+        _gradient = zeros(layout.TotalLength).DetachFromDisposeScope();
+        _layout = layout;
+        Reallocations++;
+    }
+
+    private void RebuildLeaves()
+    {
+        foreach (Tensor leaf in _leaves)
+        {
+            leaf.Dispose();
+        }
+        var leaves = new List<Tensor>();
+        using (no_grad())
+        {
+            int layers = _widths.Length;
+            var weights = _layout.ActiveWeights(_widths).ToArray();
+            var biases = _layout.ActiveBiases(_widths).ToArray();
+            for (int l = 0; l <= layers; l++)
+            {
+                leaves.Add(Leaf(weights[l].Block, weights[l].Rows, weights[l].Columns, trainable: true, matrix: true));
+                leaves.Add(Leaf(biases[l].Block, biases[l].Rows, 1, trainable: true, matrix: false));
+            }
+            // The output layer's leaves are (transposed weight, bias), so Forward computes b + h·Wᵀ with addmm.
+            leaves.Add(Leaf(_layout.Rates, layers, 1, trainable: _settings.AdaptWidth, matrix: false));
+        }
+        _leaves = leaves.ToArray();
+    }
+
+    private Tensor Leaf(ParameterBlock block, int rows, int columns, bool trainable, bool matrix)
+    {
+        Tensor leaf = matrix ? View(_parameters, block, rows, columns) : _parameters.narrow(0, block.Offset, rows);
+        leaf = leaf.DetachFromDisposeScope();
+        if (trainable)
+        {
+            leaf.requires_grad_(true);
+            Tensor gradient = matrix ? View(_gradient, block, rows, columns) : _gradient.narrow(0, block.Offset, rows);
+            leaf.grad = gradient;
+            gradient.Dispose(); // the leaf holds its own reference to the gradient view
+        }
+        return leaf;
+    }
+
+    /// <summary>The whole capacity block as a [rows × columns] view of a flat buffer.</summary>
+    private static Tensor Full(Tensor flat, ParameterBlock block)
+        => flat.narrow(0, block.Offset, block.Length).view(block.CapacityRows, block.CapacityColumns);
+
+    /// <summary>The active top-left [rows × columns] corner of a block.</summary>
+    internal static Tensor View(Tensor flat, ParameterBlock block, int rows, int columns)
+        => Full(flat, block).narrow(0, 0, rows).narrow(1, 0, columns);
+}
+
+/// <summary>A host copy of the network's state at one moment: flat values in a layout, and the widths.</summary>
+internal sealed record NetworkSnapshot(float[] Values, ParameterLayout Layout, int[] Widths);

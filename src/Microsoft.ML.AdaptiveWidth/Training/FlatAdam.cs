@@ -1,0 +1,77 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.AdaptiveWidth.Training;
+
+/// <summary>
+/// Adam over one flat parameter buffer and its flat gradient: a handful of in-place ops per step, whatever the
+/// number of layers (environment notes §2: small networks are bound by the number of ops, not by arithmetic).
+/// </summary>
+/// <remarks>
+/// Optimizer state across a width change: the reference resets the moments of every resized tensor. Here the
+/// moments of surviving neurons are kept and those of new neurons start at zero (a grown slice behaves like a fresh
+/// parameter apart from the shared bias-correction step count). The moments live in the same layout as the
+/// parameters, so a change of capacity copies them with the parameters.
+/// </remarks>
+internal sealed class FlatAdam : IDisposable
+{
+    private const double Beta1 = 0.9;
+    private const double Beta2 = 0.999;
+    private const double Epsilon = 1e-8;
+
+    private readonly double _learningRate;
+    private long _step;
+
+    public FlatAdam(long length, double learningRate)
+    {
+        _learningRate = learningRate;
+        FirstMoment = zeros(length).DetachFromDisposeScope();
+        SecondMoment = zeros(length).DetachFromDisposeScope();
+    }
+
+    public Tensor FirstMoment { get; private set; }
+
+    public Tensor SecondMoment { get; private set; }
+
+    /// <summary>θ ← θ − lr·m̂/(√v̂ + ε), in place, under no_grad.</summary>
+    public void Step(Tensor parameters, Tensor gradient)
+    {
+        _step++;
+        double correction1 = 1 - Math.Pow(Beta1, _step);
+        double correction2 = 1 - Math.Pow(Beta2, _step);
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        FirstMoment.mul_(Beta1).add_(gradient, 1 - Beta1);
+        SecondMoment.mul_(Beta2).addcmul_(gradient, gradient, 1 - Beta2);
+        Tensor denominator = SecondMoment.sqrt().div_(Math.Sqrt(correction2)).add_(Epsilon);
+        parameters.addcdiv_(FirstMoment, denominator, -_learningRate / correction1);
+    }
+
+    /// <summary>Zeroes the moments of a parameter region (a grown slice).</summary>
+    public void Reset(Func<Tensor, Tensor> region)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        region(FirstMoment).zero_();
+        region(SecondMoment).zero_();
+    }
+
+    /// <summary>Moves the moments to a new layout: <paramref name="copy"/> copies one buffer into its replacement.</summary>
+    public void Relayout(long length, Action<Tensor, Tensor> copy)
+    {
+        Tensor first = zeros(length).DetachFromDisposeScope();
+        Tensor second = zeros(length).DetachFromDisposeScope();
+        copy(FirstMoment, first);
+        copy(SecondMoment, second);
+        FirstMoment.Dispose();
+        SecondMoment.Dispose();
+        FirstMoment = first;
+        SecondMoment = second;
+    }
+
+    public void Dispose()
+    {
+        FirstMoment.Dispose();
+        SecondMoment.Dispose();
+    }
+}

@@ -1,0 +1,75 @@
+using Microsoft.ML.AdaptiveWidth.Inference;
+
+namespace Microsoft.ML.AdaptiveWidth.Training;
+
+/// <summary>
+/// The only bridge from training to inference: turns a network snapshot into a TorchSharp-free
+/// <see cref="AdaptiveWidthModel"/>, folding each hidden layer's importance into the next layer's weight columns
+/// (W'_{l+1} = W_{l+1}·diag(p_l)), so scoring is a plain chain of dense layers and truncation is a prefix.
+/// </summary>
+internal static class InferenceExporter
+{
+    /// <param name="snapshot">The state to export.</param>
+    /// <param name="settings">The settings it was trained with (activation, quantile, importance on or off).</param>
+    /// <param name="targetScale">Regression: the output is multiplied by this (the target's standard deviation).</param>
+    /// <param name="targetShift">Regression: then this is added (the target's mean).</param>
+    public static AdaptiveWidthModel Export(NetworkSnapshot snapshot, TrainingSettings settings, double targetScale = 1, double targetShift = 0)
+    {
+        ParameterLayout layout = snapshot.Layout;
+        int[] widths = snapshot.Widths;
+        float[] values = snapshot.Values;
+        int layers = widths.Length;
+
+        var importance = new float[layers][];
+        for (int l = 0; l < layers; l++)
+        {
+            if (settings.UseImportance)
+            {
+                double rate = ExponentialImportance.Softplus(values[layout.Rates.Offset + l]);
+                importance[l] = ExponentialImportance.Probabilities(rate, widths[l]).Select(p => (float)p).ToArray();
+            }
+            else
+            {
+                importance[l] = Enumerable.Repeat(1f, widths[l]).ToArray();
+            }
+        }
+
+        var dense = new DenseLayer[layers + 1];
+        int inputs = layout.Inputs;
+        for (int l = 0; l < layers; l++)
+        {
+            ParameterBlock block = layout.Weights[l];
+            var weights = new float[widths[l] * inputs];
+            for (int i = 0; i < widths[l]; i++)
+            {
+                for (int j = 0; j < inputs; j++)
+                {
+                    float folded = l == 0 ? 1f : importance[l - 1][j];
+                    weights[i * inputs + j] = values[block.Offset + (long)i * block.CapacityColumns + j] * folded;
+                }
+            }
+            var bias = values.AsSpan((int)layout.Biases[l].Offset, widths[l]);
+            dense[l] = new DenseLayer(inputs, widths[l], weights, bias, settings.Activation);
+            inputs = widths[l];
+        }
+
+        int outputs = layout.Outputs;
+        ParameterBlock output = layout.OutputWeight; // stored transposed: [C_L × outputs]
+        var outputWeights = new float[outputs * inputs];
+        for (int o = 0; o < outputs; o++)
+        {
+            for (int j = 0; j < inputs; j++)
+            {
+                double w = values[output.Offset + (long)j * output.CapacityColumns + o] * (double)importance[layers - 1][j];
+                outputWeights[o * inputs + j] = (float)(w * targetScale);
+            }
+        }
+        var outputBias = new float[outputs];
+        for (int o = 0; o < outputs; o++)
+        {
+            outputBias[o] = (float)(values[layout.OutputBias.Offset + o] * targetScale + targetShift);
+        }
+        dense[layers] = new DenseLayer(inputs, outputs, outputWeights, outputBias, ActivationKind.Identity);
+        return new AdaptiveWidthModel(dense, importance);
+    }
+}

@@ -1,0 +1,83 @@
+namespace Microsoft.ML.AdaptiveWidth.Training;
+
+/// <summary>One parameter tensor's place in the flat buffer: a [CapacityRows × CapacityColumns] row-major block.</summary>
+internal readonly record struct ParameterBlock(long Offset, int CapacityRows, int CapacityColumns)
+{
+    public long Length => (long)CapacityRows * CapacityColumns;
+}
+
+/// <summary>
+/// Where every parameter lives in the network's single flat buffer, for given per-layer capacities.
+/// Order: for each hidden layer its weight [C_l × C_{l−1}] then its bias [C_l]; the output weight stored
+/// transposed [C_L × outputs] (so a narrower last layer is a row prefix) and the output bias; last, the raw rates r.
+/// The weights and biases (everything before the rates) are the θ of the weight prior.
+/// </summary>
+internal sealed class ParameterLayout
+{
+    public ParameterLayout(int inputs, int outputs, IReadOnlyList<int> capacities)
+    {
+        Inputs = inputs;
+        Outputs = outputs;
+        Capacities = capacities.ToArray();
+        int layers = Capacities.Length;
+        Weights = new ParameterBlock[layers];
+        Biases = new ParameterBlock[layers];
+        long offset = 0;
+        for (int l = 0; l < layers; l++)
+        {
+            int fanIn = l == 0 ? inputs : Capacities[l - 1];
+            Weights[l] = new ParameterBlock(offset, Capacities[l], fanIn);
+            offset += Weights[l].Length;
+            Biases[l] = new ParameterBlock(offset, Capacities[l], 1);
+            offset += Biases[l].Length;
+        }
+        OutputWeight = new ParameterBlock(offset, Capacities[^1], outputs);
+        offset += OutputWeight.Length;
+        OutputBias = new ParameterBlock(offset, outputs, 1);
+        offset += OutputBias.Length;
+        ThetaLength = offset;
+        Rates = new ParameterBlock(offset, layers, 1);
+        TotalLength = offset + layers;
+    }
+
+    public int Inputs { get; }
+
+    public int Outputs { get; }
+
+    public int[] Capacities { get; }
+
+    public ParameterBlock[] Weights { get; }
+
+    public ParameterBlock[] Biases { get; }
+
+    public ParameterBlock OutputWeight { get; }
+
+    public ParameterBlock OutputBias { get; }
+
+    public ParameterBlock Rates { get; }
+
+    /// <summary>Length of the weights-and-biases prefix (excludes the rates).</summary>
+    public long ThetaLength { get; }
+
+    public long TotalLength { get; }
+
+    /// <summary>Every weight block with its active shape for the given widths (hidden layers, then the output weight).</summary>
+    public IEnumerable<(ParameterBlock Block, int Rows, int Columns)> ActiveWeights(IReadOnlyList<int> widths)
+    {
+        for (int l = 0; l < Capacities.Length; l++)
+        {
+            yield return (Weights[l], widths[l], l == 0 ? Inputs : widths[l - 1]);
+        }
+        yield return (OutputWeight, widths[^1], Outputs);
+    }
+
+    /// <summary>Every bias block with its active length for the given widths (hidden layers, then the output bias).</summary>
+    public IEnumerable<(ParameterBlock Block, int Rows)> ActiveBiases(IReadOnlyList<int> widths)
+    {
+        for (int l = 0; l < Capacities.Length; l++)
+        {
+            yield return (Biases[l], widths[l]);
+        }
+        yield return (OutputBias, Outputs);
+    }
+}

@@ -1,0 +1,102 @@
+using TorchSharp;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace Microsoft.ML.AdaptiveWidth.Training;
+
+/// <summary>
+/// The minimised objective of method.md §2, per mini-batch:
+/// mean NLL + Σθ²/(2σθ²N) + [Σ_l ln σλ + (λ_l − μλ)²/(2σλ²)]/N.
+/// The data term goes through autograd; the weight prior's gradient θ/(σθ²N) is added to the flat gradient directly
+/// (one op instead of one per parameter tensor); the rate prior, when on, goes through autograd.
+/// </summary>
+internal sealed class WidthObjective
+{
+    private readonly NetworkTask _task;
+    private readonly TrainingSettings _settings;
+
+    public WidthObjective(NetworkTask task, TrainingSettings settings, double observationCount)
+    {
+        _task = task;
+        _settings = settings;
+        ObservationCount = observationCount;
+        WeightDecay = 1.0 / (settings.WeightPriorScale * settings.WeightPriorScale * observationCount);
+    }
+
+    /// <summary>N, the number of observations dividing the priors.</summary>
+    public double ObservationCount { get; }
+
+    /// <summary>The L2 coefficient 1/(σθ²N) of the weight prior's gradient.</summary>
+    public double WeightDecay { get; }
+
+    /// <summary>True when the rate prior is on.</summary>
+    public bool HasRatePrior => _settings.RatePriorScale is not null && _settings.AdaptWidth;
+
+    /// <summary>Mean negative log-likelihood of a batch (weighted mean when weights are given, weights averaging 1).</summary>
+    /// <param name="output">Raw outputs [B × outputs].</param>
+    /// <param name="target">Float labels [B] (binary, regression) or class indices as int64 [B] (multiclass).</param>
+    /// <param name="weight">Example weights [B], or null.</param>
+    public Tensor DataLoss(Tensor output, Tensor target, Tensor? weight)
+    {
+        switch (_task)
+        {
+            case NetworkTask.BinaryClassification:
+                return F.binary_cross_entropy_with_logits(output.view(-1), target, weight);
+            case NetworkTask.MulticlassClassification:
+                return weight is null
+                    ? F.cross_entropy(output, target)
+                    : F.cross_entropy(output, target, reduction: nn.Reduction.None).mul_(weight).mean();
+            default:
+                Tensor error = output.view(-1).sub(target);
+                Tensor squared = error.mul_(error);
+                return (weight is null ? squared.mean() : squared.mul_(weight).mean()).mul_(0.5);
+        }
+    }
+
+    /// <summary>The rate prior's contribution to the loss: [Σ_l ln σλ + (λ_l − μλ)²/(2σλ²)]/N.</summary>
+    public Tensor RatePrior(Tensor rates)
+    {
+        double scale = _settings.RatePriorScale!.Value;
+        Tensor deviation = rates.sub(_settings.RatePriorMean);
+        return deviation.mul(deviation).sum().mul_(1.0 / (2 * scale * scale * ObservationCount))
+            .add_(rates.shape[0] * Math.Log(scale) / ObservationCount);
+    }
+
+    /// <summary>Adds the weight prior's gradient θ/(σθ²N) to the θ part of the flat gradient.</summary>
+    public void AddWeightPriorGradient(Tensor parameters, Tensor gradient, long thetaLength)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        gradient.narrow(0, 0, thetaLength).add_(parameters.narrow(0, 0, thetaLength), WeightDecay);
+    }
+
+    /// <summary>The weight prior Σθ²/(2σθ²N) over the active parameters (for reporting, once an epoch).</summary>
+    public double WeightPrior(AdaptiveWidthNetwork network)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        double sum = 0;
+        foreach (var (block, rows, columns) in network.Layout.ActiveWeights(network.Widths))
+        {
+            Tensor view = AdaptiveWidthNetwork.View(network.Parameters, block, rows, columns);
+            sum += view.mul(view).sum().ToDouble();
+        }
+        foreach (var (block, rows) in network.Layout.ActiveBiases(network.Widths))
+        {
+            Tensor view = network.Parameters.narrow(0, block.Offset, rows);
+            sum += view.mul(view).sum().ToDouble();
+        }
+        return sum * WeightDecay / 2;
+    }
+
+    /// <summary>The rate prior's value (for reporting), 0 when off.</summary>
+    public double RatePriorValue(IReadOnlyList<double> rates)
+    {
+        if (!HasRatePrior)
+        {
+            return 0;
+        }
+        double scale = _settings.RatePriorScale!.Value;
+        return rates.Sum(r => Math.Log(scale) + (r - _settings.RatePriorMean) * (r - _settings.RatePriorMean) / (2 * scale * scale)) / ObservationCount;
+    }
+}
