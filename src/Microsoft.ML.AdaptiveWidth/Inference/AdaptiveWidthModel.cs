@@ -76,8 +76,11 @@ public sealed class AdaptiveWidthModel
     public ReadOnlySpan<float> Importance(int layer) => _importance[layer];
 
     /// <summary>Scores one row: <paramref name="output"/> receives <see cref="OutputCount"/> raw outputs.</summary>
-    /// <remarks>Thread-safe and allocation-free for widths up to 16,384 (scratch on the stack). NaN features give NaN outputs.</remarks>
-    /// <exception cref="ArgumentException">The feature or output span has the wrong length.</exception>
+    /// <remarks>Thread-safe, and allocation-free while every layer is at most 8,192 wide (the scratch, two such
+    /// layers, is then on the stack; wider layers use a heap buffer per call). A NaN feature gives NaN in every
+    /// output (see <see cref="DenseLayer.Forward"/>).</remarks>
+    /// <exception cref="ArgumentException">The feature span has the wrong length, or the output span is too short
+    /// or overlaps the features.</exception>
     public void Score(ReadOnlySpan<float> features, Span<float> output)
     {
         if (features.Length != InputCount)
@@ -86,7 +89,13 @@ public sealed class AdaptiveWidthModel
         }
         if (output.Length < OutputCount)
         {
-            throw new ArgumentException($"The output span must hold {OutputCount} values.", nameof(output));
+            throw new ArgumentException($"The output span must hold {OutputCount} values, got {output.Length}.", nameof(output));
+        }
+        if (features.Overlaps(output))
+        {
+            // Only a model without hidden layers would read features after writing outputs, but one rule for all
+            // models is simpler to document and to rely on.
+            throw new ArgumentException("The output span must not overlap the features.", nameof(output));
         }
         if (_maxWidth <= 8192)
         {

@@ -40,9 +40,13 @@ public sealed class DenseLayer
         {
             throw new ArgumentOutOfRangeException(nameof(activation), activation, "Unknown activation.");
         }
-        if (!AllFinite(weights) || !AllFinite(bias))
+        if (!AllFinite(weights))
         {
-            throw new ArgumentException("Weights and biases must be finite (no NaN or infinity).", nameof(weights));
+            throw new ArgumentException("Weights must be finite (no NaN or infinity).", nameof(weights));
+        }
+        if (!AllFinite(bias))
+        {
+            throw new ArgumentException("Biases must be finite (no NaN or infinity).", nameof(bias));
         }
 
         Inputs = inputs;
@@ -99,8 +103,18 @@ public sealed class DenseLayer
         return new DenseLayer(inputs, outputs, weights, _bias.AsSpan(0, outputs), Activation);
     }
 
-    /// <summary>Computes <c>destination = φ(W·source + b)</c>.</summary>
-    /// <remarks>A NaN in <paramref name="source"/> gives NaN in every output it reaches.</remarks>
+    /// <summary>Computes <c>destination[j] = φ(b_j + Σ_i W[j, i]·source[i])</c> for the first <see cref="Outputs"/>
+    /// entries of <paramref name="destination"/>; the rest is left unchanged.</summary>
+    /// <remarks>
+    /// A NaN in <paramref name="source"/> gives NaN in every output, whatever the activation: the weights are finite,
+    /// so every output's sum has a NaN term, and every activation passes NaN through (ReLU6 and ReLU do not clamp it
+    /// to a bound). A missing feature therefore never turns silently into a finite score. Sums are evaluated in
+    /// float32 in an order that depends on the layout and the hardware's vector width, so results may differ
+    /// between machines in the last bits.
+    /// </remarks>
+    /// <exception cref="ArgumentException"><paramref name="source"/> does not have <see cref="Inputs"/> values;
+    /// <paramref name="destination"/> is shorter than <see cref="Outputs"/> or overlaps <paramref name="source"/>
+    /// (in place is not supported: outputs are written before every input has been read).</exception>
     public void Forward(ReadOnlySpan<float> source, Span<float> destination)
     {
         if (source.Length != Inputs)
@@ -109,7 +123,11 @@ public sealed class DenseLayer
         }
         if (destination.Length < Outputs)
         {
-            throw new ArgumentException($"Destination must hold {Outputs} values.", nameof(destination));
+            throw new ArgumentException($"Destination must hold {Outputs} values, got {destination.Length}.", nameof(destination));
+        }
+        if (source.Overlaps(destination[..Outputs]))
+        {
+            throw new ArgumentException("Destination must not overlap the source (in place is not supported).", nameof(destination));
         }
         Span<float> y = destination[..Outputs];
         if (_transposed is not null)

@@ -1,0 +1,213 @@
+using System.Runtime.Intrinsics;
+using Microsoft.ML.AdaptiveWidth.Inference;
+using Microsoft.ML.AdaptiveWidth.Tests.Infrastructure;
+
+namespace Microsoft.ML.AdaptiveWidth.Tests.Inference;
+
+[TestClass]
+public sealed class DenseLayerTest
+{
+    // Every SIMD width's full vectors and tails, up to two of the widest vectors and one more element.
+    private static readonly int MaxSize = 2 * Vector512<float>.Count + 1;
+
+    [TestMethod]
+    [DataRow(ActivationKind.ReLU6)]
+    [DataRow(ActivationKind.ReLU)]
+    [DataRow(ActivationKind.LeakyReLU)]
+    [DataRow(ActivationKind.Identity)]
+    public void DenseLayer_Forward_AllSizesBothLayouts_MatchesReference(ActivationKind activation)
+    {
+        var random = new Random(1234 + (int)activation);
+        int transposed = 0, dotProducts = 0;
+        for (int inputs = 1; inputs <= MaxSize; inputs++)
+        {
+            for (int outputs = 1; outputs <= MaxSize; outputs++)
+            {
+                var sut = RandomModels.Layer(random, inputs, outputs, activation);
+                float[] x = RandomModels.Values(random, inputs, 2f);
+                // A longer destination: Forward writes exactly Outputs values and leaves the rest alone.
+                var destination = new float[outputs + 3];
+                destination.AsSpan(outputs).Fill(-42f);
+
+                sut.Forward(x, destination);
+
+                var expected = ScalarReference.Forward(sut, Reference.Exact(x), inputs, outputs);
+                FloatAssert.WithinBound(expected, destination.AsSpan(0, outputs), $"{activation}, {inputs}→{outputs}");
+                CollectionAssert.AreEqual(new[] { -42f, -42f, -42f }, destination[outputs..]);
+                _ = inputs < outputs ? transposed++ : dotProducts++;
+            }
+        }
+        Assert.IsGreaterThan(0, transposed);
+        Assert.IsGreaterThan(0, dotProducts);
+    }
+
+    [TestMethod]
+    [DataRow(ActivationKind.ReLU6)]
+    [DataRow(ActivationKind.ReLU)]
+    [DataRow(ActivationKind.LeakyReLU)]
+    [DataRow(ActivationKind.Identity)]
+    public void DenseLayer_Forward_NaNInput_GivesNaNInEveryOutput(ActivationKind activation)
+    {
+        var random = new Random(99);
+        // (1, 33) and (5, 20) use the transposed multiply-add path, (33, 1) and (20, 5) the dot products.
+        foreach ((int inputs, int outputs) in new[] { (1, 1), (1, MaxSize), (5, 20), (20, 5), (MaxSize, 1), (MaxSize, MaxSize) })
+        {
+            var sut = RandomModels.Layer(random, inputs, outputs, activation);
+            for (int trial = 0; trial < 5; trial++)
+            {
+                float[] x = RandomModels.Values(random, inputs);
+                x[random.Next(inputs)] = float.NaN;
+                var y = new float[outputs];
+
+                sut.Forward(x, y);
+
+                for (int o = 0; o < outputs; o++)
+                {
+                    Assert.IsTrue(float.IsNaN(y[o]), $"{activation}, {inputs}→{outputs}: output {o} is {y[o]}, not NaN.");
+                }
+            }
+        }
+    }
+
+    [TestMethod]
+    public void DenseLayer_Forward_TooShortDestination_ThrowsNamingDestination()
+    {
+        foreach ((int inputs, int outputs) in new[] { (2, 5), (5, 2) })
+        {
+            var sut = RandomModels.Layer(new Random(1), inputs, outputs, ActivationKind.ReLU6);
+
+            var e = Assert.ThrowsExactly<ArgumentException>(() => sut.Forward(new float[inputs], new float[outputs - 1]));
+
+            Assert.AreEqual("destination", e.ParamName);
+        }
+    }
+
+    [TestMethod]
+    [DataRow(2)]
+    [DataRow(4)]
+    [DataRow(0)]
+    public void DenseLayer_Forward_WrongLengthSource_ThrowsNamingSource(int sourceLength)
+    {
+        var sut = RandomModels.Layer(new Random(1), 3, 4, ActivationKind.ReLU6);
+
+        var e = Assert.ThrowsExactly<ArgumentException>(() => sut.Forward(new float[sourceLength], new float[4]));
+
+        Assert.AreEqual("source", e.ParamName);
+    }
+
+    [TestMethod]
+    public void DenseLayer_Forward_OverlappingSourceAndDestination_ThrowsNamingDestination()
+    {
+        // In place is not supported: the transposed path writes the bias into the destination before it has read
+        // every input, so an overlap would silently give wrong outputs.
+        var sut = RandomModels.Layer(new Random(1), 3, 4, ActivationKind.ReLU6);
+        var buffer = new float[6];
+
+        var e = Assert.ThrowsExactly<ArgumentException>(() => sut.Forward(buffer.AsSpan(0, 3), buffer.AsSpan(2, 4)));
+
+        Assert.AreEqual("destination", e.ParamName);
+    }
+
+    [TestMethod]
+    [DataRow(0, 1, 0, 1, "inputs")]
+    [DataRow(1, 0, 0, 0, "outputs")]
+    [DataRow(-1, 1, 1, 1, "inputs")]
+    [DataRow(2, 3, 5, 3, "weights")]
+    [DataRow(2, 3, 7, 3, "weights")]
+    [DataRow(2, 3, 6, 2, "bias")]
+    [DataRow(2, 3, 6, 4, "bias")]
+    public void DenseLayer_Ctor_SizeMismatch_ThrowsNamingParameter(int inputs, int outputs, int weightCount, int biasCount, string paramName)
+    {
+        var e = Assert.Throws<ArgumentException>(() =>
+            new DenseLayer(inputs, outputs, new float[weightCount], new float[biasCount], ActivationKind.ReLU6));
+
+        Assert.AreEqual(paramName, e.ParamName);
+    }
+
+    [TestMethod]
+    public void DenseLayer_Ctor_OverflowingWeightCount_ThrowsNamingWeights()
+    {
+        // inputs × outputs overflows int: the check must be done in 64 bits, not wrap to a small positive count.
+        var e = Assert.ThrowsExactly<ArgumentException>(() =>
+            new DenseLayer(65_536, 65_537, new float[65_536], new float[65_537], ActivationKind.ReLU6));
+
+        Assert.AreEqual("weights", e.ParamName);
+    }
+
+    [TestMethod]
+    [DataRow(float.NaN)]
+    [DataRow(float.PositiveInfinity)]
+    [DataRow(float.NegativeInfinity)]
+    public void DenseLayer_Ctor_NonFiniteWeight_ThrowsNamingWeights(float bad)
+    {
+        var weights = new float[6];
+        weights[4] = bad;
+
+        var e = Assert.ThrowsExactly<ArgumentException>(() => new DenseLayer(2, 3, weights, new float[3], ActivationKind.ReLU6));
+
+        Assert.AreEqual("weights", e.ParamName);
+    }
+
+    [TestMethod]
+    [DataRow(float.NaN)]
+    [DataRow(float.PositiveInfinity)]
+    [DataRow(float.NegativeInfinity)]
+    public void DenseLayer_Ctor_NonFiniteBias_ThrowsNamingBias(float bad)
+    {
+        var bias = new float[3];
+        bias[2] = bad;
+
+        var e = Assert.ThrowsExactly<ArgumentException>(() => new DenseLayer(2, 3, new float[6], bias, ActivationKind.ReLU6));
+
+        Assert.AreEqual("bias", e.ParamName);
+    }
+
+    [TestMethod]
+    [DataRow(-1)]
+    [DataRow(4)]
+    [DataRow(int.MaxValue)]
+    public void DenseLayer_Ctor_UnknownActivation_ThrowsNamingActivation(int activation)
+    {
+        var e = Assert.Throws<ArgumentException>(() => new DenseLayer(2, 3, new float[6], new float[3], (ActivationKind)activation));
+
+        Assert.AreEqual("activation", e.ParamName);
+    }
+
+    [TestMethod]
+    public void DenseLayer_Ctor_CopiesArrays()
+    {
+        float[] weights = [1, 2, 3, 4, 5, 6];
+        float[] bias = [1, 2, 3];
+        var sut = new DenseLayer(2, 3, weights, bias, ActivationKind.Identity);
+
+        weights[0] = 100;
+        bias[0] = 100;
+
+        Assert.AreEqual(1f, sut.Weight(0, 0));
+        Assert.AreEqual(1f, sut.Bias[0]);
+    }
+
+    [TestMethod]
+    public void DenseLayer_Slice_OddSizes_MatchesReferenceOnFirstRowsAndColumns()
+    {
+        var random = new Random(7);
+        foreach ((int inputs, int outputs) in new[] { (MaxSize, MaxSize), (3, MaxSize), (MaxSize, 3) })
+        {
+            var full = RandomModels.Layer(random, inputs, outputs, ActivationKind.LeakyReLU);
+            for (int keepIn = 1; keepIn <= inputs; keepIn += 2)
+            {
+                for (int keepOut = 1; keepOut <= outputs; keepOut += 3)
+                {
+                    var sut = full.Slice(keepIn, keepOut);
+                    float[] x = RandomModels.Values(random, keepIn);
+                    var y = new float[keepOut];
+
+                    sut.Forward(x, y);
+
+                    FloatAssert.WithinBound(ScalarReference.Forward(full, Reference.Exact(x), keepIn, keepOut), y,
+                        $"slice {keepIn}→{keepOut} of {inputs}→{outputs}");
+                }
+            }
+        }
+    }
+}
