@@ -1,9 +1,6 @@
 using System.Globalization;
-using Microsoft.ML.AdaptiveWidth.Tests.Infrastructure;
 
-// Merged from branches main (training: ExportTolerance, AreClose) and inference (oracle bounds, BitIdentical). It stays
-// in the parent namespace so that tests in every sub-namespace see it without a using directive.
-namespace Microsoft.ML.AdaptiveWidth.Tests;
+namespace Microsoft.ML.AdaptiveWidth.Tests.Infrastructure;
 
 /// <summary>
 /// Comparisons of float32 kernel results with the <see cref="ScalarReference"/> oracle. Tolerances are named and
@@ -51,6 +48,20 @@ internal static class FloatAssert
         }
     }
 
+    /// <summary>Asserts that two float sequences are identical bit for bit.</summary>
+    public static void BitIdentical(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual, string context)
+    {
+        Assert.AreEqual(expected.Length, actual.Length, $"Length ({context})");
+        for (int i = 0; i < expected.Length; i++)
+        {
+            if (BitConverter.SingleToInt32Bits(expected[i]) != BitConverter.SingleToInt32Bits(actual[i]))
+            {
+                Assert.Fail(string.Create(CultureInfo.InvariantCulture,
+                    $"Value {i}: expected {expected[i]:R}, got {actual[i]:R}; not bit-identical ({context})."));
+            }
+        }
+    }
+
     /// <summary>Managed scoring of an exported network vs libtorch's forward: the importance is folded into the next
     /// layer's weights (a different order of float32 roundings) and computed in double rather than float32.</summary>
     public const double ExportTolerance = 1e-4;
@@ -64,20 +75,6 @@ internal static class FloatAssert
             double scale = Math.Max(1, Math.Abs(expected[i]));
             Assert.IsTrue(Math.Abs(expected[i] - actual[i]) <= tolerance * scale,
                 $"{what}[{i}]: expected {expected[i]}, got {actual[i]} (tolerance {tolerance} relative)");
-        }
-    }
-
-    /// <summary>Asserts that two float sequences are identical bit for bit.</summary>
-    public static void BitIdentical(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual, string context)
-    {
-        Assert.AreEqual(expected.Length, actual.Length, $"Length ({context})");
-        for (int i = 0; i < expected.Length; i++)
-        {
-            if (BitConverter.SingleToInt32Bits(expected[i]) != BitConverter.SingleToInt32Bits(actual[i]))
-            {
-                Assert.Fail(string.Create(CultureInfo.InvariantCulture,
-                    $"Value {i}: expected {expected[i]:R}, got {actual[i]:R}; not bit-identical ({context})."));
-            }
         }
     }
 }

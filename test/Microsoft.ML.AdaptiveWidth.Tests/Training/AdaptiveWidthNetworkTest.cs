@@ -1,5 +1,6 @@
 using Microsoft.ML.AdaptiveWidth.Inference;
 using Microsoft.ML.AdaptiveWidth.Training;
+using Microsoft.ML.AdaptiveWidth.Tests.Infrastructure;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -54,5 +55,92 @@ public sealed class AdaptiveWidthNetworkTest
         float[] actual = ScoreAll(model, x);
 
         FloatAssert.AreClose(expected, actual, FloatAssert.ExportTolerance);
+    }
+
+    [TestMethod]
+    [DataRow(1)]
+    [DataRow(2)]
+    public void AdaptiveWidthNetwork_Resize_ShrinkKeepsTheFunctionOfTheKeptPrefix(int layers)
+    {
+        // Shrinking drops the tail and leaves kept neurons untouched; the importance is renormalised over the new width,
+        // so compare against the pre-shrink weights evaluated at the new width's importance.
+        var settings = new TrainingSettings { HiddenLayerCount = layers, InitialRate = 0.05, AdaptWidth = false };
+        using var sut = Create(3, 2, settings);
+        NetworkSnapshot before = sut.Snapshot();
+        int[] kept = sut.Widths.Select(w => w / 2).ToArray();
+
+        sut.Resize(kept);
+
+        NetworkSnapshot after = sut.Snapshot();
+        float[] x = RandomRows(20, 3, 4);
+        float[] expected = ScoreAll(InferenceExporter.Export(before with { Widths = kept }, settings), x);
+        FloatAssert.AreClose(expected, Forward(sut, x, 3), FloatAssert.ExportTolerance);
+        FloatAssert.AreClose(expected, ScoreAll(InferenceExporter.Export(after, settings), x), 0);
+    }
+
+    [TestMethod]
+    public void AdaptiveWidthNetwork_Resize_GrowingAddsNeuronsWithBoundedEffect()
+    {
+        // New neurons are drawn from N(0, 1) but enter with the smallest importances, so the output moves little.
+        var settings = new TrainingSettings { InitialRate = 0.05, AdaptWidth = false };
+        using var sut = Create(2, 1, settings);
+        float[] x = RandomRows(200, 2, 6);
+        float[] before = Forward(sut, x, 2);
+        int width = sut.Widths[0];
+        double[] pBefore = ExponentialImportance.Probabilities(0.05, width);
+
+        sut.Resize([width + 10]);
+        float[] after = Forward(sut, x, 2);
+
+        Assert.AreEqual(width + 10, sut.Widths[0]);
+        // Same weights for the old neurons; the importance over the new width shifts by the renormalisation only.
+        double[] pAfter = ExponentialImportance.Probabilities(0.05, width + 10);
+        double newMass = pAfter.Skip(width).Sum();
+        double spread = before.Select(Math.Abs).Max();
+        for (int i = 0; i < x.Length / 2; i++)
+        {
+            // |Δ| ≤ (renormalisation of the old part) + (new neurons: mass × |w_out| × max activation 6), |w| ≤ 6σ
+            double bound = spread * Math.Abs(1 - pAfter[0] / pBefore[0]) + newMass * 6 * 6 * 10 + 1e-4;
+            Assert.IsTrue(Math.Abs(after[i] - before[i]) <= bound, $"row {i}: {before[i]} -> {after[i]}, bound {bound}");
+        }
+        Assert.IsTrue(newMass < 0.05, $"new neurons carry {newMass} of the importance");
+    }
+
+    [TestMethod]
+    public void AdaptiveWidthNetwork_Resize_BeyondCapacityReallocatesAndKeepsValues()
+    {
+        var settings = new TrainingSettings { HiddenLayerCount = 2, InitialRate = 0.1, AdaptWidth = false };
+        using var sut = Create(2, 3, settings);
+        NetworkSnapshot before = sut.Snapshot();
+        int width = sut.Widths[0];
+
+        sut.Resize([width * 3, width]);
+        sut.Resize([width, width]);
+
+        Assert.AreEqual(1, sut.Reallocations);
+        Assert.IsTrue(sut.Capacities[0] >= width * 3);
+        float[] x = RandomRows(10, 2, 8);
+        FloatAssert.AreClose(ScoreAll(InferenceExporter.Export(before, settings), x),
+            ScoreAll(InferenceExporter.Export(sut.Snapshot(), settings), x), 0);
+    }
+
+    [TestMethod]
+    public void AdaptiveWidthNetwork_Initialize_RescaledVarianceIsTwoOverSumOfSquaredImportance()
+    {
+        // Theorem 3.1: a layer fed by an adaptive layer has Var[w] = 2/Σp²; for λ = 0.01 (D = 232) std ≈ 18.1.
+        var settings = new TrainingSettings { HiddenLayerCount = 1, InitialRate = 0.01 };
+        using var sut = Create(4, 64, settings);
+        NetworkSnapshot snapshot = sut.Snapshot();
+        ParameterBlock output = snapshot.Layout.OutputWeight;
+        float[] weights = snapshot.Values.AsSpan((int)output.Offset, 232 * 64).ToArray();
+        double expectedVariance = 2 / ExponentialImportance.Probabilities(0.01, 232).Sum(p => p * p);
+
+        double variance = weights.Average(w => (double)w * w);
+
+        Assert.AreEqual(18.1, Math.Sqrt(expectedVariance), 0.1);
+        // 14,848 draws: the sample variance is within a few percent (4 standard errors ≈ 4.6%).
+        Assert.AreEqual(expectedVariance, variance, expectedVariance * 0.05);
+        float[] first = snapshot.Values.AsSpan((int)snapshot.Layout.Weights[0].Offset, 232 * 4).ToArray();
+        Assert.AreEqual(2.0 / 4, first.Average(w => (double)w * w), 0.5 * 0.12, "first layer: Kaiming, Var = 2/fan_in");
     }
 }
