@@ -48,7 +48,7 @@ internal sealed class WidthObjective
                     : F.cross_entropy(output, target, reduction: nn.Reduction.None).mul_(weight).mean();
             default:
                 Tensor error = output.view(-1).sub(target);
-                Tensor squared = error.mul_(error);
+                Tensor squared = error.mul(error); // not in place: autograd saved `error` for this product
                 return (weight is null ? squared.mean() : squared.mul_(weight).mean()).mul_(0.5);
         }
     }
