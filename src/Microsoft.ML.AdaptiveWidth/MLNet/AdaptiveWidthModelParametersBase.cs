@@ -1,0 +1,129 @@
+using Microsoft.ML.AdaptiveWidth.Inference;
+using Microsoft.ML.AdaptiveWidth.Training;
+using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
+
+namespace Microsoft.ML.Trainers.AdaptiveWidth;
+
+/// <summary>
+/// What the adaptive-width model parameters share: the trained network as plain arrays (scored in managed code,
+/// without TorchSharp), its learned widths and importances, the training history, and persistence.
+/// </summary>
+/// <typeparam name="TOutput">The scorer's output: <see cref="float"/>, or <see cref="VBuffer{T}"/> of class scores.</typeparam>
+public abstract class AdaptiveWidthModelParametersBase<TOutput> : ModelParametersBase<TOutput>, IValueMapper
+{
+    /// <summary>The name of the zip entry that holds the network.</summary>
+    private protected const string NetworkEntryName = "AdaptiveWidthModel.bin";
+
+    private readonly VectorDataViewType _inputType;
+
+    private protected AdaptiveWidthModelParametersBase(IHostEnvironment env, string name, AdaptiveWidthModel network, IReadOnlyList<EpochRecord>? history)
+        : base(env, name)
+    {
+        Host.CheckValue(network, nameof(network));
+        Network = network;
+        TrainingHistory = history?.ToArray() ?? [];
+        _inputType = new VectorDataViewType(NumberDataViewType.Single, network.InputCount);
+    }
+
+    private protected AdaptiveWidthModelParametersBase(IHostEnvironment env, string name, ModelLoadContext ctx)
+        : base(env, name, ctx)
+    {
+        // *** Binary format ***
+        // (base) int: sizeof(float)
+        // entry AdaptiveWidthModel.bin: the network in AdaptiveWidthModelFormat (versioned, checksummed)
+        AdaptiveWidthModel? network = null;
+        bool found = ctx.TryLoadBinaryStream(NetworkEntryName, reader => network = AdaptiveWidthModelFormat.Read(reader.BaseStream));
+        if (!found || network is null)
+        {
+            throw new InvalidDataException($"The model has no '{NetworkEntryName}' entry: the file is damaged or was not written by Microsoft.ML.AdaptiveWidth.");
+        }
+        Network = network;
+        TrainingHistory = [];
+        _inputType = new VectorDataViewType(NumberDataViewType.Single, network.InputCount);
+    }
+
+    /// <summary>The trained network: a chain of dense layers with the importances folded in; immutable and thread-safe.</summary>
+    public AdaptiveWidthModel Network { get; }
+
+    /// <summary>The number of features the model takes.</summary>
+    public int FeatureCount => Network.InputCount;
+
+    /// <summary>The width of each adaptive hidden layer (after any truncation).</summary>
+    public IReadOnlyList<int> LayerWidths => Network.LayerWidths;
+
+    /// <summary>
+    /// Per-epoch loss, validation metric and widths of the training run; empty for a model loaded from a file (the
+    /// history is not saved).
+    /// </summary>
+    public IReadOnlyList<EpochRecord> TrainingHistory { get; }
+
+    /// <summary>The importance of each neuron of hidden layer <paramref name="layer"/>, decreasing with the neuron index.</summary>
+    /// <param name="layer">0-based hidden layer index, below <see cref="LayerWidths"/>.Count.</param>
+    public ReadOnlySpan<float> Importance(int layer)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(layer);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(layer, Network.HiddenLayerCount);
+        return Network.Importance(layer);
+    }
+
+    DataViewType IValueMapper.InputType => _inputType;
+
+    DataViewType IValueMapper.OutputType => OutputType;
+
+    private protected abstract DataViewType OutputType { get; }
+
+    ValueMapper<TSrc, TDst> IValueMapper.GetMapper<TSrc, TDst>()
+    {
+        Host.Check(typeof(TSrc) == typeof(VBuffer<float>), "The input must be a vector of Single.");
+        Host.Check(typeof(TDst) == typeof(TOutput), "Unexpected output type.");
+        return (ValueMapper<TSrc, TDst>)(Delegate)CreateMapper();
+    }
+
+    /// <summary>A new mapper from features to outputs, with its own scratch buffers (one per cursor or engine).</summary>
+    private protected abstract ValueMapper<VBuffer<float>, TOutput> CreateMapper();
+
+    /// <summary>The dense features of <paramref name="src"/>, in <paramref name="scratch"/> if it is sparse.</summary>
+    private protected ReadOnlySpan<float> Dense(in VBuffer<float> src, float[] scratch)
+    {
+        if (src.Length != Network.InputCount)
+        {
+            throw new ArgumentException($"The feature vector has {src.Length} values, but the model was trained on {Network.InputCount} features.", "features");
+        }
+        if (src.IsDense)
+        {
+            return src.GetValues();
+        }
+        src.CopyTo(scratch);
+        return scratch;
+    }
+
+    /// <summary>The network keeping ⌈<paramref name="fraction"/> × width⌉ neurons (at least 1) of each layer.</summary>
+    private protected AdaptiveWidthModel TruncatedNetwork(double fraction)
+        => Network.Truncate(WidthBudget.Widths(Network.LayerWidths, fraction, null));
+
+    /// <summary>The network keeping the first <c>widths[l]</c> neurons of each layer.</summary>
+    private protected AdaptiveWidthModel TruncatedNetwork(IReadOnlyList<int> widths) => Network.Truncate(widths);
+
+    /// <summary>Saves the version, the float size and the network entry.</summary>
+    private protected void SaveNetwork(ModelSaveContext ctx, VersionInfo version)
+    {
+        base.SaveCore(ctx);
+        ctx.SetVersionInfo(version);
+        ctx.SaveBinaryStream(NetworkEntryName, writer =>
+        {
+            writer.Flush();
+            AdaptiveWidthModelFormat.Write(Network, writer.BaseStream);
+        });
+    }
+
+    /// <summary>Checks that a loaded network has the outputs this kind of model needs.</summary>
+    private protected static void CheckOutputs(AdaptiveWidthModel network, bool multiclass)
+    {
+        bool ok = multiclass ? network.OutputCount >= 2 : network.OutputCount == 1;
+        if (!ok)
+        {
+            throw new InvalidDataException($"The saved network has {network.OutputCount} outputs, which does not fit a {(multiclass ? "multiclass" : "single-output")} model: the file is damaged.");
+        }
+    }
+}

@@ -1,0 +1,220 @@
+using Microsoft.ML.AdaptiveWidth.Inference;
+using Microsoft.ML.AdaptiveWidth.Training;
+
+namespace Microsoft.ML.Trainers.AdaptiveWidth;
+
+/// <summary>
+/// Options shared by the adaptive-width trainers for binary classification, multiclass classification and regression.
+/// The defaults are the method's (arXiv 2501.15889): one adaptive layer that starts 232 neurons wide, ReLU6, Adam at 0.01.
+/// </summary>
+/// <remarks>
+/// <para><b>Width regularization.</b> Each adaptive layer has a rate λ; its width is the k-quantile of an exponential
+/// distribution, D = ⌊−ln(1−k)/λ⌋ + 2, so a larger λ means a narrower layer. <see cref="WidthRegularization"/> is one
+/// knob over the Gaussian prior on λ of the method (mean μλ, scale σλ, divided like every prior by the number of
+/// training rows N): a strength s &gt; 0 switches that prior on with μλ = <see cref="RatePriorMean"/> and σλ = 1/s, which
+/// adds s²·(λ − μλ)²/(2N) to the objective per layer. With μλ above the current rate (0.05 is a width of 48 at k = 0.9)
+/// the prior pulls λ up, that is toward narrower layers, and the larger s is, the harder it pulls against the data.
+/// Useful strengths grow with N: start near √N (about 30 for 1,000 rows) and go up by factors of 3 until the accuracy
+/// drops. 0 (the default) switches the prior off, as the paper does by default; widths are then learned from the data
+/// and the weight prior alone.</para>
+/// <para><b>Truncation budget.</b> After training, the shipped model keeps the first (most important) neurons of each
+/// layer: <see cref="TruncationBudget"/> × the learned width (rounded up, at least 1), then at most
+/// <see cref="MaxUnitsPerLayer"/>. Nothing is retrained: accuracy degrades gracefully because importance decreases
+/// with the neuron index.</para>
+/// </remarks>
+public abstract class AdaptiveWidthOptionsBase : TrainerInputBaseWithWeight
+{
+    private protected AdaptiveWidthOptionsBase()
+    {
+    }
+
+    /// <summary>The default values, shared by the options and by the catalog methods' simple overloads.</summary>
+    public static class Defaults
+    {
+        /// <summary>Default of <see cref="NumberOfLayers"/>: 1.</summary>
+        public const int NumberOfLayers = 1;
+
+        /// <summary>Default of <see cref="MaxEpoch"/>: 200.</summary>
+        public const int MaxEpoch = 200;
+
+        /// <summary>Default of <see cref="InitialWidth"/>: 232 (rate 0.01 at k = 0.9).</summary>
+        public const int InitialWidth = 232;
+
+        /// <summary>Default of <see cref="MaximumWidth"/>: 4607 (rate bound 5e-4 at k = 0.9).</summary>
+        public const int MaximumWidth = 4607;
+
+        /// <summary>Default of <see cref="Quantile"/>: 0.9.</summary>
+        public const double Quantile = 0.9;
+
+        /// <summary>Default of <see cref="LearningRate"/>: 0.01.</summary>
+        public const double LearningRate = 0.01;
+
+        /// <summary>Default of <see cref="BatchSize"/>: 128.</summary>
+        public const int BatchSize = 128;
+
+        /// <summary>Default of <see cref="EarlyStoppingPatience"/>: 30.</summary>
+        public const int EarlyStoppingPatience = 30;
+
+        /// <summary>Default of <see cref="ValidationFraction"/>: 0.1.</summary>
+        public const double ValidationFraction = 0.1;
+
+        /// <summary>Default of <see cref="WeightPriorScale"/>: 1.</summary>
+        public const double WeightPriorScale = 1.0;
+
+        /// <summary>Default of <see cref="RatePriorMean"/>: 0.05.</summary>
+        public const double RatePriorMean = 0.05;
+
+        /// <summary>The largest width any layer may reach.</summary>
+        public const int LargestSupportedWidth = ExponentialImportance.MaxSupportedWidth;
+    }
+
+    /// <summary>Strength s of the width regularization (see the remarks): 0 is off, larger gives narrower layers.</summary>
+    /// <value>Finite and ≥ 0. Default 0 (off).</value>
+    public double WidthRegularization = 0;
+
+    /// <summary>Mean μλ of the prior on each layer's rate, used when <see cref="WidthRegularization"/> is on.</summary>
+    /// <value>A positive rate; 0.05 corresponds to a width of 48 at k = 0.9. Default 0.05.</value>
+    public double RatePriorMean = Defaults.RatePriorMean;
+
+    /// <summary>Fraction of each layer's learned width kept in the shipped model (the most important neurons).</summary>
+    /// <value>In (0, 1]. Default 1 (keep every neuron). Lower it to trade accuracy for scoring speed and size.</value>
+    public double TruncationBudget = 1.0;
+
+    /// <summary>Cap on the neurons kept per layer in the shipped model, applied after <see cref="TruncationBudget"/>.</summary>
+    /// <value>Null (no cap) or ≥ 1. Default null.</value>
+    public int? MaxUnitsPerLayer;
+
+    /// <summary>Number of adaptive hidden layers.</summary>
+    /// <value>1 to 16. Default 1; two or three help on data with interacting features.</value>
+    public int NumberOfLayers = Defaults.NumberOfLayers;
+
+    /// <summary>
+    /// Width every adaptive layer starts from. It is turned into the initial rate λ0 = −ln(1−k)/(D0 − 1.5), the rate
+    /// whose width ⌊−ln(1−k)/λ0⌋ + 2 is exactly D0. Training then grows or shrinks each layer.
+    /// </summary>
+    /// <value>2 to <see cref="MaximumWidth"/>. Default 232 (λ0 ≈ 0.01 at k = 0.9). Smaller starts train faster.</value>
+    public int InitialWidth = Defaults.InitialWidth;
+
+    /// <summary>Quantile level k that turns a rate into a width.</summary>
+    /// <value>In (0, 1). Default 0.9, the paper's.</value>
+    public double Quantile = Defaults.Quantile;
+
+    /// <summary>
+    /// The widest a layer may grow; turned into the lower bound on the rate, −ln(1−k)/(<see cref="MaximumWidth"/> − 1.5).
+    /// </summary>
+    /// <value><see cref="InitialWidth"/> to 65,536. Default 4607 (rate bound 5e-4 at k = 0.9).</value>
+    public int MaximumWidth = Defaults.MaximumWidth;
+
+    /// <summary>Nonlinearity of the adaptive layers.</summary>
+    /// <value>ReLU6, ReLU or LeakyReLU. Default ReLU6: bounded, which the paper recommends for stable widths.</value>
+    public ActivationKind Activation = ActivationKind.ReLU6;
+
+    /// <summary>Adam learning rate, for the weights and the rates alike.</summary>
+    /// <value>Positive. Default 0.01.</value>
+    public double LearningRate = Defaults.LearningRate;
+
+    /// <summary>Mini-batch size.</summary>
+    /// <value>≥ 1. Default 128.</value>
+    public int BatchSize = Defaults.BatchSize;
+
+    /// <summary>Maximum number of passes over the training data.</summary>
+    /// <value>≥ 1. Default 200; early stopping usually ends training sooner.</value>
+    public int MaxEpoch = Defaults.MaxEpoch;
+
+    /// <summary>Stop after this many epochs without a better validation loss; the best epoch's network is kept.</summary>
+    /// <value>≥ 0; 0 switches early stopping off. Default 30.</value>
+    public int EarlyStoppingPatience = Defaults.EarlyStoppingPatience;
+
+    /// <summary>
+    /// Fraction of the training rows held out for early stopping when <c>Fit</c> gets no validation data (stratified
+    /// by class for classifiers, chosen from the seed).
+    /// </summary>
+    /// <value>In [0, 1); 0 trains on every row and keeps the last epoch. Default 0.1.</value>
+    public double ValidationFraction = Defaults.ValidationFraction;
+
+    /// <summary>Seed of the trainer's private random generator (initial weights, shuffling, validation split).</summary>
+    /// <value>Null (default) draws it from the <c>MLContext</c>'s generator, so <c>new MLContext(seed: 1)</c> reproduces runs.</value>
+    public int? Seed;
+
+    /// <summary>Threads libtorch may use for one operation.</summary>
+    /// <value>≥ 1. Default 1, the fastest for the small matrices of tabular networks.</value>
+    public int NumberOfThreads = 1;
+
+    /// <summary>Cancels training; checked before every mini-batch. <c>MLContext.CancelExecution</c> is also honoured, once per epoch.</summary>
+    /// <value>Default: none.</value>
+    public CancellationToken CancellationToken;
+
+    /// <summary>Scale σθ of the Gaussian prior on all weights and biases: an L2 penalty Σθ²/(2σθ²N).</summary>
+    /// <value>Positive. Default 1; smaller regularizes more.</value>
+    public double WeightPriorScale = Defaults.WeightPriorScale;
+
+    /// <summary>The rate whose width at quantile <paramref name="quantile"/> is exactly <paramref name="width"/>.</summary>
+    internal static double RateForWidth(int width, double quantile) => -Math.Log(1 - quantile) / (width - 1.5);
+
+    /// <summary>Checks every option; the exception names the option at fault and what would fix it.</summary>
+    /// <exception cref="ArgumentException">A column name is empty.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
+    internal void Validate()
+    {
+        CheckName(FeatureColumnName, nameof(FeatureColumnName));
+        CheckName(LabelColumnName, nameof(LabelColumnName));
+        if (ExampleWeightColumnName is not null)
+        {
+            CheckName(ExampleWeightColumnName, nameof(ExampleWeightColumnName));
+        }
+        Check(double.IsFinite(WidthRegularization) && WidthRegularization >= 0, nameof(WidthRegularization), WidthRegularization, "must be 0 (off) or a positive strength");
+        Check(double.IsFinite(RatePriorMean) && RatePriorMean > 0, nameof(RatePriorMean), RatePriorMean, "must be a positive rate, for example 0.05");
+        Check(TruncationBudget > 0 && TruncationBudget <= 1, nameof(TruncationBudget), TruncationBudget, "must be in (0, 1]; use 1 to keep every neuron");
+        Check(MaxUnitsPerLayer is null || MaxUnitsPerLayer >= 1, nameof(MaxUnitsPerLayer), MaxUnitsPerLayer, "must be null (no cap) or at least 1");
+        Check(NumberOfLayers is >= 1 and <= 16, nameof(NumberOfLayers), NumberOfLayers, "must be between 1 and 16");
+        Check(Quantile > 0 && Quantile < 1, nameof(Quantile), Quantile, "must be in (0, 1), for example 0.9");
+        Check(MaximumWidth >= 2 && MaximumWidth <= Defaults.LargestSupportedWidth, nameof(MaximumWidth), MaximumWidth,
+            $"must be between 2 and {Defaults.LargestSupportedWidth}");
+        Check(InitialWidth >= 2 && InitialWidth <= MaximumWidth, nameof(InitialWidth), InitialWidth,
+            $"must be between 2 and {nameof(MaximumWidth)} ({MaximumWidth}); raise {nameof(MaximumWidth)} for wider starts");
+        Check(Enum.IsDefined(Activation) && Activation != ActivationKind.Identity, nameof(Activation), Activation, "must be ReLU6, ReLU or LeakyReLU");
+        Check(double.IsFinite(LearningRate) && LearningRate > 0, nameof(LearningRate), LearningRate, "must be positive, for example 0.01");
+        Check(BatchSize >= 1, nameof(BatchSize), BatchSize, "must be at least 1, for example 128");
+        Check(MaxEpoch >= 1, nameof(MaxEpoch), MaxEpoch, "must be at least 1");
+        Check(EarlyStoppingPatience >= 0, nameof(EarlyStoppingPatience), EarlyStoppingPatience, "must be 0 (off) or positive");
+        Check(ValidationFraction >= 0 && ValidationFraction < 1, nameof(ValidationFraction), ValidationFraction,
+            "must be in [0, 1); use 0 to train on every row, or pass validation data to Fit");
+        Check(NumberOfThreads >= 1, nameof(NumberOfThreads), NumberOfThreads, "must be at least 1");
+        Check(double.IsFinite(WeightPriorScale) && WeightPriorScale > 0, nameof(WeightPriorScale), WeightPriorScale, "must be positive, for example 1");
+    }
+
+    /// <summary>Maps the options onto the training loop's settings.</summary>
+    internal TrainingSettings ToTrainingSettings(int seed) => new()
+    {
+        HiddenLayerCount = NumberOfLayers,
+        Quantile = Quantile,
+        InitialRate = RateForWidth(InitialWidth, Quantile),
+        RateLowerBound = RateForWidth(MaximumWidth, Quantile),
+        Activation = Activation,
+        LearningRate = LearningRate,
+        BatchSize = BatchSize,
+        MaxEpochs = MaxEpoch,
+        EarlyStoppingPatience = EarlyStoppingPatience,
+        WeightPriorScale = WeightPriorScale,
+        RatePriorMean = RatePriorMean,
+        RatePriorScale = WidthRegularization > 0 ? 1.0 / WidthRegularization : null,
+        Seed = seed,
+        IntraOpThreads = NumberOfThreads,
+    };
+
+    private static void CheckName(string? name, string option)
+    {
+        if (string.IsNullOrWhiteSpace(name))
+        {
+            throw new ArgumentException($"{option} must name a column (got '{name}').", option);
+        }
+    }
+
+    private static void Check(bool ok, string option, object? value, string rule)
+    {
+        if (!ok)
+        {
+            throw new ArgumentOutOfRangeException(option, value, $"{option} {rule} (got {value?.ToString() ?? "null"}).");
+        }
+    }
+}

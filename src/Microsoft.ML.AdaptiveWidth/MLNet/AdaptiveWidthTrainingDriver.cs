@@ -1,0 +1,98 @@
+using System.Globalization;
+using Microsoft.ML.AdaptiveWidth.Inference;
+using Microsoft.ML.AdaptiveWidth.Training;
+using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
+
+namespace Microsoft.ML.Trainers.AdaptiveWidth;
+
+/// <summary>
+/// The part of training that the three trainers share: read the data, hold out validation rows if none were given,
+/// run the training loop with progress in the log, and apply the truncation budget.
+/// </summary>
+internal static class AdaptiveWidthTrainingDriver
+{
+    /// <summary>The trained network (already truncated to the budget) and the training history.</summary>
+    internal sealed record Outcome(AdaptiveWidthModel Network, IReadOnlyList<EpochRecord> History);
+
+    public static Outcome Train(IHost host, AdaptiveWidthOptionsBase options, NetworkTask task, TrainContext context)
+    {
+        host.CheckValue(context, nameof(context));
+        host.CheckAlive();
+        using IChannel ch = host.Start("Training");
+
+        int classCount = task == NetworkTask.MulticlassClassification
+            ? DataViewReader.ClassCount(context.TrainingSet.Schema.Label!.Value)
+            : task == NetworkTask.BinaryClassification ? 2 : 0;
+        TrainingData train = ReadOrThrow(ch, context.TrainingSet, task, "training");
+        CheckClasses(train, task, context.TrainingSet.Schema.Label!.Value.Name);
+
+        int seed = options.Seed ?? host.Rand.Next();
+        TrainingData? validation = null;
+        if (context.ValidationSet is not null)
+        {
+            validation = ReadOrThrow(ch, context.ValidationSet, task, "validation");
+        }
+        else if (options.ValidationFraction > 0)
+        {
+            (train, validation) = ValidationSplit.Split(train, task, options.ValidationFraction, seed);
+            CheckClasses(train, task, context.TrainingSet.Schema.Label!.Value.Name);
+            ch.Info(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture,
+                "Held out {0} of {1} rows for validation ({2} = {3}).",
+                validation.RowCount, train.RowCount + validation.RowCount, nameof(options.ValidationFraction), options.ValidationFraction));
+        }
+
+        TrainingSettings settings = options.ToTrainingSettings(seed);
+        var progress = new TrainingProgressLog(host, ch);
+        TrainingResult result = AdaptiveWidthNetworkTrainer.Train(task, classCount, train, validation, settings, progress, options.CancellationToken);
+        progress.Flush();
+        host.CheckAlive();
+
+        AdaptiveWidthModel network = result.Model;
+        int[] kept = WidthBudget.Widths(network.LayerWidths, options.TruncationBudget, options.MaxUnitsPerLayer);
+        if (!kept.SequenceEqual(network.LayerWidths))
+        {
+            ch.Info(MessageSensitivity.None, $"Truncated the learned widths [{string.Join(", ", network.LayerWidths)}] to [{string.Join(", ", kept)}].");
+            network = network.Truncate(kept);
+        }
+        ch.Info(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture,
+            "Training ended ({0}) after {1} epochs; kept epoch {2}, widths [{3}].",
+            result.Stopped, result.History.Count, result.BestEpoch, string.Join(", ", network.LayerWidths)));
+        return new Outcome(network, result.History);
+    }
+
+    private static TrainingData ReadOrThrow(IChannel ch, RoleMappedData data, NetworkTask task, string role)
+    {
+        DataViewReader.Result read = DataViewReader.Read(data, task);
+        if (read.RowsSkipped > 0)
+        {
+            // ML.NET's own trainers skip such rows with a warning; we do the same and say how many.
+            ch.Warning(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture,
+                "Skipped {0} of {1} {2} rows with a NaN or infinite feature, a missing label or a bad weight.",
+                read.RowsSkipped, read.RowsRead, role));
+        }
+        if (read.Data is null)
+        {
+            throw new ArgumentException(read.RowsRead == 0
+                ? $"The {role} data is empty: there must be at least one row."
+                : $"The {role} data has no usable row: all {read.RowsRead} rows have a NaN or infinite feature, a missing label or a bad weight.",
+                "data");
+        }
+        return read.Data;
+    }
+
+    private static void CheckClasses(TrainingData data, NetworkTask task, string labelName)
+    {
+        if (task == NetworkTask.Regression)
+        {
+            return;
+        }
+        int distinct = data.Labels.Distinct().Count();
+        if (distinct < 2)
+        {
+            throw new ArgumentException(
+                $"The label column '{labelName}' has a single class in the training data ({data.RowCount} usable rows); a classifier needs at least two.",
+                "data");
+        }
+    }
+}

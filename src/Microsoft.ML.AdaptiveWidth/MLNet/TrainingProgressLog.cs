@@ -1,0 +1,59 @@
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.ML.AdaptiveWidth.Training;
+using Microsoft.ML.Runtime;
+
+namespace Microsoft.ML.Trainers.AdaptiveWidth;
+
+/// <summary>
+/// Writes epoch records to the host's channel (so they reach <c>MLContext.Log</c>) at most once per second, plus the
+/// first and the last epoch; checks the host for cancellation after every epoch. Nothing goes to the console.
+/// </summary>
+internal sealed class TrainingProgressLog : IProgress<EpochRecord>
+{
+    private static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
+    private readonly IHost _host;
+    private readonly IChannel _channel;
+    private readonly Stopwatch _sinceLastLine = new();
+    private EpochRecord? _last;
+    private bool _lastWritten;
+
+    public TrainingProgressLog(IHost host, IChannel channel)
+    {
+        _host = host;
+        _channel = channel;
+    }
+
+    public void Report(EpochRecord value)
+    {
+        _last = value;
+        _lastWritten = false;
+        if (!_sinceLastLine.IsRunning || _sinceLastLine.Elapsed >= Interval)
+        {
+            Write(value);
+        }
+        _host.CheckAlive();
+    }
+
+    /// <summary>Writes the last epoch if the rate limit held it back.</summary>
+    public void Flush()
+    {
+        if (_last is not null && !_lastWritten)
+        {
+            Write(_last);
+        }
+    }
+
+    private void Write(EpochRecord r)
+    {
+        string validation = double.IsNaN(r.ValidationLoss) ? "" :
+            double.IsNaN(r.ValidationAccuracy)
+                ? string.Format(CultureInfo.InvariantCulture, ", validation loss {0:G5}", r.ValidationLoss)
+                : string.Format(CultureInfo.InvariantCulture, ", validation loss {0:G5}, accuracy {1:P2}", r.ValidationLoss, r.ValidationAccuracy);
+        _channel.Info(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture,
+            "Epoch {0}: loss {1:G5}, objective {2:G5}{3}, widths [{4}], {5:F0} ms",
+            r.Epoch, r.TrainingLoss, r.Objective, validation, string.Join(", ", r.Widths), r.Elapsed.TotalMilliseconds));
+        _lastWritten = true;
+        _sinceLastLine.Restart();
+    }
+}

@@ -1,0 +1,73 @@
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+// Usage: dotnet ScoringProbe.dll <model.zip> <rows.csv>
+// rows.csv: one row of comma-separated features per line (invariant culture), all rows of the same length.
+// Prints one line per row: the Score value(s), then the Probability if the model has one, each in round-trip format;
+// then whether a native torch library or a TorchSharp assembly was loaded.
+if (args.Length != 2)
+{
+    Console.Error.WriteLine("usage: ScoringProbe <model.zip> <rows.csv>");
+    return 2;
+}
+
+float[][] rows = File.ReadAllLines(args[1])
+    .Where(line => line.Length > 0)
+    .Select(line => line.Split(',').Select(v => float.Parse(v, CultureInfo.InvariantCulture)).ToArray())
+    .ToArray();
+int featureCount = rows[0].Length;
+
+var mlContext = new MLContext(seed: 0);
+ITransformer model = mlContext.Model.Load(args[0], out _);
+var definition = SchemaDefinition.Create(typeof(ProbeRow));
+definition[nameof(ProbeRow.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, featureCount);
+IDataView data = mlContext.Data.LoadFromEnumerable(rows.Select(r => new ProbeRow { Features = r }), definition);
+IDataView scored = model.Transform(data);
+
+DataViewSchema.Column score = scored.Schema["Score"];
+DataViewSchema.Column? probability = scored.Schema.GetColumnOrNull("Probability");
+var active = probability is { } p ? new[] { score, p } : new[] { score };
+using (DataViewRowCursor cursor = scored.GetRowCursor(active))
+{
+    bool vector = score.Type is VectorDataViewType;
+    ValueGetter<float>? getScalar = vector ? null : cursor.GetGetter<float>(score);
+    ValueGetter<VBuffer<float>>? getVector = vector ? cursor.GetGetter<VBuffer<float>>(score) : null;
+    ValueGetter<float>? getProbability = probability is { } pc ? cursor.GetGetter<float>(pc) : null;
+    float s = 0, prob = 0;
+    VBuffer<float> v = default;
+    while (cursor.MoveNext())
+    {
+        var values = new List<float>();
+        if (getVector is not null)
+        {
+            getVector(ref v);
+            values.AddRange(v.DenseValues());
+        }
+        else
+        {
+            getScalar!(ref s);
+            values.Add(s);
+        }
+        if (getProbability is not null)
+        {
+            getProbability(ref prob);
+            values.Add(prob);
+        }
+        Console.WriteLine(string.Join(" ", values.Select(x => x.ToString("R", CultureInfo.InvariantCulture))));
+    }
+}
+
+bool nativeTorch = Process.GetCurrentProcess().Modules.Cast<ProcessModule>()
+    .Any(m => m.FileName?.Contains("torch", StringComparison.OrdinalIgnoreCase) == true);
+bool torchSharp = AppDomain.CurrentDomain.GetAssemblies()
+    .Any(a => a.GetName().Name?.Contains("TorchSharp", StringComparison.OrdinalIgnoreCase) == true);
+Console.WriteLine($"native-torch-loaded: {nativeTorch}");
+Console.WriteLine($"torchsharp-assembly-loaded: {torchSharp}");
+return 0;
+
+internal sealed class ProbeRow
+{
+    public float[] Features { get; set; } = [];
+}

@@ -1,0 +1,86 @@
+using Microsoft.ML.AdaptiveWidth.Training;
+using Microsoft.ML.Trainers.AdaptiveWidth;
+
+namespace Microsoft.ML.AdaptiveWidth.Tests.MLNet;
+
+[TestClass]
+public sealed class AdaptiveWidthOptionsTest
+{
+    [TestMethod]
+    [DataRow(nameof(AdaptiveWidthOptionsBase.WidthRegularization), -1.0)]
+    [DataRow(nameof(AdaptiveWidthOptionsBase.TruncationBudget), 0.0)]
+    [DataRow(nameof(AdaptiveWidthOptionsBase.TruncationBudget), 1.5)]
+    [DataRow(nameof(AdaptiveWidthOptionsBase.MaxUnitsPerLayer), 0)]
+    [DataRow(nameof(AdaptiveWidthOptionsBase.NumberOfLayers), 0)]
+    [DataRow(nameof(AdaptiveWidthOptionsBase.InitialWidth), 1)]
+    [DataRow(nameof(AdaptiveWidthOptionsBase.InitialWidth), 5000)]
+    [DataRow(nameof(AdaptiveWidthOptionsBase.MaximumWidth), 100_000)]
+    [DataRow(nameof(AdaptiveWidthOptionsBase.Quantile), 1.0)]
+    [DataRow(nameof(AdaptiveWidthOptionsBase.LearningRate), 0.0)]
+    [DataRow(nameof(AdaptiveWidthOptionsBase.BatchSize), 0)]
+    [DataRow(nameof(AdaptiveWidthOptionsBase.MaxEpoch), 0)]
+    [DataRow(nameof(AdaptiveWidthOptionsBase.EarlyStoppingPatience), -1)]
+    [DataRow(nameof(AdaptiveWidthOptionsBase.ValidationFraction), 1.0)]
+    [DataRow(nameof(AdaptiveWidthOptionsBase.NumberOfThreads), 0)]
+    [DataRow(nameof(AdaptiveWidthOptionsBase.WeightPriorScale), double.NaN)]
+    [DataRow(nameof(AdaptiveWidthOptionsBase.RatePriorMean), 0.0)]
+    public void AdaptiveWidthOptionsBase_Catalog_InvalidValueThrowsNamingTheOption(string option, object value)
+    {
+        var options = new AdaptiveWidthBinaryTrainer.Options();
+        var field = typeof(AdaptiveWidthOptionsBase).GetField(option)!;
+        field.SetValue(options, Convert.ChangeType(value, Nullable.GetUnderlyingType(field.FieldType) ?? field.FieldType));
+
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => new MLContext().BinaryClassification.Trainers.AdaptiveWidth(options));
+
+        Assert.AreEqual(option, error.ParamName);
+        StringAssert.Contains(error.Message, option);
+    }
+
+    [TestMethod]
+    public void AdaptiveWidthOptionsBase_Catalog_EmptyFeatureColumnNameThrowsNamingTheOption()
+    {
+        var options = new AdaptiveWidthRegressionTrainer.Options { FeatureColumnName = " " };
+
+        var error = Assert.Throws<ArgumentException>(() => new MLContext().Regression.Trainers.AdaptiveWidth(options));
+
+        Assert.AreEqual(nameof(AdaptiveWidthOptionsBase.FeatureColumnName), error.ParamName);
+    }
+
+    [TestMethod]
+    public void AdaptiveWidthOptionsBase_ToTrainingSettings_DefaultWidthsGiveThePapersRates()
+    {
+        TrainingSettings settings = new AdaptiveWidthMulticlassTrainer.Options().ToTrainingSettings(seed: 7);
+
+        Assert.AreEqual(0.01, settings.InitialRate, 1e-4);
+        Assert.AreEqual(232, settings.InitialWidth);
+        Assert.AreEqual(5e-4, settings.RateLowerBound!.Value, 1e-6);
+        Assert.AreEqual(4607, settings.MaxWidth);
+        Assert.IsNull(settings.RatePriorScale, "width regularization is off by default");
+        Assert.AreEqual(7, settings.Seed);
+        settings.Validate();
+    }
+
+    [TestMethod]
+    [DataRow(2)]
+    [DataRow(3)]
+    [DataRow(32)]
+    [DataRow(233)]
+    [DataRow(65_536)]
+    public void AdaptiveWidthOptionsBase_ToTrainingSettings_InitialWidthRoundTripsExactly(int width)
+    {
+        var options = new AdaptiveWidthRegressionTrainer.Options { InitialWidth = width, MaximumWidth = 65_536, Quantile = 0.8 };
+
+        Assert.AreEqual(width, options.ToTrainingSettings(seed: 0).InitialWidth);
+    }
+
+    [TestMethod]
+    public void AdaptiveWidthOptionsBase_ToTrainingSettings_WidthRegularizationSetsTheRatePrior()
+    {
+        var options = new AdaptiveWidthBinaryTrainer.Options { WidthRegularization = 4, RatePriorMean = 0.1 };
+
+        TrainingSettings settings = options.ToTrainingSettings(seed: 0);
+
+        Assert.AreEqual(0.25, settings.RatePriorScale);
+        Assert.AreEqual(0.1, settings.RatePriorMean);
+    }
+}
