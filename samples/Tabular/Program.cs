@@ -16,6 +16,10 @@ int patience = int.Parse(Argument("--patience", "100"));
 int layers = int.Parse(Argument("--layers", "1"));
 int batch = int.Parse(Argument("--batch", "128"));
 bool standardize = args.Contains("--standardize");
+ActivationKind activation = Enum.Parse<ActivationKind>(Argument("--activation", "ReLU6"), ignoreCase: true);
+double? ratePriorScale = args.Contains("--rate-prior-scale") ? double.Parse(Argument("--rate-prior-scale", "")) : null;
+double ratePriorMean = double.Parse(Argument("--rate-prior-mean", "0.01"));
+double? observations = args.Contains("--n") ? double.Parse(Argument("--n", "")) : null;
 Dataset data = dataName switch
 {
     "spiral" => PaperDatasets.Spiral(),
@@ -30,7 +34,8 @@ if (standardize)
 }
 Console.WriteLine($"{data.Name}: {train.RowCount} training, {validation.RowCount} validation, {test.RowCount} test rows");
 
-var settings = new TrainingSettings { MaxEpochs = epochs, EarlyStoppingPatience = patience, Seed = seed, WeightPriorScale = sigmaTheta, LearningRate = lr, HiddenLayerCount = layers, BatchSize = batch };
+var settings = new TrainingSettings { MaxEpochs = epochs, EarlyStoppingPatience = patience, Seed = seed, WeightPriorScale = sigmaTheta, LearningRate = lr, HiddenLayerCount = layers, BatchSize = batch,
+    Activation = activation, RatePriorScale = ratePriorScale, RatePriorMean = ratePriorMean, ObservationCount = observations };
 var clock = Stopwatch.StartNew();
 TrainingResult result = AdaptiveWidthNetworkTrainer.Train(
     NetworkTask.BinaryClassification, 2, ToTrainingData(train), ToTrainingData(validation), settings, new ConsoleProgress());
