@@ -35,6 +35,7 @@ if (standardize)
 Console.WriteLine($"{data.Name}: {train.RowCount} training, {validation.RowCount} validation, {test.RowCount} test rows");
 
 var settings = new TrainingSettings { MaxEpochs = epochs, EarlyStoppingPatience = patience, Seed = seed, WeightPriorScale = sigmaTheta, LearningRate = lr, HiddenLayerCount = layers, BatchSize = batch,
+    AdaptWidth = !args.Contains("--plain"), UseImportance = !args.Contains("--plain"),
     Activation = activation, RatePriorScale = ratePriorScale, RatePriorMean = ratePriorMean, ObservationCount = observations };
 var clock = Stopwatch.StartNew();
 TrainingResult result = AdaptiveWidthNetworkTrainer.Train(

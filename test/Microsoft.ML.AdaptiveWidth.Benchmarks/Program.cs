@@ -22,8 +22,14 @@ switch (study)
             Console.WriteLine(line);
         }
         return 0;
+    case "step-cost":
+        foreach (string line in StepCostStudy.Run(2000))
+        {
+            Console.WriteLine(line);
+        }
+        return 0;
     default:
-        Console.Error.WriteLine($"Unknown study '{study}'. Studies: epoch-cost, smoke.");
+        Console.Error.WriteLine($"Unknown study '{study}'. Studies: epoch-cost, step-cost, smoke.");
         return 2;
 }
 

@@ -258,7 +258,8 @@ internal sealed class AdaptiveWidthNetwork : IDisposable
         {
             return;
         }
-        Tensor Region(Tensor flat) => Full(flat, block).narrow(0, row, rows).narrow(1, column, columns);
+        long offset = block.Offset + (long)row * block.CapacityColumns + column;
+        Tensor Region(Tensor flat) => flat.as_strided([rows, columns], [block.CapacityColumns, 1], offset);
         Region(_parameters).normal_(0, 1, _generator);
         Optimizer.Reset(Region);
     }
@@ -330,13 +331,9 @@ internal sealed class AdaptiveWidthNetwork : IDisposable
         return leaf;
     }
 
-    /// <summary>The whole capacity block as a [rows × columns] view of a flat buffer.</summary>
-    private static Tensor Full(Tensor flat, ParameterBlock block)
-        => flat.narrow(0, block.Offset, block.Length).view(block.CapacityRows, block.CapacityColumns);
-
-    /// <summary>The active top-left [rows × columns] corner of a block.</summary>
+    /// <summary>The active top-left [rows × columns] corner of a block: one strided view (one op, no copy).</summary>
     internal static Tensor View(Tensor flat, ParameterBlock block, int rows, int columns)
-        => Full(flat, block).narrow(0, 0, rows).narrow(1, 0, columns);
+        => flat.as_strided([rows, columns], [block.CapacityColumns, 1], block.Offset);
 }
 
 /// <summary>A host copy of the network's state at one moment: flat values in a layout, and the widths.</summary>

@@ -47,11 +47,9 @@ internal sealed class FlatAdam : IDisposable
         parameters.addcdiv_(FirstMoment, denominator, -_learningRate / correction1);
     }
 
-    /// <summary>Zeroes the moments of a parameter region (a grown slice).</summary>
+    /// <summary>Zeroes the moments of a parameter region (a grown slice). Call inside a dispose scope and no_grad.</summary>
     public void Reset(Func<Tensor, Tensor> region)
     {
-        using var scope = NewDisposeScope();
-        using var noGrad = no_grad();
         region(FirstMoment).zero_();
         region(SecondMoment).zero_();
     }
