@@ -38,6 +38,7 @@ internal static class StepCostStudy
             network.Gradient.zero_();
             Tensor loss = objective.DataLoss(network.Forward(x), y, null);
             loss.backward();
+            network.AccumulateRateGradients(objective);
             objective.AddWeightPriorGradient(network.Parameters, network.Gradient, network.Layout.ThetaLength);
             network.Optimizer.Step(network.Parameters, network.Gradient);
         }
@@ -51,7 +52,7 @@ internal static class StepCostStudy
         yield return $"| forward+backward+Adam step | {Time(Step):F1} |";
         yield return $"| forward (no grad) | {Time(() => { using var s = NewDisposeScope(); using var g = no_grad(); network.Forward(x); }):F1} |";
         yield return $"| forward+loss+backward | {Time(() => { using var s = NewDisposeScope(); objective.DataLoss(network.Forward(x), y, null).backward(); }):F1} |";
-        yield return $"| importance (no grad) | {Time(() => { using var s = NewDisposeScope(); using var g = no_grad(); network.Importance(0); }):F1} |";
+        yield return $"| update widths + importance upload | {Time(() => { network.UpdateWidths(); network.Importance(0); }):F1} |";
         yield return $"| Adam step | {Time(() => network.Optimizer.Step(network.Parameters, network.Gradient)):F1} |";
         yield return $"| weight prior gradient | {Time(() => objective.AddWeightPriorGradient(network.Parameters, network.Gradient, network.Layout.ThetaLength)):F1} |";
         yield return $"| one matmul 128x2 @ 2x232 | {Time(() => { using var s = NewDisposeScope(); using var w = randn(2, 232); x.matmul(w); }):F1} |";

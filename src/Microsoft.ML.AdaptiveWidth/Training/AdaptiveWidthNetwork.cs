@@ -28,7 +28,9 @@ internal sealed class AdaptiveWidthNetwork : IDisposable
     private readonly Generator _generator;
     private readonly int _maxWidth;
     private readonly int[] _widths;
-    private readonly Tensor?[] _indices;
+    private readonly Tensor?[] _importance;
+    private double[] _rates;
+    private double[] _rawRates;
     private ParameterLayout _layout;
     private Tensor _parameters;
     private Tensor _gradient;
@@ -42,7 +44,9 @@ internal sealed class AdaptiveWidthNetwork : IDisposable
         _maxWidth = settings.MaxWidth ?? ExponentialImportance.MaxSupportedWidth;
         int initialWidth = Math.Min(settings.InitialWidth, _maxWidth);
         _widths = Enumerable.Repeat(initialWidth, layers).ToArray();
-        _indices = new Tensor?[layers];
+        _importance = new Tensor?[layers];
+        _rates = Enumerable.Repeat(settings.InitialRate, layers).ToArray();
+        _rawRates = _rates.Select(ExponentialImportance.InverseSoftplus).ToArray();
         _layout = new ParameterLayout(inputs, outputs, _widths);
         _parameters = zeros(_layout.TotalLength).DetachFromDisposeScope();
         _gradient = zeros(_layout.TotalLength).DetachFromDisposeScope();
@@ -71,11 +75,12 @@ internal sealed class AdaptiveWidthNetwork : IDisposable
     public int Reallocations { get; private set; }
 
     /// <summary>The current rates λ_l = softplus(r_l), read from the buffer (a host read-back).</summary>
-    public double[] Rates()
+    public double[] Rates() => RawRates().Select(ExponentialImportance.Softplus).ToArray();
+
+    private double[] RawRates()
     {
         using var scope = NewDisposeScope();
-        float[] raw = _parameters.narrow(0, _layout.Rates.Offset, _widths.Length).data<float>().ToArray();
-        return raw.Select(r => ExponentialImportance.Softplus(r)).ToArray();
+        return _parameters.narrow(0, _layout.Rates.Offset, _widths.Length).data<float>().ToArray().Select(r => (double)r).ToArray();
     }
 
     /// <summary>
@@ -88,7 +93,8 @@ internal sealed class AdaptiveWidthNetwork : IDisposable
         {
             return false;
         }
-        double[] rates = Rates();
+        double[] raw = RawRates();
+        double[] rates = raw.Select(ExponentialImportance.Softplus).ToArray();
         var target = new int[_widths.Length];
         for (int l = 0; l < rates.Length; l++)
         {
@@ -96,12 +102,16 @@ internal sealed class AdaptiveWidthNetwork : IDisposable
             {
                 using var scope = NewDisposeScope();
                 using var noGrad = no_grad();
-                _parameters.narrow(0, _layout.Rates.Offset + l, 1).fill_(ExponentialImportance.InverseSoftplus(bound));
+                raw[l] = ExponentialImportance.InverseSoftplus(bound);
+                _parameters.narrow(0, _layout.Rates.Offset + l, 1).fill_(raw[l]);
                 rates[l] = bound;
             }
             // A rate can only reach the supported maximum width when no bound is set: clamp so that memory stays bounded.
             target[l] = Math.Clamp(ExponentialImportance.Width(Math.Max(rates[l], 1e-30), _settings.Quantile), 2, _maxWidth);
         }
+        _rates = rates;
+        _rawRates = raw;
+        DisposeImportance();
         if (target.AsSpan().SequenceEqual(_widths))
         {
             return false;
@@ -129,9 +139,8 @@ internal sealed class AdaptiveWidthNetwork : IDisposable
         for (int l = 0; l < target.Count; l++)
         {
             _widths[l] = target[l];
-            _indices[l]?.Dispose();
-            _indices[l] = null;
         }
+        DisposeImportance();
         GrowNewRegions(old, _widths);
         RebuildLeaves();
     }
@@ -161,20 +170,63 @@ internal sealed class AdaptiveWidthNetwork : IDisposable
         return _leaves[2 * layers + 1].addmm(h, _leaves[2 * layers]);
     }
 
-    /// <summary>The importance vector p_l of length D_l, differentiable in r_l (method.md §1.2).</summary>
+    /// <summary>
+    /// The importance vector p_l of length D_l (method.md §1.2) as a leaf tensor for the current rate. It is computed on
+    /// the host in double precision (one op to upload instead of about ten ops forward and ten backward per layer);
+    /// when the width is learned, autograd delivers dL/dp_l to it and <see cref="AccumulateRateGradients"/> applies the
+    /// analytic chain rule to r_l. Valid until the next <see cref="UpdateWidths"/> or <see cref="Resize"/>.
+    /// </summary>
     public Tensor Importance(int layer)
     {
-        Tensor rate = F.softplus(_leaves[^1].narrow(0, layer, 1));
-        _indices[layer] ??= arange(0, _widths[layer], 1, ScalarType.Float32).DetachFromDisposeScope();
-        // In-place ops only on results that autograd did not save (exp and expm1 keep their outputs for backward).
-        Tensor decay = rate.mul(_indices[layer]!).neg_().exp();           // e^{−λi}
-        Tensor mass = rate.neg().expm1().neg();                           // 1 − e^{−λ}
-        Tensor unnormalised = decay.mul(mass).add_(ExponentialImportance.Epsilon);
-        return unnormalised.div(unnormalised.sum());
+        if (_importance[layer] is null)
+        {
+            float[] p = ExponentialImportance.Probabilities(_rates[layer], _widths[layer]).Select(v => (float)v).ToArray();
+            Tensor leaf = tensor(p).DetachFromDisposeScope();
+            if (_settings.AdaptWidth)
+            {
+                leaf.requires_grad_(true);
+            }
+            _importance[layer] = leaf;
+        }
+        return _importance[layer]!;
     }
 
-    /// <summary>The rates λ as a differentiable tensor [L] (for the rate prior).</summary>
-    public Tensor RateTensor() => F.softplus(_leaves[^1]);
+    /// <summary>
+    /// After backward: dL/dr_l = (dL/dλ_l from the data, through p_l, plus the rate prior's gradient) · σ(r_l), written
+    /// into the rates' slots of the flat gradient, so the optimizer's flat step moves r with everything else.
+    /// </summary>
+    public void AccumulateRateGradients(WidthObjective objective)
+    {
+        if (!_settings.AdaptWidth)
+        {
+            return;
+        }
+        var gradients = new float[_widths.Length];
+        for (int l = 0; l < _widths.Length; l++)
+        {
+            double dRate = objective.RatePriorGradient(_rates[l]);
+            if (_settings.UseImportance && _importance[l]?.grad is Tensor g)
+            {
+                using (g)
+                {
+                    dRate += ExponentialImportance.RateGradient(_rates[l], g.data<float>().ToArray());
+                }
+            }
+            gradients[l] = (float)(dRate * ExponentialImportance.SoftplusDerivative(_rawRates[l]));
+        }
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        _gradient.narrow(0, _layout.Rates.Offset, _widths.Length).copy_(tensor(gradients));
+    }
+
+    private void DisposeImportance()
+    {
+        for (int l = 0; l < _importance.Length; l++)
+        {
+            _importance[l]?.Dispose();
+            _importance[l] = null;
+        }
+    }
 
     /// <summary>A copy of the current state (flat parameters, capacities and widths) for best-epoch restore.</summary>
     public NetworkSnapshot Snapshot()
@@ -189,10 +241,7 @@ internal sealed class AdaptiveWidthNetwork : IDisposable
         {
             leaf.Dispose();
         }
-        foreach (Tensor? index in _indices)
-        {
-            index?.Dispose();
-        }
+        DisposeImportance();
         _parameters.Dispose();
         _gradient.Dispose();
         Optimizer.Dispose();
@@ -311,8 +360,8 @@ internal sealed class AdaptiveWidthNetwork : IDisposable
                 leaves.Add(Leaf(weights[l].Block, weights[l].Rows, weights[l].Columns, trainable: true, matrix: true));
                 leaves.Add(Leaf(biases[l].Block, biases[l].Rows, 1, trainable: true, matrix: false));
             }
-            // The output layer's leaves are (transposed weight, bias), so Forward computes b + h·Wᵀ with addmm.
-            leaves.Add(Leaf(_layout.Rates, layers, 1, trainable: _settings.AdaptWidth, matrix: false));
+            // The output layer's leaves are (transposed weight, bias), so Forward computes b + h·Wᵀ with addmm. The
+            // rates are not leaves: their gradient comes from the importance vectors (AccumulateRateGradients).
         }
         _leaves = leaves.ToArray();
     }

@@ -57,4 +57,31 @@ public static class ExponentialImportance
 
     /// <summary>The raw parameter r with softplus(r) = λ: ln(max(e^λ − 1, 1e-6)), as the reference initialises it.</summary>
     public static double InverseSoftplus(double rate) => Math.Log(Math.Max(double.ExpM1(rate), 1e-6));
+
+    /// <summary>
+    /// dL/dλ for the importance vector of <see cref="Probabilities"/>, given g = dL/dp (the gradient that autograd
+    /// delivers to p). With q_i = e^{−λi}(1 − e^{−λ}) + ε and Z = Σq, p = q/Z, so
+    /// dL/dλ = (Σ g_i q_i' − (Σ g_i p_i)·Z')/Z, q_i' = e^{−λi}(e^{−λ} − i(1 − e^{−λ})), Z' = Σ q_i'.
+    /// </summary>
+    public static double RateGradient(double rate, ReadOnlySpan<float> gradient)
+    {
+        int width = gradient.Length;
+        double mass = -double.ExpM1(-rate);
+        double tail = Math.Exp(-rate);
+        double z = 0, zPrime = 0, gq = 0, gqPrime = 0;
+        for (int i = 0; i < width; i++)
+        {
+            double decay = Math.Exp(-rate * i);
+            double q = decay * mass + Epsilon;
+            double qPrime = decay * (tail - i * mass);
+            z += q;
+            zPrime += qPrime;
+            gq += gradient[i] * q;
+            gqPrime += gradient[i] * qPrime;
+        }
+        return (gqPrime - gq / z * zPrime) / z;
+    }
+
+    /// <summary>d softplus(r)/dr = σ(r), the logistic function.</summary>
+    public static double SoftplusDerivative(double r) => 1 / (1 + Math.Exp(-r));
 }

@@ -132,8 +132,8 @@ internal sealed class TrainingLoop : IDisposable
                 _network.Gradient.zero_();
                 Tensor output = _network.Forward(features.narrow(0, start, length));
                 Tensor loss = _objective.DataLoss(output, labels.narrow(0, start, length), weights?.narrow(0, start, length));
-                Tensor total = _objective.HasRatePrior ? loss.add(_objective.RatePrior(_network.RateTensor())) : loss;
-                total.backward();
+                loss.backward();
+                _network.AccumulateRateGradients(_objective);
                 _objective.AddWeightPriorGradient(_network.Parameters, _network.Gradient, _network.Layout.ThetaLength);
                 _network.Optimizer.Step(_network.Parameters, _network.Gradient);
                 using (no_grad())
@@ -149,6 +149,8 @@ internal sealed class TrainingLoop : IDisposable
     /// <summary>Mean data loss (original units) and accuracy (classification) over a data set, under no_grad.</summary>
     internal (double Loss, double Accuracy) Evaluate(DeviceData data)
     {
+        // The method recomputes the widths before every forward pass, evaluation included.
+        _network.UpdateWidths();
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         double lossSum = 0;

@@ -8,7 +8,7 @@ namespace Microsoft.ML.AdaptiveWidth.Training;
 /// The minimised objective of method.md §2, per mini-batch:
 /// mean NLL + Σθ²/(2σθ²N) + [Σ_l ln σλ + (λ_l − μλ)²/(2σλ²)]/N.
 /// The data term goes through autograd; the weight prior's gradient θ/(σθ²N) is added to the flat gradient directly
-/// (one op instead of one per parameter tensor); the rate prior, when on, goes through autograd.
+/// (one op instead of one per parameter tensor); the rate prior's gradient is added on the host with the rates'.
 /// </summary>
 internal sealed class WidthObjective
 {
@@ -53,13 +53,15 @@ internal sealed class WidthObjective
         }
     }
 
-    /// <summary>The rate prior's contribution to the loss: [Σ_l ln σλ + (λ_l − μλ)²/(2σλ²)]/N.</summary>
-    public Tensor RatePrior(Tensor rates)
+    /// <summary>d/dλ of the rate prior's loss term, (λ − μλ)/(σλ²N); 0 when the prior is off.</summary>
+    public double RatePriorGradient(double rate)
     {
+        if (!HasRatePrior)
+        {
+            return 0;
+        }
         double scale = _settings.RatePriorScale!.Value;
-        Tensor deviation = rates.sub(_settings.RatePriorMean);
-        return deviation.mul(deviation).sum().mul_(1.0 / (2 * scale * scale * ObservationCount))
-            .add_(rates.shape[0] * Math.Log(scale) / ObservationCount);
+        return (rate - _settings.RatePriorMean) / (scale * scale * ObservationCount);
     }
 
     /// <summary>Adds the weight prior's gradient θ/(σθ²N) to the θ part of the flat gradient.</summary>

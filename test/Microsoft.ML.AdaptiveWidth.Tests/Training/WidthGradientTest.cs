@@ -27,6 +27,7 @@ public sealed class WidthGradientTest
 
         double Loss()
         {
+            sut.UpdateWidths(); // re-reads the rates (the perturbation does not change the widths at λ = 0.2)
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
             return objective.DataLoss(sut.Forward(features), labels, null).ToDouble();
@@ -37,6 +38,7 @@ public sealed class WidthGradientTest
         {
             objective.DataLoss(sut.Forward(features), labels, null).backward();
         }
+        sut.AccumulateRateGradients(objective);
         float[] analytic = sut.Gradient.data<float>().ToArray();
         Assert.IsTrue(analytic.Any(g => g != 0), "no gradient reached the flat buffer");
 
