@@ -94,7 +94,12 @@ namespace Microsoft.ML.AdaptiveWidth.Build
             return false;
         }
 
-        private static ElfPatchOutcome Locate(byte[] b, string versionName, out long flagsOffset, out string detail)
+        /// <summary>
+        /// Finds the vna_flags field of <paramref name="versionName"/>'s Elf64_Vernaux entry without changing anything:
+        /// <see cref="ElfPatchOutcome.Patched"/> here means "found" (its offset is in <paramref name="flagsOffset"/>).
+        /// Internal so that the tests, which compile this file, can check a file's flags read-only.
+        /// </summary>
+        internal static ElfPatchOutcome Locate(byte[] b, string versionName, out long flagsOffset, out string detail)
         {
             flagsOffset = -1;
             // ELF identification: magic, ELFCLASS64 (2), ELFDATA2LSB (1), EV_CURRENT (1).

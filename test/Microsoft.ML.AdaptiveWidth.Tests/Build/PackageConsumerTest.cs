@@ -1,0 +1,26 @@
+namespace Microsoft.ML.AdaptiveWidth.Tests.Build;
+
+/// <summary>
+/// Runs build/check-package.sh: packs the library, then a console application outside the repository restores the
+/// package with a plain PackageReference, builds (getting the buildTransitive TorchSharp fix), trains, saves, loads
+/// and scores. This is how CI checks the package without a command of its own in .ci/run. About a minute.
+/// </summary>
+[TestClass]
+public sealed class PackageConsumerTest
+{
+    [TestMethod]
+    [TestCategory("Package")]
+    public void Package_ConsumedByAnApplicationOutsideTheRepository_TrainsSavesLoadsAndScores()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Assert.Inconclusive("build/check-package.sh is a bash script.");
+        }
+        string repo = BuildTools.RepoRoot();
+
+        BuildTools.Result result = BuildTools.Run("bash", [Path.Combine("build", "check-package.sh")], repo, TimeSpan.FromMinutes(6));
+
+        Assert.AreEqual(0, result.ExitCode, result.Output);
+        StringAssert.Contains(result.Output, "PACKAGE CHECK OK", result.Output);
+    }
+}
