@@ -1,0 +1,178 @@
+using System.Diagnostics;
+using Microsoft.ML;
+using Microsoft.ML.AdaptiveWidth.Datasets;
+using Microsoft.ML.AdaptiveWidth.Inference;
+using Microsoft.ML.AdaptiveWidth.Training;
+using Microsoft.ML.Data;
+using Microsoft.ML.Trainers.AdaptiveWidth;
+
+namespace AdaptiveWidth.Samples.Tabular;
+
+/// <summary>One trainer's results on one data set.</summary>
+public sealed record TrainerResult(string Trainer, double Metric, double TrainSeconds, string Widths, long ZipBytes, double MicrosecondsPerPrediction);
+
+/// <summary>Our model's story on one data set: history, truncation curve, compression.</summary>
+public sealed record AdaptiveStory(string DataSet, TaskKind Task, IReadOnlyList<EpochRecord> History,
+    IReadOnlyList<(double KeptFraction, long MultiplyAdds, double Metric)> TruncationCurve, string CompressedWidths,
+    long FullMultiplyAdds, long CompressedMultiplyAdds, double CompressedMetric);
+
+/// <summary>Trains every trainer on a data set, measures it, and tells our model's story.</summary>
+public sealed class Showcase(MLContext mlContext, int maxEpoch, int latencyRows, Action<string> say)
+{
+    /// <summary>The metric's name per task: accuracy for classification, RMSE for regression.</summary>
+    public static string MetricName(TaskKind task) => task == TaskKind.Regression ? "RMSE" : "accuracy";
+
+    public (List<TrainerResult> Results, AdaptiveStory Story, ITransformer Ours) Run(string name, TaskKind task, Dataset train, Dataset test,
+        Func<MLContext, IEstimator<ITransformer>>? customAdaptive = null, bool normalizeFeatures = true)
+    {
+        IDataView trainView = Load(train);
+        IDataView testView = Load(test);
+        var results = new List<TrainerResult>();
+        ITransformer? ours = null;
+        foreach (string trainer in Pipelines.Trainers)
+        {
+            say($"{name}: training {trainer}...");
+            var pipeline = Pipelines.BuildPipeline(mlContext, task, trainer, maxEpoch,
+                trainer == "AdaptiveWidth" ? customAdaptive : null, normalizeFeatures);
+            var clock = Stopwatch.StartNew();
+            ITransformer model = pipeline.Fit(trainView);
+            double seconds = clock.Elapsed.TotalSeconds;
+            double metric = Metric(task, model.Transform(testView));
+            string widths = trainer == "AdaptiveWidth" ? string.Join("-", FindOurs(model).LayerWidths) : "";
+            results.Add(new TrainerResult(trainer, metric, seconds, widths, ZipSize(model, trainView.Schema), Latency(task, model, test)));
+            ours ??= model;
+        }
+        return (results, Story(name, task, ours!, testView), ours!);
+    }
+
+    /// <summary>The data set as an IDataView of <see cref="ModelInput"/> rows with a known-size feature vector.</summary>
+    public IDataView Load(Dataset d)
+    {
+        var rows = Enumerable.Range(0, d.RowCount).Select(i => new ModelInput { Features = d.Row(i).ToArray(), Label = d.Labels[i] });
+        return mlContext.Data.LoadFromEnumerable(rows.ToList(), ModelInput.Schema(d.FeatureCount));
+    }
+
+    /// <summary>Test accuracy for classification, RMSE for regression.</summary>
+    public double Metric(TaskKind task, IDataView scored) => task switch
+    {
+        TaskKind.Binary => mlContext.BinaryClassification.Evaluate(scored).Accuracy,
+        TaskKind.Multiclass => mlContext.MulticlassClassification.Evaluate(scored, labelColumnName: "Label").MicroAccuracy,
+        _ => mlContext.Regression.Evaluate(scored).RootMeanSquaredError,
+    };
+
+    /// <summary>The learned widths, history and network of our trainer inside a fitted pipeline.</summary>
+    public static (IReadOnlyList<int> LayerWidths, IReadOnlyList<EpochRecord> History, AdaptiveWidthModel Network) FindOurs(ITransformer model)
+    {
+        foreach (ITransformer t in (IEnumerable<ITransformer>)model)
+        {
+            object? parameters = t.GetType().GetProperty("Model")?.GetValue(t);
+            switch (parameters)
+            {
+                case Microsoft.ML.Calibrators.CalibratedModelParametersBase<AdaptiveWidthModelParameters, Microsoft.ML.Calibrators.PlattCalibrator> binary:
+                    return (binary.SubModel.LayerWidths, binary.SubModel.TrainingHistory, binary.SubModel.Network);
+                case AdaptiveWidthMulticlassModelParameters multiclass:
+                    return (multiclass.LayerWidths, multiclass.TrainingHistory, multiclass.Network);
+                case AdaptiveWidthRegressionModelParameters regression:
+                    return (regression.LayerWidths, regression.TrainingHistory, regression.Network);
+            }
+        }
+        throw new InvalidOperationException("The pipeline has no adaptive-width trainer.");
+    }
+
+    private static long ZipSize(ITransformer model, DataViewSchema schema)
+    {
+        using var stream = new MemoryStream();
+        new MLContext().Model.Save(model, schema, stream);
+        return stream.Length;
+    }
+
+    /// <summary>Median µs of one PredictionEngine.Predict over the first test rows, after a warm-up, median of 3 runs.</summary>
+    private double Latency(TaskKind task, ITransformer model, Dataset test)
+    {
+        var inputs = Enumerable.Range(0, Math.Min(test.RowCount, 200)).Select(i => new ModelInput { Features = test.Row(i).ToArray() }).ToArray();
+        Func<ModelInput, object> predict = task switch
+        {
+            TaskKind.Binary => Engine<BinaryOutput>(model, test.FeatureCount),
+            TaskKind.Multiclass => Engine<MulticlassOutput>(model, test.FeatureCount),
+            _ => Engine<RegressionOutput>(model, test.FeatureCount),
+        };
+        var medians = new List<double>();
+        for (int repetition = 0; repetition < 3; repetition++)
+        {
+            var times = new double[latencyRows];
+            for (int i = 0; i < latencyRows; i++)
+            {
+                long start = Stopwatch.GetTimestamp();
+                predict(inputs[i % inputs.Length]);
+                times[i] = Stopwatch.GetElapsedTime(start).TotalMicroseconds;
+            }
+            Array.Sort(times);
+            medians.Add(times[times.Length / 2]);
+        }
+        medians.Sort();
+        return medians[1];
+    }
+
+    private Func<ModelInput, object> Engine<TOutput>(ITransformer model, int featureCount) where TOutput : class, new()
+    {
+        var engine = mlContext.Model.CreatePredictionEngine<ModelInput, TOutput>(model, inputSchemaDefinition: ModelInput.Schema(featureCount));
+        for (int i = 0; i < 200; i++)
+        {
+            engine.Predict(new ModelInput { Features = new float[featureCount] });
+        }
+        return input => engine.Predict(input);
+    }
+
+    /// <summary>
+    /// Ordered truncation of the trained network (keep the first K neurons of each layer, nothing retrained) on the
+    /// test set's normalized features, and the smallest kept fraction whose metric stays within 0.5 points of
+    /// accuracy (or 1% RMSE) of the full network.
+    /// </summary>
+    private AdaptiveStory Story(string name, TaskKind task, ITransformer model, IDataView testView)
+    {
+        var (widths, history, network) = FindOurs(model);
+        // The features as the network sees them: everything in the pipeline before the trainer.
+        var chain = (IEnumerable<ITransformer>)model;
+        IDataView features = testView;
+        foreach (ITransformer t in chain)
+        {
+            if (t.GetType().GetProperty("Model")?.GetValue(t) is not null && t.GetType().Name.Contains("PredictionTransformer"))
+            {
+                break;
+            }
+            features = t.Transform(features);
+        }
+        float[][] x = features.GetColumn<float[]>("Features").ToArray();
+        float[] y = testView.GetColumn<float>("Label").ToArray();
+        double full = ModelMetric(task, network, x, y);
+        var curve = new List<(double, long, double)>();
+        foreach (double fraction in new[] { 1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1, 0.05 })
+        {
+            AdaptiveWidthModel truncated = network.Truncate(widths.Select(w => Math.Max(1, (int)Math.Ceiling(w * fraction))).ToArray());
+            curve.Add((fraction, truncated.MultiplyAdds, ModelMetric(task, truncated, x, y)));
+        }
+        bool WithinTolerance(double metric) => task == TaskKind.Regression ? metric <= full * 1.01 : metric >= full - 0.005;
+        var best = curve.Where(c => WithinTolerance(c.Item3)).OrderBy(c => c.Item2).First();
+        AdaptiveWidthModel compressed = network.Truncate(widths.Select(w => Math.Max(1, (int)Math.Ceiling(w * best.Item1))).ToArray());
+        return new AdaptiveStory(name, task, history, curve, string.Join("-", compressed.LayerWidths),
+            network.MultiplyAdds, compressed.MultiplyAdds, best.Item3);
+    }
+
+    /// <summary>Accuracy (classification; labels are class indices, binary outputs one logit) or RMSE of a raw network.</summary>
+    public static double ModelMetric(TaskKind task, AdaptiveWidthModel network, float[][] x, float[] y)
+    {
+        var output = new float[network.OutputCount];
+        double sum = 0;
+        for (int i = 0; i < x.Length; i++)
+        {
+            network.Score(x[i], output);
+            sum += task switch
+            {
+                TaskKind.Binary => (output[0] > 0 ? 1f : 0f) == y[i] ? 1 : 0,
+                TaskKind.Multiclass => Array.IndexOf(output, output.Max()) == (int)y[i] ? 1 : 0,
+                _ => (output[0] - y[i]) * (output[0] - y[i]),
+            };
+        }
+        return task == TaskKind.Regression ? Math.Sqrt(sum / x.Length) : sum / x.Length;
+    }
+}
