@@ -7,44 +7,13 @@
 # lacks GLIBCXX_3.4.32 (Debian 12), and left the NuGet cache's copy as shipped.
 #
 # Usage: bash build/check-package.sh        Exit code 0 and the line "PACKAGE CHECK OK" on success.
-# Set KEEP_PACKAGE_CHECK=1 to keep the temp folder for inspection.
+# Set KEEP_PACKAGE_CHECK=1 to keep the temp folder for inspection. The shared steps are in package-check-lib.sh.
 set -euo pipefail
+source "$(dirname "$0")/package-check-lib.sh"
+pkgcheck_init check-package
 
-repo=$(cd "$(dirname "$0")/.." && pwd)
-csproj="$repo/src/Microsoft.ML.AdaptiveWidth/Microsoft.ML.AdaptiveWidth.csproj"
-work=$(mktemp -d "${TMPDIR:-/tmp}/aw-package-check.XXXXXX")
-case "$work" in "$repo"/*) echo "check-package: temp folder $work is inside the repository" >&2; exit 1 ;; esac
-
-global_packages=$(dotnet nuget locals global-packages --list | sed -n 's/^global-packages: *//p')
-global_packages=${global_packages%/}
-[ -n "$global_packages" ] || { echo "check-package: cannot find NuGet's global packages folder" >&2; exit 1; }
-
-# A version used by this run only: the restore can never pick up a stale copy of the package from NuGet's caches
-# (nothing else has this version), and the copy this run extracts into the global packages folder is removed at exit.
-base_version=$(sed -n 's:.*<Version>\(.*\)</Version>.*:\1:p' "$csproj" | head -n 1)
-version="${base_version}-pkgcheck.$(date -u +%Y%m%d%H%M%S).$$"
-id=Microsoft.ML.AdaptiveWidth
-id_lower=$(echo "$id" | tr '[:upper:]' '[:lower:]')
-
-cleanup() {
-    rm -rf "$global_packages/$id_lower/$version"
-    rmdir "$global_packages/$id_lower" 2>/dev/null || true
-    if [ "${KEEP_PACKAGE_CHECK:-0}" = 1 ]; then echo "check-package: kept $work"; else rm -rf "$work"; fi
-}
-trap cleanup EXIT
-
-step() { echo "== check-package: $*"; }
-fail() { echo "check-package: FAILED: $*" >&2; exit 1; }
-
-start=$(date +%s)
-
-# 1. Pack. The artifacts path keeps this build's bin/obj out of the repository's folders, so the check does not
-#    disturb (or depend on) a build of the repository that is running at the same time, for example `dotnet test`.
-step "packing $id $version"
-dotnet pack "$csproj" -c Release -o "$work/feed" --artifacts-path "$work/artifacts" -p:Version="$version" -nologo \
-    > "$work/pack.log" 2>&1 || { cat "$work/pack.log"; fail "dotnet pack"; }
-nupkg="$work/feed/$id.$version.nupkg"
-[ -f "$nupkg" ] || { ls -la "$work/feed"; fail "no $nupkg"; }
+# 1. Pack.
+pkgcheck_pack
 
 # 2. The package's contents and dependencies.
 step "inspecting the nuspec"
@@ -86,21 +55,10 @@ if errors:
     sys.exit(1)
 EOF
 
-# 3. The consumer application, in the temp folder. Empty Directory.Build.props/.targets and Directory.Packages.props
-#    stop MSBuild's upward search, so nothing outside this folder is imported even if TMPDIR were under a repository.
+# 3. The consumer application, in the temp folder.
 step "creating the consumer application"
 app="$work/consumer"
-mkdir -p "$app"
-for f in Directory.Build.props Directory.Build.targets Directory.Packages.props; do echo '<Project />' > "$app/$f"; done
-cat > "$app/nuget.config" <<EOF
-<?xml version="1.0" encoding="utf-8"?>
-<configuration>
-  <!-- No <clear/>: the machine's default sources still serve Microsoft.ML, TorchSharp and the rest. -->
-  <packageSources>
-    <add key="adaptivewidth-check" value="$work/feed" />
-  </packageSources>
-</configuration>
-EOF
+pkgcheck_new_app "$app"
 cat > "$app/Consumer.csproj" <<EOF
 <Project Sdk="Microsoft.NET.Sdk">
   <PropertyGroup>
@@ -165,41 +123,9 @@ public sealed class Prediction
 EOF
 
 # 4. Build (restoring from the temp feed plus the default sources), then check the native-glue patch.
-step "building the consumer"
-(cd "$app" && dotnet build -nologo -v:n > "$work/build.log" 2>&1) || { tail -n 60 "$work/build.log"; fail "consumer build"; }
-if grep -q "Microsoft.ML.AdaptiveWidth: left" "$work/build.log"; then
-    grep "Microsoft.ML.AdaptiveWidth: left" "$work/build.log"; fail "the buildTransitive target did not recognise libLibTorchSharp.so"
-fi
-
-if [ "$(uname -s)" = Linux ]; then
-    out_so=$(find "$app/bin" -name libLibTorchSharp.so | head -n 1)
-    cache_so="$global_packages/torchsharp/0.107.0/runtimes/linux-x64/native/libLibTorchSharp.so"
-    [ -f "$out_so" ] || fail "no libLibTorchSharp.so in the consumer's output"
-    [ -f "$cache_so" ] || fail "no $cache_so"
-    # The cache's copy must be exactly the one in TorchSharp's .nupkg: the patch never touches the cache.
-    python3 - "$global_packages/torchsharp/0.107.0/torchsharp.0.107.0.nupkg" "$cache_so" <<'EOF' || fail "the NuGet cache's libLibTorchSharp.so was modified"
-import sys, zipfile
-shipped = zipfile.ZipFile(sys.argv[1]).read("runtimes/linux-x64/native/libLibTorchSharp.so")
-sys.exit(0 if open(sys.argv[2], "rb").read() == shipped else 1)
-EOF
-    libstdcxx=""
-    for candidate in /usr/lib/x86_64-linux-gnu/libstdc++.so.6 /usr/lib/aarch64-linux-gnu/libstdc++.so.6 /usr/lib64/libstdc++.so.6 /usr/lib/libstdc++.so.6; do
-        if [ -f "$candidate" ]; then libstdcxx=$candidate; break; fi
-    done
-    differing=$(cmp -l "$cache_so" "$out_so" | wc -l || true)
-    if [ -n "$libstdcxx" ] && ! grep -aq 'GLIBCXX_3\.4\.32' "$libstdcxx"; then
-        # One byte: vna_flags of the GLIBCXX_3.4.32 entry goes from 0 to VER_FLG_WEAK (2); its high byte stays 0.
-        [ "$differing" = 1 ] || fail "expected the output copy to differ from the cache's in 1 byte (the weak flag), found $differing"
-        step "libLibTorchSharp.so: the output copy is patched (the system libstdc++ lacks GLIBCXX_3.4.32), the cache's copy is as shipped"
-    else
-        [ "$differing" = 0 ] || fail "the system libstdc++ has GLIBCXX_3.4.32, yet the output copy was changed"
-        step "libLibTorchSharp.so: the system libstdc++ has GLIBCXX_3.4.32, nothing to patch"
-    fi
-fi
+pkgcheck_build_app "$app"
+pkgcheck_check_native "$app"
 
 # 5. Run: train, save, load, score.
-step "running the consumer"
-if ! (cd "$app" && dotnet run --no-build) 2>&1 | tee "$work/run.log"; then fail "the consumer exited with an error"; fi
-grep -q "^PACKAGE CHECK OK" "$work/run.log" || fail "no success line"
-
-echo "check-package: passed in $(( $(date +%s) - start )) s ($id $version)"
+pkgcheck_run_app "$app" "PACKAGE CHECK OK"
+pkgcheck_done

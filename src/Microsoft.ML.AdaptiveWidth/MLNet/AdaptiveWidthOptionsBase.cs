@@ -126,11 +126,21 @@ public abstract class AdaptiveWidthOptionsBase : TrainerInputBaseWithWeight
     public int EarlyStoppingPatience = Defaults.EarlyStoppingPatience;
 
     /// <summary>
-    /// Fraction of the training rows held out for early stopping when <c>Fit</c> gets no validation data (stratified
+    /// Fraction of the training rows held out for early stopping when neither <see cref="ValidationSet"/> nor <c>Fit</c>
+    /// gives validation data (stratified
     /// by class for classifiers, chosen from the seed).
     /// </summary>
     /// <value>In [0, 1); 0 trains on every row and keeps the last epoch. Default 0.1.</value>
     public double ValidationFraction = Defaults.ValidationFraction;
+
+    /// <summary>
+    /// Validation data for early stopping and for choosing the best epoch, as the <c>ValidationSet</c> option of
+    /// Microsoft.ML.TorchSharp's trainers; the same as passing it to <c>Fit(train, validation)</c>. It must have the
+    /// columns the trainer sees (in a pipeline, transform it with the fitted preceding transforms first).
+    /// </summary>
+    /// <value>Null (default): use the data given to <c>Fit(train, validation)</c>, else hold out <see cref="ValidationFraction"/>.
+    /// Giving both this option and different validation data to <c>Fit</c> is an error.</value>
+    public IDataView? ValidationSet;
 
     /// <summary>Seed of the trainer's private random generator (initial weights, shuffling, validation split).</summary>
     /// <value>Null (default) draws it from the <c>MLContext</c>'s generator, so <c>new MLContext(seed: 1)</c> reproduces runs.</value>

@@ -29,9 +29,10 @@ internal static class AdaptiveWidthTrainingDriver
 
         int seed = options.Seed ?? host.Rand.Next();
         TrainingData? validation = null;
-        if (context.ValidationSet is not null)
+        RoleMappedData? validationSet = ValidationSet(options, context);
+        if (validationSet is not null)
         {
-            validation = ReadOrThrow(ch, context.ValidationSet, task, "validation");
+            validation = ReadOrThrow(ch, validationSet, task, "validation");
         }
         else if (options.ValidationFraction > 0)
         {
@@ -59,6 +60,40 @@ internal static class AdaptiveWidthTrainingDriver
             "Training ended ({0}) after {1} epochs; kept epoch {2}, widths [{3}].",
             result.Stopped, result.History.Count, result.BestEpoch, string.Join(", ", network.LayerWidths)));
         return new Outcome(network, result.History);
+    }
+
+    /// <summary>
+    /// The validation data: the one given to <c>Fit(train, validation)</c> or the <see cref="AdaptiveWidthOptionsBase.ValidationSet"/>
+    /// option, mapped to the training data's roles (label, features, weight); null when there is none.
+    /// </summary>
+    private static RoleMappedData? ValidationSet(AdaptiveWidthOptionsBase options, TrainContext context)
+    {
+        if (options.ValidationSet is null)
+        {
+            return context.ValidationSet;
+        }
+        if (context.ValidationSet is not null)
+        {
+            if (ReferenceEquals(context.ValidationSet.Data, options.ValidationSet))
+            {
+                return context.ValidationSet;
+            }
+            throw new ArgumentException(
+                $"Validation data was given twice, to Fit(train, validation) and as the option {nameof(options.ValidationSet)}; give it once.",
+                nameof(options.ValidationSet));
+        }
+        RoleMappedSchema roles = context.TrainingSet.Schema;
+        DataViewSchema schema = options.ValidationSet.Schema;
+        foreach (DataViewSchema.Column? role in new[] { roles.Label, roles.Feature, roles.Weight })
+        {
+            if (role is { } column && schema.GetColumnOrNull(column.Name) is null)
+            {
+                throw new ArgumentException(
+                    $"The option {nameof(options.ValidationSet)} has no column '{column.Name}', which the training data has.",
+                    nameof(options.ValidationSet));
+            }
+        }
+        return new RoleMappedData(options.ValidationSet, label: roles.Label?.Name, feature: roles.Feature?.Name, weight: roles.Weight?.Name);
     }
 
     private static TrainingData ReadOrThrow(IChannel ch, RoleMappedData data, NetworkTask task, string role)

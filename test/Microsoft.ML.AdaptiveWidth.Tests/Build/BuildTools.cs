@@ -28,6 +28,22 @@ internal static class BuildTools
             : configured;
     }
 
+    /// <summary>
+    /// Runs one of the repository's bash scripts (a path relative to the root, such as build/check-package.sh) and
+    /// asserts that it exits with 0 and prints <paramref name="successLine"/>; inconclusive on Windows.
+    /// </summary>
+    public static Result RunBashScript(string script, string successLine, TimeSpan timeout)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Assert.Inconclusive($"{script} is a bash script.");
+        }
+        Result result = Run("bash", [script], RepoRoot(), timeout);
+        Assert.AreEqual(0, result.ExitCode, result.Output);
+        StringAssert.Contains(result.Output, successLine, result.Output);
+        return result;
+    }
+
     /// <summary>The result of <see cref="Run"/>: exit code and the interleaved output.</summary>
     public sealed record Result(int ExitCode, string Output);
 

@@ -83,4 +83,43 @@ public sealed class AdaptiveWidthOptionsTest
         Assert.AreEqual(0.25, settings.RatePriorScale);
         Assert.AreEqual(0.1, settings.RatePriorMean);
     }
+
+    [TestMethod]
+    public void AdaptiveWidthOptionsBase_ValidationSet_TrainsAsFitWithValidationData()
+    {
+        var ml = new MLContext(seed: 1);
+        IDataView train = ml.Data.LoadFromEnumerable(MLNetTestData.Blobs(200, seed: 7));
+        IDataView validation = ml.Data.LoadFromEnumerable(MLNetTestData.Blobs(100, seed: 8));
+        var log = new List<string>();
+        ml.Log += (_, e) => { lock (log) { log.Add(e.Message); } };
+        AdaptiveWidthBinaryTrainer.Options options = MLNetTestData.Fast(new AdaptiveWidthBinaryTrainer.Options());
+        options.ValidationSet = validation;
+
+        var withOption = ml.BinaryClassification.Trainers.AdaptiveWidth(options).Fit(train);
+        var withFit = ml.BinaryClassification.Trainers.AdaptiveWidth(MLNetTestData.Fast(new AdaptiveWidthBinaryTrainer.Options())).Fit(train, validation);
+
+        Assert.IsFalse(log.Any(m => m.Contains("Held out", StringComparison.Ordinal)), "no hold-out when the option gives validation data");
+        MLNetAssert.BitIdentical(
+            MLNetAssert.Floats(withFit.Transform(validation), "Score"), MLNetAssert.Floats(withOption.Transform(validation), "Score"), "Score");
+        Assert.AreEqual(withFit.Model.SubModel.TrainingHistory.Count, withOption.Model.SubModel.TrainingHistory.Count);
+    }
+
+    [TestMethod]
+    public void AdaptiveWidthOptionsBase_ValidationSet_GivenTwiceOrWithoutTheColumnsThrowsNamingTheOption()
+    {
+        var ml = new MLContext(seed: 1);
+        IDataView train = ml.Data.LoadFromEnumerable(MLNetTestData.Blobs(100, seed: 7));
+        IDataView validation = ml.Data.LoadFromEnumerable(MLNetTestData.Blobs(50, seed: 8));
+        AdaptiveWidthBinaryTrainer.Options options = MLNetTestData.Fast(new AdaptiveWidthBinaryTrainer.Options());
+        options.ValidationSet = validation;
+        AdaptiveWidthBinaryTrainer trainer = ml.BinaryClassification.Trainers.AdaptiveWidth(options);
+
+        var twice = Assert.ThrowsExactly<ArgumentException>(() => trainer.Fit(train, ml.Data.LoadFromEnumerable(MLNetTestData.Blobs(50, seed: 9))));
+        Assert.AreEqual(nameof(AdaptiveWidthOptionsBase.ValidationSet), twice.ParamName);
+
+        options.ValidationSet = ml.Transforms.DropColumns("Features").Fit(validation).Transform(validation);
+        var missing = Assert.ThrowsExactly<ArgumentException>(() => ml.BinaryClassification.Trainers.AdaptiveWidth(options).Fit(train));
+        Assert.AreEqual(nameof(AdaptiveWidthOptionsBase.ValidationSet), missing.ParamName);
+        StringAssert.Contains(missing.Message, "'Features'");
+    }
 }

@@ -1,0 +1,120 @@
+# Shared by the package checks (check-package.sh, check-beside-torchsharp.sh); source it, do not run it.
+# It packs Microsoft.ML.AdaptiveWidth under a one-off version into a temp folder outside the repository, creates
+# console applications there that restore the package with a plain PackageReference, builds them, checks the
+# buildTransitive TorchSharp native fix on their output and runs them.
+#
+#   pkgcheck_init NAME          sets repo, work, version, id, ...; removes the temp folder and the package's cache copy at exit
+#   pkgcheck_pack               packs into $work/feed; sets nupkg
+#   pkgcheck_new_app DIR        an empty application folder that imports nothing from above and restores from $work/feed
+#   pkgcheck_build_app DIR      dotnet build; fails when the native fix did not recognise libLibTorchSharp.so
+#   pkgcheck_check_native DIR   Linux: the output copy of libLibTorchSharp.so is patched exactly when needed, the cache's is as shipped
+#   pkgcheck_run_app DIR LINE   dotnet run --no-build; fails unless a line starts with LINE
+#
+# Set KEEP_PACKAGE_CHECK=1 to keep the temp folder for inspection.
+
+pkgcheck_init() {
+    pkgcheck_name=$1
+    repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+    csproj="$repo/src/Microsoft.ML.AdaptiveWidth/Microsoft.ML.AdaptiveWidth.csproj"
+    work=$(mktemp -d "${TMPDIR:-/tmp}/aw-$pkgcheck_name.XXXXXX")
+    case "$work" in "$repo"/*) echo "$pkgcheck_name: temp folder $work is inside the repository" >&2; exit 1 ;; esac
+
+    global_packages=$(dotnet nuget locals global-packages --list | sed -n 's/^global-packages: *//p')
+    global_packages=${global_packages%/}
+    [ -n "$global_packages" ] || { echo "$pkgcheck_name: cannot find NuGet's global packages folder" >&2; exit 1; }
+
+    # A version used by this run only: the restore can never pick up a stale copy of the package from NuGet's caches
+    # (nothing else has this version), and the copy this run extracts into the global packages folder is removed at exit.
+    local base_version
+    base_version=$(sed -n 's:.*<Version>\(.*\)</Version>.*:\1:p' "$csproj" | head -n 1)
+    version="${base_version}-pkgcheck.$(date -u +%Y%m%d%H%M%S).$$"
+    id=Microsoft.ML.AdaptiveWidth
+    id_lower=$(echo "$id" | tr '[:upper:]' '[:lower:]')
+    start=$(date +%s)
+    trap pkgcheck_cleanup EXIT
+}
+
+pkgcheck_cleanup() {
+    rm -rf "$global_packages/$id_lower/$version"
+    rmdir "$global_packages/$id_lower" 2>/dev/null || true
+    if [ "${KEEP_PACKAGE_CHECK:-0}" = 1 ]; then echo "$pkgcheck_name: kept $work"; else rm -rf "$work"; fi
+}
+
+step() { echo "== $pkgcheck_name: $*"; }
+fail() { echo "$pkgcheck_name: FAILED: $*" >&2; exit 1; }
+
+# The artifacts path keeps this build's bin/obj out of the repository's folders, so the check does not disturb (or
+# depend on) a build of the repository that is running at the same time, for example `dotnet test`.
+pkgcheck_pack() {
+    step "packing $id $version"
+    dotnet pack "$csproj" -c Release -o "$work/feed" --artifacts-path "$work/artifacts" -p:Version="$version" -nologo \
+        > "$work/pack.log" 2>&1 || { cat "$work/pack.log"; fail "dotnet pack"; }
+    nupkg="$work/feed/$id.$version.nupkg"
+    [ -f "$nupkg" ] || { ls -la "$work/feed"; fail "no $nupkg"; }
+}
+
+# Empty Directory.Build.props/.targets and Directory.Packages.props stop MSBuild's upward search, so nothing outside
+# the application's folder is imported even if TMPDIR were under a repository.
+pkgcheck_new_app() {
+    local app=$1 f
+    mkdir -p "$app"
+    for f in Directory.Build.props Directory.Build.targets Directory.Packages.props; do echo '<Project />' > "$app/$f"; done
+    cat > "$app/nuget.config" <<EOF
+<?xml version="1.0" encoding="utf-8"?>
+<configuration>
+  <!-- No <clear/>: the machine's default sources still serve Microsoft.ML, TorchSharp and the rest. -->
+  <packageSources>
+    <add key="adaptivewidth-check" value="$work/feed" />
+  </packageSources>
+</configuration>
+EOF
+}
+
+pkgcheck_build_app() {
+    local app=$1 log
+    log="$work/build-$(basename "$app").log"
+    step "building $(basename "$app")"
+    (cd "$app" && dotnet build -nologo -v:n > "$log" 2>&1) || { tail -n 60 "$log"; fail "$(basename "$app") build"; }
+    if grep -q "Microsoft.ML.AdaptiveWidth: left" "$log"; then
+        grep "Microsoft.ML.AdaptiveWidth: left" "$log"; fail "the buildTransitive target did not recognise libLibTorchSharp.so"
+    fi
+}
+
+pkgcheck_check_native() {
+    local app=$1 out_so cache_so libstdcxx="" candidate differing
+    [ "$(uname -s)" = Linux ] || return 0
+    out_so=$(find "$app/bin" -name libLibTorchSharp.so | head -n 1)
+    cache_so="$global_packages/torchsharp/0.107.0/runtimes/linux-x64/native/libLibTorchSharp.so"
+    [ -f "$out_so" ] || fail "no libLibTorchSharp.so in the output of $(basename "$app")"
+    [ -f "$cache_so" ] || fail "no $cache_so"
+    # The cache's copy must be exactly the one in TorchSharp's .nupkg: the patch never touches the cache.
+    python3 - "$global_packages/torchsharp/0.107.0/torchsharp.0.107.0.nupkg" "$cache_so" <<'EOF' || fail "the NuGet cache's libLibTorchSharp.so was modified"
+import sys, zipfile
+shipped = zipfile.ZipFile(sys.argv[1]).read("runtimes/linux-x64/native/libLibTorchSharp.so")
+sys.exit(0 if open(sys.argv[2], "rb").read() == shipped else 1)
+EOF
+    for candidate in /usr/lib/x86_64-linux-gnu/libstdc++.so.6 /usr/lib/aarch64-linux-gnu/libstdc++.so.6 /usr/lib64/libstdc++.so.6 /usr/lib/libstdc++.so.6; do
+        if [ -f "$candidate" ]; then libstdcxx=$candidate; break; fi
+    done
+    differing=$(cmp -l "$cache_so" "$out_so" | wc -l || true)
+    if [ -n "$libstdcxx" ] && ! grep -aq 'GLIBCXX_3\.4\.32' "$libstdcxx"; then
+        # One byte: vna_flags of the GLIBCXX_3.4.32 entry goes from 0 to VER_FLG_WEAK (2); its high byte stays 0.
+        [ "$differing" = 1 ] || fail "expected the output copy to differ from the cache's in 1 byte (the weak flag), found $differing"
+        step "libLibTorchSharp.so: the output copy is patched (the system libstdc++ lacks GLIBCXX_3.4.32), the cache's copy is as shipped"
+    else
+        [ "$differing" = 0 ] || fail "the system libstdc++ has GLIBCXX_3.4.32, yet the output copy was changed"
+        step "libLibTorchSharp.so: the system libstdc++ has GLIBCXX_3.4.32, nothing to patch"
+    fi
+}
+
+pkgcheck_run_app() {
+    local app=$1 success=$2 log
+    log="$work/run-$(basename "$app").log"
+    step "running $(basename "$app")"
+    if ! (cd "$app" && dotnet run --no-build) 2>&1 | tee "$log"; then fail "$(basename "$app") exited with an error"; fi
+    grep -q "^$success" "$log" || fail "no success line '$success'"
+}
+
+pkgcheck_done() {
+    echo "$pkgcheck_name: passed in $(( $(date +%s) - start )) s ($id $version)"
+}

@@ -1,0 +1,51 @@
+// The C# blocks of README.md. Each README block preceded by `<!-- README:name -->` is the text between this file's
+// `// README:name` and `// README:end` lines, indentation aside; a block split over several regions (its `using`
+// lines sit at the top of the file) is their texts joined by one empty line. ReadMeTest checks this, and
+// `UPDATE_README=1 dotnet test AdaptiveWidth.sln --filter FullyQualifiedName~ReadMe` rewrites README from this file.
+// samples/Tabular compiles the file as a user of the library would (public API only); the tests compile and run it.
+// README:mlnet
+using Microsoft.ML;
+// README:end
+// README:core
+using Microsoft.ML.AdaptiveWidth.Training;
+// README:end
+
+namespace AdaptiveWidth.Samples.ReadMe;
+
+/// <summary>README's examples, callable (the tests run them on small data).</summary>
+public static class ReadMeSnippets
+{
+    /// <summary>README "Using it from ML.NET".</summary>
+    public static ITransformer MLNet(IDataView train, string[] featureColumns, string modelPath)
+        => TrainAndSave(train, featureColumns, modelPath);
+
+    /// <summary>README "Training without ML.NET (the core API)".</summary>
+    public static float[] Core(float[] features, int featureCount, float[] labels, TrainingData validation, float[] row)
+        => TrainAndScore(features, featureCount, labels, validation, row);
+
+    // README:mlnet
+    static ITransformer TrainAndSave(IDataView train, string[] featureColumns, string modelPath)
+    {
+        var mlContext = new MLContext(seed: 1);
+        var pipeline = mlContext.Transforms.Concatenate("Features", featureColumns)
+            .Append(mlContext.Transforms.NormalizeMinMax("Features"))
+            .Append(mlContext.BinaryClassification.Trainers.AdaptiveWidth(labelColumnName: "Label"));
+        ITransformer model = pipeline.Fit(train);
+        mlContext.Model.Save(model, train.Schema, modelPath);        // a standard ML.NET model zip
+        return model;
+    }
+    // README:end
+
+    // README:core
+    static float[] TrainAndScore(float[] features, int featureCount, float[] labels, TrainingData validation, float[] row)
+    {
+        var train = new TrainingData(features, featureCount, labels);          // row-major floats, labels 0/1
+        TrainingResult result = AdaptiveWidthNetworkTrainer.Train(
+            NetworkTask.BinaryClassification, classCount: 2, train, validation, new TrainingSettings { MaxEpochs = 200 });
+        Console.WriteLine(string.Join("-", result.Model.LayerWidths));        // the learned widths
+        var output = new float[result.Model.OutputCount];
+        result.Model.Score(row, output);                                       // managed scoring, no libtorch
+        return output;
+    }
+    // README:end
+}
