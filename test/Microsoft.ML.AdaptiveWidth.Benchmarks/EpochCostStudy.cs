@@ -11,21 +11,25 @@ internal static class EpochCostStudy
 {
     public static IEnumerable<string> Run(int rows, int epochs)
     {
-        yield return $"| problem | rows | final width | adaptive ms/epoch (median) | fixed ms/epoch (median) | ratio |";
-        yield return "|---|---|---|---|---|---|";
+        yield return $"| problem | rows | final width | adaptive ms/epoch (median wall) | fixed ms/epoch (median wall) | wall ratio | adaptive CPU ms/epoch | fixed CPU ms/epoch | CPU ratio |";
+        yield return "|---|---|---|---|---|---|---|---|---|";
         foreach (int features in new[] { 2, 50 })
         {
             TrainingData data = Teacher(rows, features, seed: features);
             var adaptive = new TrainingSettings { MaxEpochs = epochs, EarlyStoppingPatience = 0, Seed = 1 };
+            TimeSpan cpu = Process.GetCurrentProcess().TotalProcessorTime;
             TrainingResult a = AdaptiveWidthNetworkTrainer.Train(NetworkTask.BinaryClassification, 2, data, null, adaptive);
+            double adaptiveCpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds / epochs;
             int width = a.Model.LayerWidths[0];
             // The rate whose quantile width is the adaptive run's final width.
             double rate = -Math.Log(1 - adaptive.Quantile) / (width - 1.5);
             var fixedSettings = adaptive with { AdaptWidth = false, InitialRate = rate, RateLowerBound = null };
+            cpu = Process.GetCurrentProcess().TotalProcessorTime;
             TrainingResult f = AdaptiveWidthNetworkTrainer.Train(NetworkTask.BinaryClassification, 2, data, null, fixedSettings);
+            double fixedCpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds / epochs;
             double am = Median(a.History.Skip(1).Select(r => r.Elapsed.TotalMilliseconds));
             double fm = Median(f.History.Skip(1).Select(r => r.Elapsed.TotalMilliseconds));
-            yield return $"| {features}-D-1 | {rows} | {width} (fixed: {f.Model.LayerWidths[0]}) | {am:F1} | {fm:F1} | {am / fm:F2}x |";
+            yield return $"| {features}-D-1 | {rows} | {width} (fixed: {f.Model.LayerWidths[0]}) | {am:F1} | {fm:F1} | {am / fm:F2}x | {adaptiveCpu:F1} | {fixedCpu:F1} | {adaptiveCpu / fixedCpu:F2}x |";
         }
     }
 
