@@ -1,6 +1,7 @@
 using Microsoft.ML.AdaptiveWidth.Inference;
 using Microsoft.ML.AdaptiveWidth.Training;
 using Microsoft.ML.Data;
+using Microsoft.ML.Model.OnnxConverter;
 using Microsoft.ML.Runtime;
 
 namespace Microsoft.ML.Trainers.AdaptiveWidth;
@@ -10,7 +11,14 @@ namespace Microsoft.ML.Trainers.AdaptiveWidth;
 /// without TorchSharp), its learned widths and importances, the training history, and persistence.
 /// </summary>
 /// <typeparam name="TOutput">The scorer's output: <see cref="float"/>, or <see cref="VBuffer{T}"/> of class scores.</typeparam>
-public abstract class AdaptiveWidthModelParametersBase<TOutput> : ModelParametersBase<TOutput>, IValueMapper
+/// <remarks>
+/// The models export to ONNX through ML.NET's converter (<c>mlContext.Model.ConvertToOnnx</c>) with standard operators
+/// (MatMul, Add, Clip/Relu/LeakyRelu, Softmax, ArgMax), opset 11 or later. Scores agree with managed scoring to
+/// float32 rounding. A NaN feature gives a NaN score in managed scoring, and also in ONNX Runtime 1.31 for every
+/// activation (tested); the ONNX standard does not say what Clip and Relu do with NaN, so another runtime may clamp it
+/// to a bound and give a finite score.
+/// </remarks>
+public abstract class AdaptiveWidthModelParametersBase<TOutput> : ModelParametersBase<TOutput>, IValueMapper, ISingleCanSaveOnnx
 {
     /// <summary>The name of the zip entry that holds the network.</summary>
     private protected const string NetworkEntryName = "AdaptiveWidthModel.bin";
@@ -97,6 +105,23 @@ public abstract class AdaptiveWidthModelParametersBase<TOutput> : ModelParameter
         src.CopyTo(scratch);
         return scratch;
     }
+
+    bool ICanSaveOnnx.CanSaveOnnx(OnnxContext ctx) => true;
+
+    bool ISingleCanSaveOnnx.SaveAsOnnx(OnnxContext ctx, string[] outputNames, string featureColumn)
+    {
+        Host.CheckValue(ctx, nameof(ctx));
+        Host.CheckValue(outputNames, nameof(outputNames));
+        Host.CheckNonEmpty(featureColumn, nameof(featureColumn));
+        return SaveAsOnnxCore(ctx, outputNames, featureColumn);
+    }
+
+    /// <summary>
+    /// Writes the network as ONNX nodes from <paramref name="featureColumn"/> to the scorer's outputs:
+    /// <paramref name="outputNames"/> is [Score] for regression and for the binary model (its calibrator writes the
+    /// probability), [PredictedLabel, Score] for multiclass.
+    /// </summary>
+    private protected abstract bool SaveAsOnnxCore(OnnxContext ctx, string[] outputNames, string featureColumn);
 
     /// <summary>The network keeping ⌈<paramref name="fraction"/> × width⌉ neurons (at least 1) of each layer.</summary>
     private protected AdaptiveWidthModel TruncatedNetwork(double fraction)

@@ -3,6 +3,7 @@ using Microsoft.ML;
 using Microsoft.ML.AdaptiveWidth.Inference;
 using Microsoft.ML.AdaptiveWidth.Training;
 using Microsoft.ML.Data;
+using Microsoft.ML.Model.OnnxConverter;
 using Microsoft.ML.Runtime;
 using Microsoft.ML.Trainers.AdaptiveWidth;
 
@@ -69,6 +70,15 @@ public sealed class AdaptiveWidthMulticlassModelParameters : AdaptiveWidthModelP
     /// <summary>A smaller model keeping the first <c>widths[l]</c> (most important) neurons of each layer.</summary>
     /// <param name="widths">One width per hidden layer, each in [1, current width].</param>
     public AdaptiveWidthMulticlassModelParameters Truncate(IReadOnlyList<int> widths) => new(Host, TruncatedNetwork(widths), TrainingHistory);
+
+    private protected override bool SaveAsOnnxCore(OnnxContext ctx, string[] outputNames, string featureColumn)
+    {
+        Host.Check(outputNames.Length == 2, "Expected the PredictedLabel and Score outputs.");
+        string logits = ctx.AddIntermediateVariable(null, "AdaptiveWidthLogits", true);
+        AdaptiveWidthOnnx.SaveNetwork(ctx, Network, featureColumn, logits);
+        AdaptiveWidthOnnx.SaveMulticlassHead(ctx, logits, score: outputNames[1], predictedLabel: outputNames[0]);
+        return true;
+    }
 
     private protected override ValueMapper<VBuffer<float>, VBuffer<float>> CreateMapper()
     {

@@ -2,6 +2,7 @@ using Microsoft.ML;
 using Microsoft.ML.AdaptiveWidth.Inference;
 using Microsoft.ML.AdaptiveWidth.Training;
 using Microsoft.ML.Data;
+using Microsoft.ML.Model.OnnxConverter;
 using Microsoft.ML.Runtime;
 using Microsoft.ML.Trainers.AdaptiveWidth;
 
@@ -59,6 +60,14 @@ public sealed class AdaptiveWidthRegressionModelParameters : AdaptiveWidthModelP
     /// <summary>A smaller model keeping the first <c>widths[l]</c> (most important) neurons of each layer.</summary>
     /// <param name="widths">One width per hidden layer, each in [1, current width].</param>
     public AdaptiveWidthRegressionModelParameters Truncate(IReadOnlyList<int> widths) => new(Host, TruncatedNetwork(widths), TrainingHistory);
+
+    private protected override bool SaveAsOnnxCore(OnnxContext ctx, string[] outputNames, string featureColumn)
+    {
+        // The score is the last name given (PredictedLabel, if asked for, comes first), as in ML.NET's linear models.
+        Host.Check(outputNames.Length >= 1, "Expected a Score output.");
+        AdaptiveWidthOnnx.SaveNetwork(ctx, Network, featureColumn, outputNames[^1]);
+        return true;
+    }
 
     private protected override ValueMapper<VBuffer<float>, float> CreateMapper()
     {
