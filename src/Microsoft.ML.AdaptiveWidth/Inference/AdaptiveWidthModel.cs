@@ -124,6 +124,18 @@ public sealed class AdaptiveWidthModel
     }
 
     /// <summary>
+    /// Keeps the first (most important) neurons of each hidden layer, as many as <paramref name="target"/> says (a
+    /// fraction, a cap, a compute budget or explicit widths), with the weights they have. Returns a new model.
+    /// </summary>
+    /// <param name="target">How small the network should be.</param>
+    /// <exception cref="ArgumentOutOfRangeException">The target does not fit this model (see <see cref="TruncationTarget.Resolve"/>).</exception>
+    public AdaptiveWidthModel Truncate(TruncationTarget target)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        return Truncate(target.Resolve(this));
+    }
+
+    /// <summary>
     /// Keeps the first <c>widths[l]</c> neurons of each hidden layer (the most important ones) with the weights they
     /// have: nothing is renormalised or retrained. Returns a new model; this one is unchanged.
     /// </summary>

@@ -123,12 +123,12 @@ public abstract class AdaptiveWidthModelParametersBase<TOutput> : ModelParameter
     /// </summary>
     private protected abstract bool SaveAsOnnxCore(OnnxContext ctx, string[] outputNames, string featureColumn);
 
-    /// <summary>The network keeping ⌈<paramref name="fraction"/> × width⌉ neurons (at least 1) of each layer.</summary>
-    private protected AdaptiveWidthModel TruncatedNetwork(double fraction)
-        => Network.Truncate(WidthBudget.Widths(Network.LayerWidths, fraction, null));
-
-    /// <summary>The network keeping the first <c>widths[l]</c> neurons of each layer.</summary>
-    private protected AdaptiveWidthModel TruncatedNetwork(IReadOnlyList<int> widths) => Network.Truncate(widths);
+    /// <summary>The network truncated to <paramref name="target"/>.</summary>
+    private protected AdaptiveWidthModel TruncatedNetwork(TruncationTarget target)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        return Network.Truncate(target);
+    }
 
     /// <summary>Saves the version, the float size and the network entry.</summary>
     private protected void SaveNetwork(ModelSaveContext ctx, VersionInfo version)

@@ -20,7 +20,12 @@ namespace Microsoft.ML.Trainers.AdaptiveWidth;
 /// <para><b>Truncation budget.</b> After training, the shipped model keeps the first (most important) neurons of each
 /// layer: <see cref="TruncationBudget"/> × the learned width (rounded up, at least 1), then at most
 /// <see cref="MaxUnitsPerLayer"/>. Nothing is retrained: accuracy degrades gracefully because importance decreases
-/// with the neuron index.</para>
+/// with the neuron index. This is the same operation as truncating the trained model afterwards with
+/// <c>Truncate(TruncationTarget.Fraction(TruncationBudget))</c> then <c>TruncationTarget.MaxUnits(MaxUnitsPerLayer)</c>
+/// (same widths, bit-identical scores), except that a cap above a learned width is accepted here (it was chosen before
+/// the width was known) and keeps that width, whereas <c>TruncationTarget.MaxUnits</c> rejects a cap above every layer.
+/// Truncating afterwards keeps the full model at hand, so several sizes can be compared without retraining; for a
+/// compute budget use <c>TruncationTarget.MultiplyAdds</c>.</para>
 /// </remarks>
 public abstract class AdaptiveWidthOptionsBase : TrainerInputBaseWithWeight
 {
@@ -81,7 +86,7 @@ public abstract class AdaptiveWidthOptionsBase : TrainerInputBaseWithWeight
     public double TruncationBudget = 1.0;
 
     /// <summary>Cap on the neurons kept per layer in the shipped model, applied after <see cref="TruncationBudget"/>.</summary>
-    /// <value>Null (no cap) or ≥ 1. Default null.</value>
+    /// <value>Null (no cap) or ≥ 1; a cap above a layer's learned width keeps that width. Default null.</value>
     public int? MaxUnitsPerLayer;
 
     /// <summary>Number of adaptive hidden layers.</summary>

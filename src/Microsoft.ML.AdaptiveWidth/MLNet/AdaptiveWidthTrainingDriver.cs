@@ -49,7 +49,13 @@ internal static class AdaptiveWidthTrainingDriver
         host.CheckAlive();
 
         AdaptiveWidthModel network = result.Model;
-        int[] kept = WidthBudget.Widths(network.LayerWidths, options.TruncationBudget, options.MaxUnitsPerLayer);
+        // The same truncation as TruncationTarget.Fraction then .MaxUnits on the trained model, except that a cap above
+        // the learned width is allowed: it was set before the width was known.
+        int[] kept = Truncation.WidthsForFraction(network.LayerWidths, options.TruncationBudget);
+        if (options.MaxUnitsPerLayer is int cap)
+        {
+            kept = Truncation.WidthsForMaxUnits(kept, cap, allowAboveWidth: true);
+        }
         if (!kept.SequenceEqual(network.LayerWidths))
         {
             ch.Info(MessageSensitivity.None, $"Truncated the learned widths [{string.Join(", ", network.LayerWidths)}] to [{string.Join(", ", kept)}].");
