@@ -20,8 +20,8 @@ public sealed class AdaptiveWidthModelParameters : AdaptiveWidthModelParametersB
     internal const string LoaderSignature = "AdaptiveWidthBinaryExec";
     private const string RegistrationName = "AdaptiveWidthBinaryPredictor";
 
-    internal AdaptiveWidthModelParameters(IHostEnvironment env, AdaptiveWidthModel network, IReadOnlyList<EpochRecord>? history)
-        : base(env, RegistrationName, network, history)
+    internal AdaptiveWidthModelParameters(IHostEnvironment env, AdaptiveWidthModel network, IReadOnlyList<EpochRecord>? history, CompressionResult? compression = null)
+        : base(env, RegistrationName, network, history, compression)
     {
         CheckOutputs(network, multiclass: false);
     }

@@ -25,9 +25,11 @@ public abstract class AdaptiveWidthModelParametersBase<TOutput> : ModelParameter
 
     private readonly VectorDataViewType _inputType;
 
-    private protected AdaptiveWidthModelParametersBase(IHostEnvironment env, string name, AdaptiveWidthModel network, IReadOnlyList<EpochRecord>? history)
+    private protected AdaptiveWidthModelParametersBase(IHostEnvironment env, string name, AdaptiveWidthModel network, IReadOnlyList<EpochRecord>? history,
+        CompressionResult? compression)
         : base(env, name)
     {
+        Compression = compression;
         Host.CheckValue(network, nameof(network));
         Network = network;
         TrainingHistory = history?.ToArray() ?? [];
@@ -65,6 +67,13 @@ public abstract class AdaptiveWidthModelParametersBase<TOutput> : ModelParameter
     /// history is not saved).
     /// </summary>
     public IReadOnlyList<EpochRecord> TrainingHistory { get; }
+
+    /// <summary>
+    /// The automatic compression the trainer ran (option <c>CompressionTolerance</c>): the widths it chose, the metric
+    /// before and after on the validation rows, and every truncation it measured. Null if the trainer did not compress,
+    /// for a truncated copy, and for a model loaded from a file (it is not saved).
+    /// </summary>
+    public CompressionResult? Compression { get; }
 
     /// <summary>The importance of each neuron of hidden layer <paramref name="layer"/>, decreasing with the neuron index.</summary>
     /// <param name="layer">0-based hidden layer index, below <see cref="LayerWidths"/>.Count.</param>

@@ -22,8 +22,8 @@ public sealed class AdaptiveWidthMulticlassModelParameters : AdaptiveWidthModelP
     private const string RegistrationName = "AdaptiveWidthMulticlassPredictor";
     private readonly VectorDataViewType _outputType;
 
-    internal AdaptiveWidthMulticlassModelParameters(IHostEnvironment env, AdaptiveWidthModel network, IReadOnlyList<EpochRecord>? history)
-        : base(env, RegistrationName, network, history)
+    internal AdaptiveWidthMulticlassModelParameters(IHostEnvironment env, AdaptiveWidthModel network, IReadOnlyList<EpochRecord>? history, CompressionResult? compression = null)
+        : base(env, RegistrationName, network, history, compression)
     {
         CheckOutputs(network, multiclass: true);
         _outputType = new VectorDataViewType(NumberDataViewType.Single, network.OutputCount);

@@ -110,7 +110,7 @@ public sealed class AdaptiveWidthMulticlassTrainer : TrainerEstimatorBase<
     public override AdaptiveWidthMulticlassModelParameters TrainModelCore(TrainContext trainContext)
     {
         AdaptiveWidthTrainingDriver.Outcome outcome = AdaptiveWidthTrainingDriver.Train(Host, _options, NetworkTask.MulticlassClassification, trainContext);
-        return new AdaptiveWidthMulticlassModelParameters(Host, outcome.Network, outcome.History);
+        return new AdaptiveWidthMulticlassModelParameters(Host, outcome.Network, outcome.History, outcome.Compression);
     }
 
     /// <inheritdoc/>

@@ -89,6 +89,18 @@ public abstract class AdaptiveWidthOptionsBase : TrainerInputBaseWithWeight
     /// <value>Null (no cap) or ≥ 1; a cap above a layer's learned width keeps that width. Default null.</value>
     public int? MaxUnitsPerLayer;
 
+    /// <summary>
+    /// Automatic compression at the end of training: after <see cref="TruncationBudget"/> and
+    /// <see cref="MaxUnitsPerLayer"/>, the smallest per-layer prefixes whose metric on the validation rows (those given
+    /// to <c>Fit(train, validation)</c>, or held out by <see cref="ValidationFraction"/>) stays within this tolerance of
+    /// the trained network's (see <see cref="Compression"/> for the search and its cost). For classifiers it is the
+    /// accuracy points that may be lost (0.5 allows 95.0% → 94.5%); for regression, the percent of RMSE that may be added.
+    /// The search and its curve are in the model parameters' <c>Compression</c> property.
+    /// </summary>
+    /// <value>Null (default, off) or finite and ≥ 0. Needs validation rows. Because the same rows choose the best epoch
+    /// and the widths, check the result on separate test data.</value>
+    public double? CompressionTolerance;
+
     /// <summary>Number of adaptive hidden layers.</summary>
     /// <value>1 to 16. Default 1; two or three help on data with interacting features.</value>
     public int NumberOfLayers = Defaults.NumberOfLayers;
@@ -171,6 +183,8 @@ public abstract class AdaptiveWidthOptionsBase : TrainerInputBaseWithWeight
         Check(double.IsFinite(RatePriorMean) && RatePriorMean > 0, nameof(RatePriorMean), RatePriorMean, "must be a positive rate, for example 0.05");
         Check(TruncationBudget > 0 && TruncationBudget <= 1, nameof(TruncationBudget), TruncationBudget, "must be in (0, 1]; use 1 to keep every neuron");
         Check(MaxUnitsPerLayer is null || MaxUnitsPerLayer >= 1, nameof(MaxUnitsPerLayer), MaxUnitsPerLayer, "must be null (no cap) or at least 1");
+        Check(CompressionTolerance is null || (double.IsFinite(CompressionTolerance.Value) && CompressionTolerance >= 0), nameof(CompressionTolerance),
+            CompressionTolerance, "must be null (off) or a finite tolerance of at least 0");
         Check(NumberOfLayers is >= 1 and <= 16, nameof(NumberOfLayers), NumberOfLayers, "must be between 1 and 16");
         Check(Quantile > 0 && Quantile < 1, nameof(Quantile), Quantile, "must be in (0, 1), for example 0.9");
         Check(MaximumWidth >= 2 && MaximumWidth <= Defaults.LargestSupportedWidth, nameof(MaximumWidth), MaximumWidth,

@@ -17,8 +17,8 @@ public sealed class AdaptiveWidthRegressionModelParameters : AdaptiveWidthModelP
     internal const string LoaderSignature = "AdaptiveWidthRegrExec";
     private const string RegistrationName = "AdaptiveWidthRegressionPredictor";
 
-    internal AdaptiveWidthRegressionModelParameters(IHostEnvironment env, AdaptiveWidthModel network, IReadOnlyList<EpochRecord>? history)
-        : base(env, RegistrationName, network, history)
+    internal AdaptiveWidthRegressionModelParameters(IHostEnvironment env, AdaptiveWidthModel network, IReadOnlyList<EpochRecord>? history, CompressionResult? compression = null)
+        : base(env, RegistrationName, network, history, compression)
     {
         CheckOutputs(network, multiclass: false);
     }

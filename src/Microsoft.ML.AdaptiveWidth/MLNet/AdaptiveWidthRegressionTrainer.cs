@@ -87,7 +87,7 @@ public sealed class AdaptiveWidthRegressionTrainer : TrainerEstimatorBase<
     public override AdaptiveWidthRegressionModelParameters TrainModelCore(TrainContext trainContext)
     {
         AdaptiveWidthTrainingDriver.Outcome outcome = AdaptiveWidthTrainingDriver.Train(Host, _options, NetworkTask.Regression, trainContext);
-        return new AdaptiveWidthRegressionModelParameters(Host, outcome.Network, outcome.History);
+        return new AdaptiveWidthRegressionModelParameters(Host, outcome.Network, outcome.History, outcome.Compression);
     }
 
     /// <inheritdoc/>
