@@ -77,6 +77,27 @@ public abstract class AdaptiveWidthOptionsBase : TrainerInputBaseWithWeight
     /// <value>Finite and ≥ 0. Default 0 (off).</value>
     public double WidthRegularization = 0;
 
+    /// <summary>
+    /// Anneals the width regularization (the paper's "dynamic compression", method.md §2): off before this epoch, then
+    /// switched on at σλ0 = 1/<see cref="WidthRegularization"/> and made stronger every epoch until
+    /// <see cref="WidthRegularizationEndEpoch"/>: σλ falls by <see cref="WidthRegularizationAnnealing"/>·σλ0/(end − start + 1)
+    /// per epoch, so that the last annealed epoch has σλ0·(1 − a·(end − start)/(end − start + 1)). Use it to let the
+    /// network first fit the data at its natural width, then ask for a narrower network at similar accuracy in one run.
+    /// </summary>
+    /// <value>Null (default): the regularization, if on, has the same strength at every epoch. Otherwise 1 to
+    /// <see cref="MaxEpoch"/>; needs <see cref="WidthRegularization"/> &gt; 0. The paper started at 40% of training.
+    /// Training keeps the epoch with the best validation loss, which may come before the narrowing; set
+    /// <see cref="EarlyStoppingPatience"/> high enough for the annealing to run.</value>
+    public int? WidthRegularizationStartEpoch;
+
+    /// <summary>Last epoch at which the annealed regularization grows stronger; later epochs keep its final strength.</summary>
+    /// <value>Null (default) is <see cref="MaxEpoch"/>; otherwise at least <see cref="WidthRegularizationStartEpoch"/>.</value>
+    public int? WidthRegularizationEndEpoch;
+
+    /// <summary>Annealing amount a: the fraction of σλ0 removed over the annealing epochs.</summary>
+    /// <value>In [0, 1). Default 0.9, the paper's; 0 keeps σλ0 constant from the start epoch on.</value>
+    public double WidthRegularizationAnnealing = 0.9;
+
     /// <summary>Mean μλ of the prior on each layer's rate, used when <see cref="WidthRegularization"/> is on.</summary>
     /// <value>A positive rate; 0.05 corresponds to a width of 48 at k = 0.9. Default 0.05.</value>
     public double RatePriorMean = Defaults.RatePriorMean;
@@ -183,6 +204,13 @@ public abstract class AdaptiveWidthOptionsBase : TrainerInputBaseWithWeight
         Check(double.IsFinite(RatePriorMean) && RatePriorMean > 0, nameof(RatePriorMean), RatePriorMean, "must be a positive rate, for example 0.05");
         Check(TruncationBudget > 0 && TruncationBudget <= 1, nameof(TruncationBudget), TruncationBudget, "must be in (0, 1]; use 1 to keep every neuron");
         Check(MaxUnitsPerLayer is null || MaxUnitsPerLayer >= 1, nameof(MaxUnitsPerLayer), MaxUnitsPerLayer, "must be null (no cap) or at least 1");
+        Check(WidthRegularizationStartEpoch is null || (WidthRegularizationStartEpoch >= 1 && WidthRegularizationStartEpoch <= MaxEpoch), nameof(WidthRegularizationStartEpoch),
+            WidthRegularizationStartEpoch, $"must be null or between 1 and {nameof(MaxEpoch)} ({MaxEpoch})");
+        Check(WidthRegularizationStartEpoch is null || WidthRegularization > 0, nameof(WidthRegularizationStartEpoch), WidthRegularizationStartEpoch,
+            $"anneals the width regularization, so {nameof(WidthRegularization)} must be above 0");
+        Check(WidthRegularizationEndEpoch is null || WidthRegularizationEndEpoch >= (WidthRegularizationStartEpoch ?? 1), nameof(WidthRegularizationEndEpoch),
+            WidthRegularizationEndEpoch, $"must be null or at least {nameof(WidthRegularizationStartEpoch)}");
+        Check(WidthRegularizationAnnealing >= 0 && WidthRegularizationAnnealing < 1, nameof(WidthRegularizationAnnealing), WidthRegularizationAnnealing, "must be in [0, 1)");
         Check(CompressionTolerance is null || (double.IsFinite(CompressionTolerance.Value) && CompressionTolerance >= 0), nameof(CompressionTolerance),
             CompressionTolerance, "must be null (off) or a finite tolerance of at least 0");
         Check(NumberOfLayers is >= 1 and <= 16, nameof(NumberOfLayers), NumberOfLayers, "must be between 1 and 16");
@@ -217,6 +245,9 @@ public abstract class AdaptiveWidthOptionsBase : TrainerInputBaseWithWeight
         WeightPriorScale = WeightPriorScale,
         RatePriorMean = RatePriorMean,
         RatePriorScale = WidthRegularization > 0 ? 1.0 / WidthRegularization : null,
+        AnnealingStartEpoch = WidthRegularizationStartEpoch,
+        AnnealingEndEpoch = WidthRegularizationEndEpoch,
+        AnnealingAmount = WidthRegularizationAnnealing,
         Seed = seed,
         IntraOpThreads = NumberOfThreads,
     };

@@ -19,6 +19,7 @@ internal sealed class WidthObjective
     {
         _task = task;
         _settings = settings;
+        _rateScale = settings.RatePriorScaleAt(1);
         ObservationCount = observationCount;
         WeightDecay = 1.0 / (settings.WeightPriorScale * settings.WeightPriorScale * observationCount);
     }
@@ -30,7 +31,15 @@ internal sealed class WidthObjective
     public double WeightDecay { get; }
 
     /// <summary>True when the rate prior is on.</summary>
-    public bool HasRatePrior => _settings.RatePriorScale is not null && _settings.AdaptWidth;
+    public bool HasRatePrior => _rateScale is not null && _settings.AdaptWidth;
+
+    private double? _rateScale;
+
+    /// <summary>Sets σλ for the epoch about to run (the annealing schedule, <see cref="TrainingSettings.RatePriorScaleAt"/>).</summary>
+    public void StartEpoch(int epoch) => _rateScale = _settings.RatePriorScaleAt(epoch);
+
+    /// <summary>The σλ in force, null when the rate prior is off.</summary>
+    public double? RatePriorScale => _rateScale;
 
     /// <summary>Mean negative log-likelihood of a batch (weighted mean when weights are given, weights averaging 1).</summary>
     /// <param name="output">Raw outputs [B × outputs].</param>
@@ -56,7 +65,7 @@ internal sealed class WidthObjective
     /// <summary>The rate prior's contribution to the loss: [Σ_l ln σλ + (λ_l − μλ)²/(2σλ²)]/N.</summary>
     public Tensor RatePrior(Tensor rates)
     {
-        double scale = _settings.RatePriorScale!.Value;
+        double scale = _rateScale!.Value;
         Tensor deviation = rates.sub(_settings.RatePriorMean);
         return deviation.mul(deviation).sum().mul_(1.0 / (2 * scale * scale * ObservationCount))
             .add_(rates.shape[0] * Math.Log(scale) / ObservationCount);
@@ -96,7 +105,7 @@ internal sealed class WidthObjective
         {
             return 0;
         }
-        double scale = _settings.RatePriorScale!.Value;
+        double scale = _rateScale!.Value;
         return rates.Sum(r => Math.Log(scale) + (r - _settings.RatePriorMean) * (r - _settings.RatePriorMean) / (2 * scale * scale)) / ObservationCount;
     }
 }
