@@ -124,6 +124,55 @@ public sealed class AdaptiveWidthModel
     }
 
     /// <summary>
+    /// Keeps an arbitrary subset of each hidden layer's neurons (not necessarily a prefix) with the weights they have:
+    /// the baseline that ordered truncation is compared with (random removal in the paper).
+    /// </summary>
+    /// <param name="neurons">For each hidden layer, the distinct neuron indices to keep, at least one, in increasing order.</param>
+    /// <exception cref="ArgumentException">The count of layers, an index, or the order is wrong.</exception>
+    public AdaptiveWidthModel KeepNeurons(IReadOnlyList<IReadOnlyList<int>> neurons)
+    {
+        ArgumentNullException.ThrowIfNull(neurons);
+        if (neurons.Count != HiddenLayerCount)
+        {
+            throw new ArgumentException($"Expected {HiddenLayerCount} index lists (one per hidden layer), got {neurons.Count}.", nameof(neurons));
+        }
+        for (int l = 0; l < neurons.Count; l++)
+        {
+            IReadOnlyList<int> kept = neurons[l] ?? throw new ArgumentException($"The index list of layer {l} is null.", nameof(neurons));
+            if (kept.Count == 0 || kept[0] < 0 || kept[^1] >= _layers[l].Outputs || kept.Zip(kept.Skip(1)).Any(p => p.First >= p.Second))
+            {
+                throw new ArgumentException($"The indices of layer {l} must be increasing, distinct, and in [0, {_layers[l].Outputs}).", nameof(neurons));
+            }
+        }
+        var layers = new DenseLayer[_layers.Length];
+        IReadOnlyList<int> inputs = Enumerable.Range(0, InputCount).ToArray();
+        for (int l = 0; l < _layers.Length; l++)
+        {
+            IReadOnlyList<int> outputs = l < neurons.Count ? neurons[l] : Enumerable.Range(0, OutputCount).ToArray();
+            layers[l] = _layers[l].Select(inputs, outputs);
+            inputs = outputs;
+        }
+        var importance = new float[neurons.Count][];
+        for (int l = 0; l < neurons.Count; l++)
+        {
+            importance[l] = neurons[l].Select(i => _importance[l][i]).ToArray();
+        }
+        return new AdaptiveWidthModel(layers, importance);
+    }
+
+    /// <summary>
+    /// Keeps the first (most important) neurons of each hidden layer, as many as <paramref name="target"/> says (a
+    /// fraction, a cap, a compute budget or explicit widths), with the weights they have. Returns a new model.
+    /// </summary>
+    /// <param name="target">How small the network should be.</param>
+    /// <exception cref="ArgumentOutOfRangeException">The target does not fit this model (see <see cref="TruncationTarget.Resolve"/>).</exception>
+    public AdaptiveWidthModel Truncate(TruncationTarget target)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        return Truncate(target.Resolve(this));
+    }
+
+    /// <summary>
     /// Keeps the first <c>widths[l]</c> neurons of each hidden layer (the most important ones) with the weights they
     /// have: nothing is renormalised or retrained. Returns a new model; this one is unchanged.
     /// </summary>

@@ -103,6 +103,22 @@ public sealed class DenseLayer
         return new DenseLayer(inputs, outputs, weights, _bias.AsSpan(0, outputs), Activation);
     }
 
+    /// <summary>Keeps the given outputs (rows of W) and inputs (columns of W), in the order given.</summary>
+    internal DenseLayer Select(IReadOnlyList<int> inputs, IReadOnlyList<int> outputs)
+    {
+        var weights = new float[inputs.Count * outputs.Count];
+        var bias = new float[outputs.Count];
+        for (int o = 0; o < outputs.Count; o++)
+        {
+            bias[o] = _bias[outputs[o]];
+            for (int i = 0; i < inputs.Count; i++)
+            {
+                weights[o * inputs.Count + i] = _weights[outputs[o] * Inputs + inputs[i]];
+            }
+        }
+        return new DenseLayer(inputs.Count, outputs.Count, weights, bias, Activation);
+    }
+
     /// <summary>Computes <c>destination[j] = φ(b_j + Σ_i W[j, i]·source[i])</c> for the first <see cref="Outputs"/>
     /// entries of <paramref name="destination"/>; the rest is left unchanged.</summary>
     /// <remarks>

@@ -31,7 +31,7 @@ namespace Microsoft.ML.Trainers.AdaptiveWidth;
 /// | Is normalization required? | Yes (for example `NormalizeMinMax`) |
 /// | Is caching required? | No (the data is read into memory once) |
 /// | Required NuGet in addition to Microsoft.ML | Microsoft.ML.AdaptiveWidth |
-/// | Exportable to ONNX | Not yet |
+/// | Exportable to ONNX | Yes (`mlContext.Model.ConvertToOnnx`, opset 11 or later) |
 ///
 /// ### Scoring Function
 /// A chain of dense layers: h₀ = x, hₗ = φ(Wₗ·hₗ₋₁ + bₗ) for each adaptive layer, Score = w·h_L + b. Each hidden
@@ -118,7 +118,7 @@ public sealed class AdaptiveWidthBinaryTrainer : TrainerEstimatorBase<
     public override CalibratedModelParametersBase<AdaptiveWidthModelParameters, PlattCalibrator> TrainModelCore(TrainContext trainContext)
     {
         AdaptiveWidthTrainingDriver.Outcome outcome = AdaptiveWidthTrainingDriver.Train(Host, _options, NetworkTask.BinaryClassification, trainContext);
-        var model = new AdaptiveWidthModelParameters(Host, outcome.Network, outcome.History);
+        var model = new AdaptiveWidthModelParameters(Host, outcome.Network, outcome.History, outcome.Compression);
         // P = 1 / (1 + exp(slope·score + offset)) = sigmoid(score) for slope −1 and offset 0, as logistic regression does.
         var calibrator = new PlattCalibrator(Host, -1, 0);
         return new ValueMapperCalibratedModelParameters<AdaptiveWidthModelParameters, PlattCalibrator>(Host, model, calibrator);

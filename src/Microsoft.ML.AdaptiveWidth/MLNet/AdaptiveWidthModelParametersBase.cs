@@ -1,6 +1,7 @@
 using Microsoft.ML.AdaptiveWidth.Inference;
 using Microsoft.ML.AdaptiveWidth.Training;
 using Microsoft.ML.Data;
+using Microsoft.ML.Model.OnnxConverter;
 using Microsoft.ML.Runtime;
 
 namespace Microsoft.ML.Trainers.AdaptiveWidth;
@@ -10,16 +11,25 @@ namespace Microsoft.ML.Trainers.AdaptiveWidth;
 /// without TorchSharp), its learned widths and importances, the training history, and persistence.
 /// </summary>
 /// <typeparam name="TOutput">The scorer's output: <see cref="float"/>, or <see cref="VBuffer{T}"/> of class scores.</typeparam>
-public abstract class AdaptiveWidthModelParametersBase<TOutput> : ModelParametersBase<TOutput>, IValueMapper
+/// <remarks>
+/// The models export to ONNX through ML.NET's converter (<c>mlContext.Model.ConvertToOnnx</c>) with standard operators
+/// (MatMul, Add, Clip/Relu/LeakyRelu, Softmax, ArgMax), opset 11 or later. Scores agree with managed scoring to
+/// float32 rounding. A NaN feature gives a NaN score in managed scoring, and also in ONNX Runtime 1.31 for every
+/// activation (tested); the ONNX standard does not say what Clip and Relu do with NaN, so another runtime may clamp it
+/// to a bound and give a finite score.
+/// </remarks>
+public abstract class AdaptiveWidthModelParametersBase<TOutput> : ModelParametersBase<TOutput>, IValueMapper, ISingleCanSaveOnnx
 {
     /// <summary>The name of the zip entry that holds the network.</summary>
     private protected const string NetworkEntryName = "AdaptiveWidthModel.bin";
 
     private readonly VectorDataViewType _inputType;
 
-    private protected AdaptiveWidthModelParametersBase(IHostEnvironment env, string name, AdaptiveWidthModel network, IReadOnlyList<EpochRecord>? history)
+    private protected AdaptiveWidthModelParametersBase(IHostEnvironment env, string name, AdaptiveWidthModel network, IReadOnlyList<EpochRecord>? history,
+        CompressionResult? compression)
         : base(env, name)
     {
+        Compression = compression;
         Host.CheckValue(network, nameof(network));
         Network = network;
         TrainingHistory = history?.ToArray() ?? [];
@@ -57,6 +67,13 @@ public abstract class AdaptiveWidthModelParametersBase<TOutput> : ModelParameter
     /// history is not saved).
     /// </summary>
     public IReadOnlyList<EpochRecord> TrainingHistory { get; }
+
+    /// <summary>
+    /// The automatic compression the trainer ran (option <c>CompressionTolerance</c>): the widths it chose, the metric
+    /// before and after on the validation rows, and every truncation it measured. Null if the trainer did not compress,
+    /// for a truncated copy, and for a model loaded from a file (it is not saved).
+    /// </summary>
+    public CompressionResult? Compression { get; }
 
     /// <summary>The importance of each neuron of hidden layer <paramref name="layer"/>, decreasing with the neuron index.</summary>
     /// <param name="layer">0-based hidden layer index, below <see cref="LayerWidths"/>.Count.</param>
@@ -98,12 +115,29 @@ public abstract class AdaptiveWidthModelParametersBase<TOutput> : ModelParameter
         return scratch;
     }
 
-    /// <summary>The network keeping ⌈<paramref name="fraction"/> × width⌉ neurons (at least 1) of each layer.</summary>
-    private protected AdaptiveWidthModel TruncatedNetwork(double fraction)
-        => Network.Truncate(WidthBudget.Widths(Network.LayerWidths, fraction, null));
+    bool ICanSaveOnnx.CanSaveOnnx(OnnxContext ctx) => true;
 
-    /// <summary>The network keeping the first <c>widths[l]</c> neurons of each layer.</summary>
-    private protected AdaptiveWidthModel TruncatedNetwork(IReadOnlyList<int> widths) => Network.Truncate(widths);
+    bool ISingleCanSaveOnnx.SaveAsOnnx(OnnxContext ctx, string[] outputNames, string featureColumn)
+    {
+        Host.CheckValue(ctx, nameof(ctx));
+        Host.CheckValue(outputNames, nameof(outputNames));
+        Host.CheckNonEmpty(featureColumn, nameof(featureColumn));
+        return SaveAsOnnxCore(ctx, outputNames, featureColumn);
+    }
+
+    /// <summary>
+    /// Writes the network as ONNX nodes from <paramref name="featureColumn"/> to the scorer's outputs:
+    /// <paramref name="outputNames"/> is [Score] for regression and for the binary model (its calibrator writes the
+    /// probability), [PredictedLabel, Score] for multiclass.
+    /// </summary>
+    private protected abstract bool SaveAsOnnxCore(OnnxContext ctx, string[] outputNames, string featureColumn);
+
+    /// <summary>The network truncated to <paramref name="target"/>.</summary>
+    private protected AdaptiveWidthModel TruncatedNetwork(TruncationTarget target)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        return Network.Truncate(target);
+    }
 
     /// <summary>Saves the version, the float size and the network entry.</summary>
     private protected void SaveNetwork(ModelSaveContext ctx, VersionInfo version)

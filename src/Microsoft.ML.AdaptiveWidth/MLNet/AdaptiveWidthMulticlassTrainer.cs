@@ -30,7 +30,7 @@ namespace Microsoft.ML.Trainers.AdaptiveWidth;
 /// | Is normalization required? | Yes (for example `NormalizeMinMax`) |
 /// | Is caching required? | No (the data is read into memory once) |
 /// | Required NuGet in addition to Microsoft.ML | Microsoft.ML.AdaptiveWidth |
-/// | Exportable to ONNX | Not yet |
+/// | Exportable to ONNX | Yes (`mlContext.Model.ConvertToOnnx`, opset 11 or later) |
 ///
 /// ### Scoring Function
 /// A chain of dense layers, h₀ = x, hₗ = φ(Wₗ·hₗ₋₁ + bₗ), then K logits z = W·h_L + b and Score = softmax(z). The
@@ -110,7 +110,7 @@ public sealed class AdaptiveWidthMulticlassTrainer : TrainerEstimatorBase<
     public override AdaptiveWidthMulticlassModelParameters TrainModelCore(TrainContext trainContext)
     {
         AdaptiveWidthTrainingDriver.Outcome outcome = AdaptiveWidthTrainingDriver.Train(Host, _options, NetworkTask.MulticlassClassification, trainContext);
-        return new AdaptiveWidthMulticlassModelParameters(Host, outcome.Network, outcome.History);
+        return new AdaptiveWidthMulticlassModelParameters(Host, outcome.Network, outcome.History, outcome.Compression);
     }
 
     /// <inheritdoc/>

@@ -20,7 +20,12 @@ namespace Microsoft.ML.Trainers.AdaptiveWidth;
 /// <para><b>Truncation budget.</b> After training, the shipped model keeps the first (most important) neurons of each
 /// layer: <see cref="TruncationBudget"/> × the learned width (rounded up, at least 1), then at most
 /// <see cref="MaxUnitsPerLayer"/>. Nothing is retrained: accuracy degrades gracefully because importance decreases
-/// with the neuron index.</para>
+/// with the neuron index. This is the same operation as truncating the trained model afterwards with
+/// <c>Truncate(TruncationTarget.Fraction(TruncationBudget))</c> then <c>TruncationTarget.MaxUnits(MaxUnitsPerLayer)</c>
+/// (same widths, bit-identical scores), except that a cap above a learned width is accepted here (it was chosen before
+/// the width was known) and keeps that width, whereas <c>TruncationTarget.MaxUnits</c> rejects a cap above every layer.
+/// Truncating afterwards keeps the full model at hand, so several sizes can be compared without retraining; for a
+/// compute budget use <c>TruncationTarget.MultiplyAdds</c>.</para>
 /// </remarks>
 public abstract class AdaptiveWidthOptionsBase : TrainerInputBaseWithWeight
 {
@@ -72,6 +77,27 @@ public abstract class AdaptiveWidthOptionsBase : TrainerInputBaseWithWeight
     /// <value>Finite and ≥ 0. Default 0 (off).</value>
     public double WidthRegularization = 0;
 
+    /// <summary>
+    /// Anneals the width regularization (the paper's "dynamic compression", method.md §2): off before this epoch, then
+    /// switched on at σλ0 = 1/<see cref="WidthRegularization"/> and made stronger every epoch until
+    /// <see cref="WidthRegularizationEndEpoch"/>: σλ falls by <see cref="WidthRegularizationAnnealing"/>·σλ0/(end − start + 1)
+    /// per epoch, so that the last annealed epoch has σλ0·(1 − a·(end − start)/(end − start + 1)). Use it to let the
+    /// network first fit the data at its natural width, then ask for a narrower network at similar accuracy in one run.
+    /// </summary>
+    /// <value>Null (default): the regularization, if on, has the same strength at every epoch. Otherwise 1 to
+    /// <see cref="MaxEpoch"/>; needs <see cref="WidthRegularization"/> &gt; 0. The paper started at 40% of training.
+    /// Training keeps the epoch with the best validation loss, which may come before the narrowing; set
+    /// <see cref="EarlyStoppingPatience"/> high enough for the annealing to run.</value>
+    public int? WidthRegularizationStartEpoch;
+
+    /// <summary>Last epoch at which the annealed regularization grows stronger; later epochs keep its final strength.</summary>
+    /// <value>Null (default) is <see cref="MaxEpoch"/>; otherwise at least <see cref="WidthRegularizationStartEpoch"/>.</value>
+    public int? WidthRegularizationEndEpoch;
+
+    /// <summary>Annealing amount a: the fraction of σλ0 removed over the annealing epochs.</summary>
+    /// <value>In [0, 1). Default 0.9, the paper's; 0 keeps σλ0 constant from the start epoch on.</value>
+    public double WidthRegularizationAnnealing = 0.9;
+
     /// <summary>Mean μλ of the prior on each layer's rate, used when <see cref="WidthRegularization"/> is on.</summary>
     /// <value>A positive rate; 0.05 corresponds to a width of 48 at k = 0.9. Default 0.05.</value>
     public double RatePriorMean = Defaults.RatePriorMean;
@@ -81,8 +107,20 @@ public abstract class AdaptiveWidthOptionsBase : TrainerInputBaseWithWeight
     public double TruncationBudget = 1.0;
 
     /// <summary>Cap on the neurons kept per layer in the shipped model, applied after <see cref="TruncationBudget"/>.</summary>
-    /// <value>Null (no cap) or ≥ 1. Default null.</value>
+    /// <value>Null (no cap) or ≥ 1; a cap above a layer's learned width keeps that width. Default null.</value>
     public int? MaxUnitsPerLayer;
+
+    /// <summary>
+    /// Automatic compression at the end of training: after <see cref="TruncationBudget"/> and
+    /// <see cref="MaxUnitsPerLayer"/>, the smallest per-layer prefixes whose metric on the validation rows (those given
+    /// to <c>Fit(train, validation)</c>, or held out by <see cref="ValidationFraction"/>) stays within this tolerance of
+    /// the trained network's (see <see cref="Compression"/> for the search and its cost). For classifiers it is the
+    /// accuracy points that may be lost (0.5 allows 95.0% → 94.5%); for regression, the percent of RMSE that may be added.
+    /// The search and its curve are in the model parameters' <c>Compression</c> property.
+    /// </summary>
+    /// <value>Null (default, off) or finite and ≥ 0. Needs validation rows. Because the same rows choose the best epoch
+    /// and the widths, check the result on separate test data.</value>
+    public double? CompressionTolerance;
 
     /// <summary>Number of adaptive hidden layers.</summary>
     /// <value>1 to 16. Default 1; two or three help on data with interacting features.</value>
@@ -176,6 +214,15 @@ public abstract class AdaptiveWidthOptionsBase : TrainerInputBaseWithWeight
         Check(double.IsFinite(RatePriorMean) && RatePriorMean > 0, nameof(RatePriorMean), RatePriorMean, "must be a positive rate, for example 0.05");
         Check(TruncationBudget > 0 && TruncationBudget <= 1, nameof(TruncationBudget), TruncationBudget, "must be in (0, 1]; use 1 to keep every neuron");
         Check(MaxUnitsPerLayer is null || MaxUnitsPerLayer >= 1, nameof(MaxUnitsPerLayer), MaxUnitsPerLayer, "must be null (no cap) or at least 1");
+        Check(WidthRegularizationStartEpoch is null || (WidthRegularizationStartEpoch >= 1 && WidthRegularizationStartEpoch <= MaxEpoch), nameof(WidthRegularizationStartEpoch),
+            WidthRegularizationStartEpoch, $"must be null or between 1 and {nameof(MaxEpoch)} ({MaxEpoch})");
+        Check(WidthRegularizationStartEpoch is null || WidthRegularization > 0, nameof(WidthRegularizationStartEpoch), WidthRegularizationStartEpoch,
+            $"anneals the width regularization, so {nameof(WidthRegularization)} must be above 0");
+        Check(WidthRegularizationEndEpoch is null || WidthRegularizationEndEpoch >= (WidthRegularizationStartEpoch ?? 1), nameof(WidthRegularizationEndEpoch),
+            WidthRegularizationEndEpoch, $"must be null or at least {nameof(WidthRegularizationStartEpoch)}");
+        Check(WidthRegularizationAnnealing >= 0 && WidthRegularizationAnnealing < 1, nameof(WidthRegularizationAnnealing), WidthRegularizationAnnealing, "must be in [0, 1)");
+        Check(CompressionTolerance is null || (double.IsFinite(CompressionTolerance.Value) && CompressionTolerance >= 0), nameof(CompressionTolerance),
+            CompressionTolerance, "must be null (off) or a finite tolerance of at least 0");
         Check(NumberOfLayers is >= 1 and <= 16, nameof(NumberOfLayers), NumberOfLayers, "must be between 1 and 16");
         Check(Quantile > 0 && Quantile < 1, nameof(Quantile), Quantile, "must be in (0, 1), for example 0.9");
         Check(MaximumWidth >= 2 && MaximumWidth <= Defaults.LargestSupportedWidth, nameof(MaximumWidth), MaximumWidth,
@@ -208,6 +255,9 @@ public abstract class AdaptiveWidthOptionsBase : TrainerInputBaseWithWeight
         WeightPriorScale = WeightPriorScale,
         RatePriorMean = RatePriorMean,
         RatePriorScale = WidthRegularization > 0 ? 1.0 / WidthRegularization : null,
+        AnnealingStartEpoch = WidthRegularizationStartEpoch,
+        AnnealingEndEpoch = WidthRegularizationEndEpoch,
+        AnnealingAmount = WidthRegularizationAnnealing,
         Seed = seed,
         IntraOpThreads = NumberOfThreads,
     };

@@ -2,6 +2,7 @@ using Microsoft.ML;
 using Microsoft.ML.AdaptiveWidth.Inference;
 using Microsoft.ML.AdaptiveWidth.Training;
 using Microsoft.ML.Data;
+using Microsoft.ML.Model.OnnxConverter;
 using Microsoft.ML.Runtime;
 using Microsoft.ML.Trainers.AdaptiveWidth;
 
@@ -16,8 +17,8 @@ public sealed class AdaptiveWidthRegressionModelParameters : AdaptiveWidthModelP
     internal const string LoaderSignature = "AdaptiveWidthRegrExec";
     private const string RegistrationName = "AdaptiveWidthRegressionPredictor";
 
-    internal AdaptiveWidthRegressionModelParameters(IHostEnvironment env, AdaptiveWidthModel network, IReadOnlyList<EpochRecord>? history)
-        : base(env, RegistrationName, network, history)
+    internal AdaptiveWidthRegressionModelParameters(IHostEnvironment env, AdaptiveWidthModel network, IReadOnlyList<EpochRecord>? history, CompressionResult? compression = null)
+        : base(env, RegistrationName, network, history, compression)
     {
         CheckOutputs(network, multiclass: false);
     }
@@ -52,13 +53,35 @@ public sealed class AdaptiveWidthRegressionModelParameters : AdaptiveWidthModelP
     /// <inheritdoc/>
     public override void SaveCore(ModelSaveContext ctx) => SaveNetwork(ctx, GetVersionInfo());
 
+    /// <summary>
+    /// A smaller model keeping the first (most important) neurons of each layer, as many as <paramref name="target"/>
+    /// says: <see cref="TruncationTarget.Fraction"/>, <see cref="TruncationTarget.MaxUnits"/>,
+    /// <see cref="TruncationTarget.MultiplyAdds"/> or <see cref="TruncationTarget.Widths"/>. The weights are kept as
+    /// they are (importance is already folded in; nothing is renormalised or retrained); this model is unchanged.
+    /// The new model saves, loads, scores and exports to ONNX like a trained one. The trainer's
+    /// <c>TruncationBudget</c> and <c>MaxUnitsPerLayer</c> options apply the same operation when training ends.
+    /// </summary>
+    /// <param name="target">How small the network should be.</param>
+    /// <exception cref="ArgumentOutOfRangeException">The target does not fit this model; the exception names the argument.</exception>
+    public AdaptiveWidthRegressionModelParameters Truncate(TruncationTarget target) => new(Host, TruncatedNetwork(target), TrainingHistory);
+
     /// <summary>A smaller model keeping ⌈<paramref name="fraction"/> × width⌉ (at least 1) of each layer's most important neurons.</summary>
     /// <param name="fraction">In (0, 1].</param>
-    public AdaptiveWidthRegressionModelParameters Truncate(double fraction) => new(Host, TruncatedNetwork(fraction), TrainingHistory);
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="fraction"/> is not in (0, 1].</exception>
+    public AdaptiveWidthRegressionModelParameters Truncate(double fraction) => Truncate(TruncationTarget.Fraction(fraction));
 
     /// <summary>A smaller model keeping the first <c>widths[l]</c> (most important) neurons of each layer.</summary>
     /// <param name="widths">One width per hidden layer, each in [1, current width].</param>
-    public AdaptiveWidthRegressionModelParameters Truncate(IReadOnlyList<int> widths) => new(Host, TruncatedNetwork(widths), TrainingHistory);
+    /// <exception cref="ArgumentOutOfRangeException">A width is out of range, or the count is not one per layer.</exception>
+    public AdaptiveWidthRegressionModelParameters Truncate(IReadOnlyList<int> widths) => Truncate(TruncationTarget.Widths(widths));
+
+    private protected override bool SaveAsOnnxCore(OnnxContext ctx, string[] outputNames, string featureColumn)
+    {
+        // The score is the last name given (PredictedLabel, if asked for, comes first), as in ML.NET's linear models.
+        Host.Check(outputNames.Length >= 1, "Expected a Score output.");
+        AdaptiveWidthOnnx.SaveNetwork(ctx, Network, featureColumn, outputNames[^1]);
+        return true;
+    }
 
     private protected override ValueMapper<VBuffer<float>, float> CreateMapper()
     {

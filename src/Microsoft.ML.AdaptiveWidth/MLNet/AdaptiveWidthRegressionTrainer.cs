@@ -28,7 +28,7 @@ namespace Microsoft.ML.Trainers.AdaptiveWidth;
 /// | Is normalization required? | Yes, for the features; a label far from unit scale also trains better standardized |
 /// | Is caching required? | No (the data is read into memory once) |
 /// | Required NuGet in addition to Microsoft.ML | Microsoft.ML.AdaptiveWidth |
-/// | Exportable to ONNX | Not yet |
+/// | Exportable to ONNX | Yes (`mlContext.Model.ConvertToOnnx`, opset 11 or later) |
 ///
 /// ### Scoring Function
 /// A chain of dense layers, h₀ = x, hₗ = φ(Wₗ·hₗ₋₁ + bₗ), Score = w·h_L + b, in managed code without TorchSharp or
@@ -87,7 +87,7 @@ public sealed class AdaptiveWidthRegressionTrainer : TrainerEstimatorBase<
     public override AdaptiveWidthRegressionModelParameters TrainModelCore(TrainContext trainContext)
     {
         AdaptiveWidthTrainingDriver.Outcome outcome = AdaptiveWidthTrainingDriver.Train(Host, _options, NetworkTask.Regression, trainContext);
-        return new AdaptiveWidthRegressionModelParameters(Host, outcome.Network, outcome.History);
+        return new AdaptiveWidthRegressionModelParameters(Host, outcome.Network, outcome.History, outcome.Compression);
     }
 
     /// <inheritdoc/>

@@ -13,7 +13,7 @@ namespace Microsoft.ML.Trainers.AdaptiveWidth;
 internal static class AdaptiveWidthTrainingDriver
 {
     /// <summary>The trained network (already truncated to the budget) and the training history.</summary>
-    internal sealed record Outcome(AdaptiveWidthModel Network, IReadOnlyList<EpochRecord> History);
+    internal sealed record Outcome(AdaptiveWidthModel Network, IReadOnlyList<EpochRecord> History, CompressionResult? Compression);
 
     public static Outcome Train(IHost host, AdaptiveWidthOptionsBase options, NetworkTask task, TrainContext context)
     {
@@ -27,6 +27,12 @@ internal static class AdaptiveWidthTrainingDriver
         TrainingData train = ReadOrThrow(ch, context.TrainingSet, task, "training");
         CheckClasses(train, task, context.TrainingSet.Schema.Label!.Value.Name);
 
+        if (options.CompressionTolerance is not null && options.ValidationSet is null && context.ValidationSet is null && options.ValidationFraction == 0)
+        {
+            throw new ArgumentException(
+                $"{nameof(options.CompressionTolerance)} compresses against validation rows: pass validation data to Fit, or set {nameof(options.ValidationFraction)} above 0.",
+                nameof(options.CompressionTolerance));
+        }
         int seed = options.Seed ?? host.Rand.Next();
         TrainingData? validation = null;
         RoleMappedData? validationSet = ValidationSet(options, context);
@@ -50,16 +56,34 @@ internal static class AdaptiveWidthTrainingDriver
         host.CheckAlive();
 
         AdaptiveWidthModel network = result.Model;
-        int[] kept = WidthBudget.Widths(network.LayerWidths, options.TruncationBudget, options.MaxUnitsPerLayer);
+        // The same truncation as TruncationTarget.Fraction then .MaxUnits on the trained model, except that a cap above
+        // the learned width is allowed: it was set before the width was known.
+        int[] kept = Truncation.WidthsForFraction(network.LayerWidths, options.TruncationBudget);
+        if (options.MaxUnitsPerLayer is int cap)
+        {
+            kept = Truncation.WidthsForMaxUnits(kept, cap, allowAboveWidth: true);
+        }
         if (!kept.SequenceEqual(network.LayerWidths))
         {
             ch.Info(MessageSensitivity.None, $"Truncated the learned widths [{string.Join(", ", network.LayerWidths)}] to [{string.Join(", ", kept)}].");
             network = network.Truncate(kept);
         }
+        CompressionResult? compression = null;
+        if (options.CompressionTolerance is double tolerance)
+        {
+            // Validate() has checked that validation rows exist (given, or held out by ValidationFraction).
+            host.Check(validation is not null, "Compression needs validation rows.");
+            compression = Compression.Compress(network, ToLabeledRows(validation!, task), tolerance);
+            network = compression.Model;
+            ch.Info(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture,
+                "Compressed to widths [{0}] ({1} of {2} multiply-adds per row); validation {3} {4:G6} -> {5:G6}; {6} evaluations.",
+                string.Join(", ", compression.Widths), compression.Model.MultiplyAdds, compression.Curve[0].MultiplyAdds,
+                task == NetworkTask.Regression ? "RMSE" : "accuracy %", compression.FullMetric, compression.Metric, compression.Evaluations));
+        }
         ch.Info(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture,
             "Training ended ({0}) after {1} epochs; kept epoch {2}, widths [{3}].",
             result.Stopped, result.History.Count, result.BestEpoch, string.Join(", ", network.LayerWidths)));
-        return new Outcome(network, result.History);
+        return new Outcome(network, result.History, compression);
     }
 
     /// <summary>
@@ -95,6 +119,10 @@ internal static class AdaptiveWidthTrainingDriver
         }
         return new RoleMappedData(options.ValidationSet, label: roles.Label?.Name, feature: roles.Feature?.Name, weight: roles.Weight?.Name);
     }
+
+    /// <summary>The rows as the compression search measures them: accuracy for classifiers, RMSE for regression.</summary>
+    internal static LabeledRows ToLabeledRows(TrainingData data, NetworkTask task)
+        => new(data.Features, data.FeatureCount, data.Labels, task == NetworkTask.Regression ? QualityMetric.Rmse : QualityMetric.Accuracy);
 
     private static TrainingData ReadOrThrow(IChannel ch, RoleMappedData data, NetworkTask task, string role)
     {

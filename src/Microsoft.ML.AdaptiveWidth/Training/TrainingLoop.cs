@@ -62,6 +62,8 @@ internal sealed class TrainingLoop : IDisposable
         for (int epoch = 1; epoch <= _settings.MaxEpochs; epoch++)
         {
             var clock = Stopwatch.StartNew();
+            // The annealing scheduler runs at the start of each epoch, as in the reference (method.md §2).
+            _objective.StartEpoch(epoch);
             double trainingLoss = RunEpoch(cancellationToken);
             (double validationLoss, double validationAccuracy) = _validation is null ? (double.NaN, double.NaN) : Evaluate(_validation);
             double objective = trainingLoss / (_targetScale * _targetScale) + _objective.WeightPrior(_network)

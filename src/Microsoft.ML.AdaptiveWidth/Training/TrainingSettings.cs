@@ -55,6 +55,48 @@ public sealed record TrainingSettings
     public double? RatePriorScale { get; init; }
 
     /// <summary>
+    /// First epoch (1-based) of the annealed rate prior (method.md §2, "dynamic compression"); null (default) applies
+    /// <see cref="RatePriorScale"/> at every epoch. When set, the rate prior is off before this epoch; from it on, σλ
+    /// starts at <see cref="RatePriorScale"/> and decreases every epoch (see <see cref="RatePriorScaleAt"/>). Needs
+    /// <see cref="RatePriorScale"/>.
+    /// </summary>
+    public int? AnnealingStartEpoch { get; init; }
+
+    /// <summary>Last epoch whose σλ decreases; later epochs keep the final σλ. Null (default) is <see cref="MaxEpochs"/>.</summary>
+    public int? AnnealingEndEpoch { get; init; }
+
+    /// <summary>
+    /// Annealing amount a in [0, 1): the fraction of σλ0 removed over the annealing epochs, in equal steps of
+    /// a·σλ0/(end − start + 1). (Default is 0.9, the paper's.)
+    /// </summary>
+    public double AnnealingAmount { get; init; } = 0.9;
+
+    /// <summary>
+    /// σλ at the 1-based <paramref name="epoch"/>, set at the start of each epoch; null when the rate prior is off. Without
+    /// annealing it is <see cref="RatePriorScale"/> throughout. With annealing (start s, end e, amount a, σλ0 =
+    /// <see cref="RatePriorScale"/>): off before s; σλ0 − k·a·σλ0/(e − s + 1) at epoch s + k for 0 ≤ k ≤ e − s; then
+    /// constant at its value at e, which stays positive because a &lt; 1.
+    /// </summary>
+    public double? RatePriorScaleAt(int epoch)
+    {
+        if (RatePriorScale is not double initial)
+        {
+            return null;
+        }
+        if (AnnealingStartEpoch is not int start)
+        {
+            return initial;
+        }
+        if (epoch < start)
+        {
+            return null;
+        }
+        int end = AnnealingEndEpoch ?? MaxEpochs;
+        double step = AnnealingAmount * initial / (end - start + 1);
+        return initial - step * (Math.Min(epoch, end) - start);
+    }
+
+    /// <summary>
     /// The "number of observations" N that divides the priors (method.md §2); null uses the training row count.
     /// (Default is null.)
     /// </summary>
@@ -106,6 +148,11 @@ public sealed record TrainingSettings
         Check(WeightPriorScale > 0 && double.IsFinite(WeightPriorScale), nameof(WeightPriorScale), WeightPriorScale, "must be positive, for example 1");
         Check(double.IsFinite(RatePriorMean) && RatePriorMean > 0, nameof(RatePriorMean), RatePriorMean, "must be a positive rate");
         Check(RatePriorScale is null || (RatePriorScale > 0 && double.IsFinite(RatePriorScale.Value)), nameof(RatePriorScale), RatePriorScale, "must be positive or null (off)");
+        Check(AnnealingStartEpoch is null || AnnealingStartEpoch >= 1, nameof(AnnealingStartEpoch), AnnealingStartEpoch, "must be null (no annealing) or at least 1");
+        Check(AnnealingStartEpoch is null || RatePriorScale is not null, nameof(AnnealingStartEpoch), AnnealingStartEpoch, $"needs {nameof(RatePriorScale)} (the initial σλ)");
+        Check(AnnealingEndEpoch is null || AnnealingEndEpoch >= (AnnealingStartEpoch ?? 1), nameof(AnnealingEndEpoch), AnnealingEndEpoch, $"must be null or at least {nameof(AnnealingStartEpoch)}");
+        Check(AnnealingStartEpoch is null || AnnealingEndEpoch is not null || MaxEpochs >= AnnealingStartEpoch, nameof(AnnealingStartEpoch), AnnealingStartEpoch, $"must not exceed {nameof(MaxEpochs)} ({MaxEpochs})");
+        Check(AnnealingAmount >= 0 && AnnealingAmount < 1, nameof(AnnealingAmount), AnnealingAmount, "must be in [0, 1)");
         Check(ObservationCount is null || (ObservationCount >= 1 && double.IsFinite(ObservationCount.Value)), nameof(ObservationCount), ObservationCount, "must be at least 1 or null");
         Check(IntraOpThreads >= 1, nameof(IntraOpThreads), IntraOpThreads, "must be at least 1");
     }

@@ -19,6 +19,7 @@ internal sealed class WidthObjective
     {
         _task = task;
         _settings = settings;
+        _rateScale = settings.RatePriorScaleAt(1);
         ObservationCount = observationCount;
         WeightDecay = 1.0 / (settings.WeightPriorScale * settings.WeightPriorScale * observationCount);
     }
@@ -30,7 +31,15 @@ internal sealed class WidthObjective
     public double WeightDecay { get; }
 
     /// <summary>True when the rate prior is on.</summary>
-    public bool HasRatePrior => _settings.RatePriorScale is not null && _settings.AdaptWidth;
+    public bool HasRatePrior => _rateScale is not null && _settings.AdaptWidth;
+
+    private double? _rateScale;
+
+    /// <summary>Sets σλ for the epoch about to run (the annealing schedule, <see cref="TrainingSettings.RatePriorScaleAt"/>).</summary>
+    public void StartEpoch(int epoch) => _rateScale = _settings.RatePriorScaleAt(epoch);
+
+    /// <summary>The σλ in force, null when the rate prior is off.</summary>
+    public double? RatePriorScale => _rateScale;
 
     /// <summary>Mean negative log-likelihood of a batch (weighted mean when weights are given, weights averaging 1).</summary>
     /// <param name="output">Raw outputs [B × outputs].</param>
@@ -60,7 +69,7 @@ internal sealed class WidthObjective
         {
             return 0;
         }
-        double scale = _settings.RatePriorScale!.Value;
+        double scale = _rateScale!.Value;
         return (rate - _settings.RatePriorMean) / (scale * scale * ObservationCount);
     }
 
@@ -98,7 +107,7 @@ internal sealed class WidthObjective
         {
             return 0;
         }
-        double scale = _settings.RatePriorScale!.Value;
+        double scale = _rateScale!.Value;
         return rates.Sum(r => Math.Log(scale) + (r - _settings.RatePriorMean) * (r - _settings.RatePriorMean) / (2 * scale * scale)) / ObservationCount;
     }
 }

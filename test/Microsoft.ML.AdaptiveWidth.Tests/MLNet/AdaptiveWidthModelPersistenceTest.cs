@@ -96,12 +96,18 @@ public sealed class AdaptiveWidthModelPersistenceTest
     }
 
     [TestMethod]
-    public void AdaptiveWidthModelParameters_ModelLoadInFreshProcess_ScoresIdenticallyWithoutTorch()
+    [DataRow(false)]
+    [DataRow(true)]
+    public void AdaptiveWidthModelParameters_ModelLoadInFreshProcess_ScoresIdenticallyWithoutTorch(bool truncated)
     {
         var ml = new MLContext(seed: 1);
         List<BinaryRow> rows = MLNetTestData.Blobs(50, seed: 5);
         IDataView data = ml.Data.LoadFromEnumerable(rows);
         var model = ml.BinaryClassification.Trainers.AdaptiveWidth(MLNetTestData.Fast(new AdaptiveWidthBinaryTrainer.Options())).Fit(data);
+        if (truncated)
+        {
+            model = model.Truncate(AdaptiveWidth.Inference.TruncationTarget.Fraction(0.3));
+        }
         string directory = Directory.CreateTempSubdirectory("aw-probe-").FullName;
         try
         {
