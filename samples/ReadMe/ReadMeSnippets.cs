@@ -9,6 +9,10 @@ using Microsoft.ML;
 // README:core
 using Microsoft.ML.AdaptiveWidth.Training;
 // README:end
+using Microsoft.ML.AdaptiveWidth.Inference;
+using Microsoft.ML.Calibrators;
+using Microsoft.ML.Data;
+using Microsoft.ML.Trainers.AdaptiveWidth;
 
 namespace AdaptiveWidth.Samples.ReadMe;
 
@@ -48,4 +52,38 @@ public static class ReadMeSnippets
         return output;
     }
     // README:end
+
+    /// <summary>README "Truncation" (compiled, not run: the widths example needs a two-layer model).</summary>
+    public static ITransformer[] TruncationExamples(
+        BinaryPredictionTransformer<CalibratedModelParametersBase<AdaptiveWidthModelParameters, PlattCalibrator>> transformer)
+    {
+        // README:truncation
+        var half  = transformer.Truncate(TruncationTarget.Fraction(0.5));       // ⌈0.5·D_l⌉ of every layer
+        var capped = transformer.Truncate(TruncationTarget.MaxUnits(32));       // min(D_l, 32)
+        var cheap = transformer.Truncate(TruncationTarget.MultiplyAdds(2_000)); // ≤ 2,000 multiply-adds per row
+        var exact = transformer.Truncate(TruncationTarget.Widths([40, 12]));
+        // README:end
+        return [half, capped, cheap, exact];
+    }
+
+    /// <summary>README "Automatic compression".</summary>
+    public static ITransformer CompressionExample(
+        BinaryPredictionTransformer<CalibratedModelParametersBase<AdaptiveWidthModelParameters, PlattCalibrator>> transformer, IDataView validationData)
+    {
+        // README:compression
+        var compressed = transformer.Compress(validationData, tolerance: 0.5);   // ≤ 0.5 accuracy points lost
+        Console.WriteLine(string.Join("-", compressed.Result.Widths));            // compressed.Transformer scores
+        // or during training: new AdaptiveWidthBinaryTrainer.Options { CompressionTolerance = 0.5 } (uses the validation rows)
+        // README:end
+        return compressed.Transformer;
+    }
+
+    /// <summary>README "ONNX export".</summary>
+    public static void OnnxExample(MLContext mlContext, ITransformer model, IDataView data)
+    {
+        // README:onnx
+        using var stream = File.Create("model.onnx");
+        mlContext.Model.ConvertToOnnx(model, data, stream);
+        // README:end
+    }
 }
