@@ -57,7 +57,7 @@ internal static class TrainerComparisonStudy
         report($"Repetitions: single-row latency = median over {s.Predictions:N0} individually timed `PredictionEngine.Predict` calls " +
                $"(after at least {Warmup(s):N0} warm-up calls and {WarmupSeconds(s):F2} s, so tiered JIT has optimized the code), in {s.Repetitions} rounds: median of the round medians (min–max of the round medians). " +
                $"Batch = `Transform` of the cached test set, reading the Score column with a cursor, µs per row, " +
-               $"one pass per round after warm-up passes (at least one, and {WarmupSeconds(s):F2} s): median (min–max) over the {s.Repetitions} rounds. " +
+               $"whole passes over the test set until at least {BatchRows(s):N0} rows per round, after warm-up passes (at least one, and {WarmupSeconds(s):F2} s): median (min–max) over the {s.Repetitions} rounds. " +
                "Each round times every trainer of the data set once, one after the other, so the ratios below are also given per round. " +
                "Training: one fit per trainer, wall time. " +
                $"Seeds: `MLContext(seed: {Seed})` for every trainer; splits seed {SplitSeed}.");
@@ -159,6 +159,13 @@ internal static class TrainerComparisonStudy
         rng.Shuffle(order);
         return d.Subset(order);
     }
+
+    private static readonly Stopwatch Clock = Stopwatch.StartNew();
+
+    /// <summary>Seconds since the study started, for the progress lines on stderr.</summary>
+    private static string Elapsed() => $"{Clock.Elapsed.TotalSeconds:F0} s";
+
+    private static int BatchRows(Settings s) => s.Quick ? 1 : 20_000;
 
     private static int Warmup(Settings s) => Math.Max(100, s.Predictions / 10);
 
@@ -297,7 +304,7 @@ internal static class TrainerComparisonStudy
         {
             foreach (Candidate candidate in candidates)
             {
-                Console.Error.WriteLine($"[trainers]   {candidate.Name}");
+                Console.Error.WriteLine($"[trainers]   {candidate.Name} ({Elapsed()})");
                 // A fresh context per trainer, so each trainer's seed does not depend on the order of the list.
                 var ml = new MLContext(seed: Seed);
                 IDataView train = ml.Data.LoadFromEnumerable(trainRows, schema);
@@ -328,7 +335,7 @@ internal static class TrainerComparisonStudy
 
             // Timing rounds interleave the trainers (round r times every trainer once), so a burst of load from other
             // processes hits all trainers of a round alike rather than one trainer's whole measurement.
-            Console.Error.WriteLine($"[trainers]   timing: {s.Repetitions} rounds");
+            Console.Error.WriteLine($"[trainers]   timing: {s.Repetitions} rounds ({Elapsed()})");
             foreach ((Candidate _, _, _, _, _, _, _, Timer single, Timer batch) in fitted)
             {
                 single.WarmUp();
@@ -449,9 +456,18 @@ internal static class TrainerComparisonStudy
             },
             () =>
             {
+                // Whole passes until at least BatchRows rows: a single pass over a small test set lasts about a
+                // millisecond, which one preemption by another process would dominate.
                 long start = Stopwatch.GetTimestamp();
-                Observe(Pass(model, test, out long rows));
-                return (Stopwatch.GetTimestamp() - start) * 1e6 / Stopwatch.Frequency / rows;
+                long total = 0;
+                do
+                {
+                    Observe(Pass(model, test, out long rows));
+                    total += rows;
+                }
+                while (total < BatchRows(s));
+
+                return (Stopwatch.GetTimestamp() - start) * 1e6 / Stopwatch.Frequency / total;
             });
     }
 
