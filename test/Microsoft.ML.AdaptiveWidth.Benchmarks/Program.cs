@@ -3,7 +3,8 @@
 //   ... -- trainers [--quick] [--no-write] [--require-fashion] [--fashion-train-rows N]
 //          (AdaptiveWidth vs LightGBM, FastTree, SDCA; writes docs/benchmarks-trainers.md unless --quick or --no-write;
 //           needs `bash build/fetch-fashion-mnist.sh` for the Fashion-MNIST table, skipped with a message otherwise)
-//   ... -- smoke      (tiny sizes, seconds; run by the test suite so the program cannot rot; writes no files)
+//   ... -- smoke      (tiny sizes, seconds; run by the test suite so the program cannot rot; writes no files;
+//                      runs epoch-cost and trainers --quick, the latter without Fashion-MNIST)
 using System.Globalization;
 using System.Runtime.InteropServices;
 using Microsoft.ML.AdaptiveWidth.Benchmarks;
@@ -32,7 +33,7 @@ switch (study)
         }
 
         Console.WriteLine();
-        return smoke ? Trainers(quick: true, write: false) : 0;
+        return smoke ? Trainers(quick: true, write: false, skipFashion: true) : 0;
     }
 
     case "trainers":
@@ -42,7 +43,7 @@ switch (study)
         return 2;
 }
 
-int Trainers(bool quick, bool write)
+int Trainers(bool quick, bool write, bool skipFashion = false)
 {
     bool requireFashion = args.Contains("--require-fashion");
     TrainerComparisonStudy.Settings settings = quick
@@ -50,6 +51,7 @@ int Trainers(bool quick, bool write)
         : TrainerComparisonStudy.Settings.Full(requireFashion);
     settings = settings with
     {
+        SkipFashion = skipFashion,
         FashionTrainRows = int.Parse(Argument("--fashion-train-rows", settings.FashionTrainRows.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture),
     };
 

@@ -29,11 +29,13 @@ internal static class TrainerComparisonStudy
     /// <param name="Predictions">Single-row predictions per repetition (each timed on its own).</param>
     /// <param name="Repetitions">Repetitions of the single-row and batch timings.</param>
     /// <param name="RequireFashion">Fail (exit code 3) when Fashion-MNIST is not fetched.</param>
-    public sealed record Settings(bool Quick, int FashionTrainRows, int FashionTestRows, int Predictions, int Repetitions, bool RequireFashion)
+    /// <param name="SkipFashion">Skip Fashion-MNIST on purpose (smoke mode: FastTree one-vs-all on 784 features takes tens of seconds).</param>
+    public sealed record Settings(bool Quick, int FashionTrainRows, int FashionTestRows, int Predictions, int Repetitions, bool RequireFashion,
+        bool SkipFashion = false)
     {
         public static Settings Full(bool requireFashion) => new(false, 20_000, 10_000, 20_000, 5, requireFashion);
 
-        public static Settings QuickRun(bool requireFashion) => new(true, 1_000, 500, 200, 2, requireFashion);
+        public static Settings QuickRun(bool requireFashion) => new(true, 500, 200, 200, 2, requireFashion);
     }
 
     private enum TaskKind
@@ -92,7 +94,16 @@ internal static class TrainerComparisonStudy
             dTrain, dTest, MulticlassCandidates(s), s, report, summary);
 
         bool fashionMissing = false;
-        if (FashionMnist.TryLoad(null, out Dataset? fTrainAll, out Dataset? fTestAll))
+        if (s.SkipFashion)
+        {
+            string message = "Fashion-MNIST: **skipped on purpose** in smoke mode to keep it fast (`trainers --quick` and `trainers` run it).";
+            report("## Fashion-MNIST (multiclass, 10 classes)");
+            report("");
+            report(message);
+            report("");
+            summary.Add(message);
+        }
+        else if (FashionMnist.TryLoad(null, out Dataset? fTrainAll, out Dataset? fTestAll))
         {
             // A stratified subsample of the training images keeps the whole study within minutes on 2 cores.
             Dataset fTrain = StratifiedSample(fTrainAll, s.FashionTrainRows, SplitSeed);
