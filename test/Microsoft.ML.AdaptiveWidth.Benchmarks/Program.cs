@@ -1,36 +1,105 @@
 // Benchmarks of Microsoft.ML.AdaptiveWidth (not part of the test run). Prints markdown tables.
 //   dotnet run --project test/Microsoft.ML.AdaptiveWidth.Benchmarks -c Release -- epoch-cost [--rows N] [--epochs E]
-//   ... -- smoke      (tiny sizes, seconds; run by the test suite so the program cannot rot)
+//   ... -- trainers [--quick] [--no-write] [--require-fashion] [--fashion-train-rows N]
+//          (AdaptiveWidth vs LightGBM, FastTree, SDCA; writes docs/benchmarks-trainers.md unless --quick or --no-write;
+//           needs `bash build/fetch-fashion-mnist.sh` for the Fashion-MNIST table, skipped with a message otherwise)
+//   ... -- smoke      (tiny sizes, seconds; run by the test suite so the program cannot rot; writes no files;
+//                      runs epoch-cost and trainers --quick, the latter without Fashion-MNIST)
+using System.Globalization;
 using System.Runtime.InteropServices;
 using Microsoft.ML.AdaptiveWidth.Benchmarks;
 
+CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 string study = args.Length > 0 ? args[0] : "epoch-cost";
 bool smoke = study == "smoke";
-int rows = int.Parse(Argument("--rows", smoke ? "512" : "20000"));
-int epochs = int.Parse(Argument("--epochs", smoke ? "3" : "15"));
+string command = "dotnet run --project test/Microsoft.ML.AdaptiveWidth.Benchmarks -c Release -- " + string.Join(' ', args);
 
-Console.WriteLine($"# Microsoft.ML.AdaptiveWidth benchmarks: {study}");
-Console.WriteLine($"Machine: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.ProcessArchitecture}, .NET {Environment.Version}; {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
-Console.WriteLine($"Command: {Environment.CommandLine}; 1 intra-op thread; batch 128; medians over epochs 2..{epochs}");
-Console.WriteLine();
 switch (study)
 {
     case "epoch-cost":
     case "smoke":
+    {
+        int rows = int.Parse(Argument("--rows", smoke ? "512" : "20000"), CultureInfo.InvariantCulture);
+        int epochs = int.Parse(Argument("--epochs", smoke ? "3" : "15"), CultureInfo.InvariantCulture);
+        Console.WriteLine($"# Microsoft.ML.AdaptiveWidth benchmarks: {study}");
+        Console.WriteLine($"Machine: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.ProcessArchitecture}, .NET {Environment.Version}; {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
+        Console.WriteLine($"Command: {Environment.CommandLine}; 1 intra-op thread; batch 128; medians over epochs 2..{epochs}");
+        Console.WriteLine();
+        Console.WriteLine("## Epoch cost: adaptive vs fixed width");
+        Console.WriteLine();
         foreach (string line in EpochCostStudy.Run(rows, epochs))
         {
             Console.WriteLine(line);
         }
-        return 0;
+
+        Console.WriteLine();
+        return smoke ? Trainers(quick: true, write: false, skipFashion: true) : 0;
+    }
+
     case "step-cost":
         foreach (string line in StepCostStudy.Run(2000))
         {
             Console.WriteLine(line);
         }
         return 0;
+    case "trainers":
+        return Trainers(quick: args.Contains("--quick"), write: !args.Contains("--no-write") && !args.Contains("--quick"));
     default:
-        Console.Error.WriteLine($"Unknown study '{study}'. Studies: epoch-cost, step-cost, smoke.");
+        Console.Error.WriteLine($"Unknown study '{study}'. Studies: epoch-cost, step-cost, trainers, smoke.");
         return 2;
+}
+
+int Trainers(bool quick, bool write, bool skipFashion = false)
+{
+    bool requireFashion = args.Contains("--require-fashion");
+    TrainerComparisonStudy.Settings settings = quick
+        ? TrainerComparisonStudy.Settings.QuickRun(requireFashion)
+        : TrainerComparisonStudy.Settings.Full(requireFashion);
+    settings = settings with
+    {
+        SkipFashion = skipFashion,
+        FashionTrainRows = int.Parse(Argument("--fashion-train-rows", settings.FashionTrainRows.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture),
+    };
+
+    var lines = new List<string>();
+    void Report(string line)
+    {
+        Console.WriteLine(line);
+        lines.Add(line);
+    }
+
+    Report("# Trainer comparison: AdaptiveWidth vs LightGBM, FastTree and SDCA (ML.NET 5.0.1)");
+    Report("");
+    Report($"- Machine: {MachineInfo.CpuModel()}, {Environment.ProcessorCount} logical cores");
+    Report($"- OS: {RuntimeInformation.OSDescription} ({RuntimeInformation.ProcessArchitecture}); .NET {Environment.Version}");
+    Report($"- Date: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
+    Report($"- Command: `{(smoke ? "dotnet run --project test/Microsoft.ML.AdaptiveWidth.Benchmarks -c Release -- smoke" : command)}`" +
+           (quick ? " (quick mode)" : ""));
+    Report("- Noise: other processes were running on this machine during the run, so absolute times are noisy; compare the " +
+           "medians and the ratios, which were measured in the same run, one trainer after the other.");
+    Report("");
+    int exit = TrainerComparisonStudy.Run(settings, Report);
+    if (write)
+    {
+        string? root = MachineInfo.RepositoryRoot();
+        if (root is null)
+        {
+            Console.Error.WriteLine("Could not find the repository root (AdaptiveWidth.sln); the report was not written.");
+            return 4;
+        }
+
+        string path = Path.Combine(root, "docs", "benchmarks-trainers.md");
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllLines(path, lines);
+        Console.Error.WriteLine($"Wrote {path}");
+    }
+
+    if (exit == TrainerComparisonStudy.FashionMissingExitCode)
+    {
+        Console.Error.WriteLine("Fashion-MNIST is not fetched and --require-fashion was given: run `bash build/fetch-fashion-mnist.sh`.");
+    }
+
+    return exit;
 }
 
 string Argument(string name, string fallback)

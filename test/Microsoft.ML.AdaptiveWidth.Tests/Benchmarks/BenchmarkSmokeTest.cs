@@ -1,0 +1,50 @@
+using System.Diagnostics;
+using System.Reflection;
+
+namespace Microsoft.ML.AdaptiveWidth.Tests.Benchmarks;
+
+/// <summary>
+/// Runs the benchmark program's smoke mode (tiny sizes) in a child process, so the program cannot rot: it must exit 0
+/// and print the epoch-cost table and the trainer-comparison tables, without writing any file.
+/// </summary>
+[TestClass]
+public sealed class BenchmarkSmokeTest
+{
+    [TestMethod]
+    public void BenchmarkProgram_Smoke_ExitsZeroAndPrintsTheTables()
+    {
+        string program = typeof(BenchmarkSmokeTest).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+            .Single(a => a.Key == "BenchmarksPath").Value!;
+        Assert.IsTrue(File.Exists(program), $"The benchmark program was not built at {program}.");
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(program);
+        start.ArgumentList.Add("smoke");
+
+        using Process process = Process.Start(start)!;
+        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
+        Task<string> stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(TimeSpan.FromMinutes(3)))
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail("The benchmark smoke run did not finish within 3 minutes.");
+        }
+
+        process.WaitForExit();
+        string output = stdout.Result;
+        string errors = stderr.Result;
+        Assert.AreEqual(0, process.ExitCode, $"stdout:\n{output}\nstderr:\n{errors}");
+        StringAssert.Contains(output, "| problem | rows | final width |");
+        StringAssert.Contains(output, "# Trainer comparison");
+        foreach (string section in new[] { "## Breast cancer (binary)", "## Digits (multiclass", "## Fashion-MNIST", "## Diabetes (regression)", "## Summary" })
+        {
+            StringAssert.Contains(output, section);
+        }
+
+        // One table row per trainer on each of the data sets that ran (Fashion-MNIST is skipped when not fetched).
+        int tables = output.Split('\n').Count(l => l.StartsWith("| trainer |", StringComparison.Ordinal));
+        Assert.IsGreaterThanOrEqualTo(3, tables, output);
+        Assert.AreEqual(tables, output.Split('\n').Count(l => l.StartsWith("| AdaptiveWidth |", StringComparison.Ordinal)), output);
+        Assert.AreEqual(tables, output.Split('\n').Count(l => l.StartsWith("| LightGbm |", StringComparison.Ordinal)), output);
+        Assert.DoesNotContain("Wrote ", errors, "smoke mode must not write the report");
+    }
+}
