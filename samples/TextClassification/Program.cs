@@ -10,15 +10,20 @@ using Microsoft.ML.Trainers.AdaptiveWidth;
 
 var arguments = args.ToList();
 bool full = arguments.Remove("--full");
-int epochs = TakeInt(arguments, "--epochs", 20);
+bool quick = arguments.Remove("--quick"); // a reduced run for the tests: 2 epochs, 200 reviews
+int epochs = TakeInt(arguments, "--epochs", quick ? 2 : 20);
 string[] sentences = arguments.Count > 0 ? arguments.ToArray()
     : ["A wonderful, moving film with superb acting.", "Dull plot, wooden acting and a terrible ending. A waste of time."];
 
 var mlContext = new MLContext(seed: 1);
 IDataView all = full ? ImdbData.LoadFull(mlContext) : mlContext.Data.LoadFromTextFile<ModelInput>(
     Path.Combine(AppContext.BaseDirectory, "data", "reviews.tsv"), separatorChar: '\t', hasHeader: true, allowQuoting: false);
+if (quick)
+{
+    all = mlContext.Data.TakeRows(all, 200);
+}
 DataOperationsCatalog.TrainTestData split = mlContext.Data.TrainTestSplit(all, testFraction: 0.2, seed: 42);
-Console.WriteLine($"{(full ? "IMDB (50,000 reviews)" : "IMDB sample (600 reviews)")}: 80/20 split with seed 42");
+Console.WriteLine($"{(full ? "IMDB (50,000 reviews)" : quick ? "IMDB sample (first 200 of 600 reviews, --quick)" : "IMDB sample (600 reviews)")}: 80/20 split with seed 42");
 
 var text = mlContext.Transforms.Text.FeaturizeText("Features", nameof(ModelInput.Text));
 var candidates = new (string Name, IEstimator<ITransformer> Trainer)[]

@@ -42,10 +42,17 @@ switch (study)
             Console.WriteLine(line);
         }
         return 0;
+    case "optimizer-state":
+        Console.WriteLine($"# Optimizer state across width changes; {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; {command}");
+        foreach (string line in OptimizerStateStudy.Run(int.Parse(Argument("--seeds", "3"), CultureInfo.InvariantCulture), args.Contains("--quick")))
+        {
+            Console.WriteLine(line);
+        }
+        return 0;
     case "trainers":
         return Trainers(quick: args.Contains("--quick"), write: !args.Contains("--no-write") && !args.Contains("--quick"));
     default:
-        Console.Error.WriteLine($"Unknown study '{study}'. Studies: epoch-cost, step-cost, trainers, smoke.");
+        Console.Error.WriteLine($"Unknown study '{study}'. Studies: epoch-cost, step-cost, optimizer-state, trainers, smoke.");
         return 2;
 }
 

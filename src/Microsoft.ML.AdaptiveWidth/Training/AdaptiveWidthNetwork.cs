@@ -142,6 +142,10 @@ internal sealed class AdaptiveWidthNetwork : IDisposable
         }
         DisposeImportance();
         GrowNewRegions(old, _widths);
+        if (_settings.ResetOptimizerStateOnResize)
+        {
+            ResetMomentsOfResizedLayers(old, _widths);
+        }
         RebuildLeaves();
     }
 
@@ -297,6 +301,27 @@ internal sealed class AdaptiveWidthNetwork : IDisposable
             if (newWidths[l] > oldWidths[l])
             {
                 FillNew(_layout.Biases[l], oldWidths[l], newWidths[l] - oldWidths[l], 0, 1);
+            }
+        }
+    }
+
+    /// <summary>The reference's behaviour: every tensor whose shape changed restarts its optimizer state.</summary>
+    private void ResetMomentsOfResizedLayers(int[] oldWidths, int[] newWidths)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        for (int l = 0; l < newWidths.Length; l++)
+        {
+            if (oldWidths[l] == newWidths[l])
+            {
+                continue;
+            }
+            // This layer's weight and bias, and the next layer's weight and bias (whole capacity blocks).
+            ParameterBlock next = l + 1 < newWidths.Length ? _layout.Weights[l + 1] : _layout.OutputWeight;
+            ParameterBlock nextBias = l + 1 < newWidths.Length ? _layout.Biases[l + 1] : _layout.OutputBias;
+            foreach (ParameterBlock block in new[] { _layout.Weights[l], _layout.Biases[l], next, nextBias })
+            {
+                Optimizer.Reset(flat => flat.narrow(0, block.Offset, block.Length));
             }
         }
     }

@@ -114,6 +114,13 @@ public sealed record TrainingSettings
     /// </summary>
     public bool UseImportance { get; init; } = true;
 
+    /// <summary>
+    /// On a width change, zero the Adam moments of every resized parameter tensor (the layer's weights and bias and the
+    /// next layer's weights and bias), as the reference implementation does. By default only the new neurons start from
+    /// zero moments and surviving neurons keep theirs. (Default is false.)
+    /// </summary>
+    public bool ResetOptimizerStateOnResize { get; init; }
+
     /// <summary>Seed of the private random generator (initial weights, grown neurons, shuffling). (Default is 0.)</summary>
     public int Seed { get; init; }
 

@@ -143,4 +143,23 @@ public sealed class AdaptiveWidthNetworkTest
         float[] first = snapshot.Values.AsSpan((int)snapshot.Layout.Weights[0].Offset, 232 * 4).ToArray();
         Assert.AreEqual(2.0 / 4, first.Average(w => (double)w * w), 0.5 * 0.12, "first layer: Kaiming, Var = 2/fan_in");
     }
+
+    [TestMethod]
+    [DataRow(false)]
+    [DataRow(true)]
+    public void AdaptiveWidthNetwork_Resize_KeepsOrResetsTheSurvivorsAdamMoments(bool reset)
+    {
+        var settings = new TrainingSettings { InitialRate = 0.1, AdaptWidth = false, ResetOptimizerStateOnResize = reset };
+        using var sut = Create(2, 1, settings);
+        sut.Optimizer.FirstMoment.fill_(1f);
+        int width = sut.Widths[0];
+
+        sut.Resize([width + 3]);
+
+        float[] moments = sut.Optimizer.FirstMoment.data<float>().ToArray();
+        ParameterBlock weights = sut.Layout.Weights[0];
+        Assert.AreEqual(reset ? 0f : 1f, moments[weights.Offset], "a surviving neuron's moment");
+        Assert.AreEqual(0f, moments[weights.Offset + (long)width * weights.CapacityColumns], "a new neuron's moment starts at zero");
+        Assert.AreEqual(1f, moments[sut.Layout.Rates.Offset], "the rates' moments are never reset");
+    }
 }
