@@ -116,9 +116,12 @@ public sealed class Showcase(MLContext mlContext, int maxEpoch, int latencyRows,
     private Func<ModelInput, object> Engine<TOutput>(ITransformer model, int featureCount) where TOutput : class, new()
     {
         var engine = mlContext.Model.CreatePredictionEngine<ModelInput, TOutput>(model, inputSchemaDefinition: ModelInput.Schema(featureCount));
-        for (int i = 0; i < 200; i++)
+        // Warm up for a while (not a fixed count): .NET's tiered JIT promotes hot code to optimized code after ~100 ms.
+        var input = new ModelInput { Features = new float[featureCount] };
+        var warmUp = Stopwatch.StartNew();
+        while (warmUp.ElapsedMilliseconds < (latencyRows >= 1000 ? 500 : 50))
         {
-            engine.Predict(new ModelInput { Features = new float[featureCount] });
+            engine.Predict(input);
         }
         return input => engine.Predict(input);
     }
