@@ -64,11 +64,15 @@ public sealed class AtomicSaveTest
             for (int k = 0; k < kills; k++)
             {
                 using var probe = ReliabilityEnvironment.StartProbe("save-loop", source, target, mode);
+                Task<string> errors = probe.StandardError.ReadToEndAsync();
                 string? line = probe.StandardOutput.ReadLine();
-                Assert.IsNotNull(line, probe.StandardError.ReadToEnd());
+                if (line is null)
+                {
+                    Assert.Fail("the save loop ended before its first save: " + errors.Result);
+                }
                 Thread.Sleep(random.Next(1, 40));
                 probe.Kill(entireProcessTree: true);
-                probe.WaitForExit();
+                Assert.IsTrue(probe.WaitForExit(TimeSpan.FromSeconds(30)), "the killed save loop did not exit");
                 try
                 {
                     ml.Model.Load(target, out _);
