@@ -16,15 +16,16 @@ public sealed class DeterminismTest
 
     private static readonly List<BinaryRow> Rows = MLNetTestData.Blobs(300, seed: 11);
 
-    private static AdaptiveWidthModelParameters Fit(int threads, int layers = 2)
+    private static AdaptiveWidthModelParameters Fit(int threads, int layers = 2, int width = 64, int batch = 32, List<BinaryRow>? rows = null)
     {
         var ml = new MLContext(seed: 5);
         AdaptiveWidthBinaryTrainer.Options options = MLNetTestData.Fast(new AdaptiveWidthBinaryTrainer.Options());
         options.Seed = null; // from the MLContext's seed, as users do
         options.NumberOfThreads = threads;
         options.NumberOfLayers = layers;
-        options.InitialWidth = 64;
-        return ml.BinaryClassification.Trainers.AdaptiveWidth(options).Fit(ml.Data.LoadFromEnumerable(Rows)).Model.SubModel;
+        options.InitialWidth = width;
+        options.BatchSize = batch;
+        return ml.BinaryClassification.Trainers.AdaptiveWidth(options).Fit(ml.Data.LoadFromEnumerable(rows ?? Rows)).Model.SubModel;
     }
 
     [TestMethod]
@@ -49,8 +50,14 @@ public sealed class DeterminismTest
         {
             AdaptiveWidthModelParameters one = Fit(threads: 1);
             AdaptiveWidthModelParameters two = Fit(threads: 2);
-
             AssertIdentical(one.Network, two.Network, "1 vs 2 threads");
+
+            // The paper's default width (232) and batch (128) on more rows: layers of 232 × 232 weights and batches of
+            // 128 × 232 activations, above libtorch's per-op grain size, so the second thread is really used.
+            List<BinaryRow> more = MLNetTestData.Blobs(800, seed: 12);
+            AdaptiveWidthModelParameters wideOne = Fit(threads: 1, width: 232, batch: 128, rows: more);
+            AdaptiveWidthModelParameters wideTwo = Fit(threads: 2, width: 232, batch: 128, rows: more);
+            AssertIdentical(wideOne.Network, wideTwo.Network, "1 vs 2 threads, width 232, batch 128");
         }
         finally
         {
