@@ -7,9 +7,19 @@ using Microsoft.ML.Data;
 // rows.csv: one row of comma-separated features per line (invariant culture), all rows of the same length.
 // Prints one line per row: the Score value(s), then the Probability if the model has one, each in round-trip format;
 // then whether a native torch library or a TorchSharp assembly was loaded.
+// Other modes (docs/reliability.md): fuzz, fuzz-child, save-loop; see their files.
+switch (args.FirstOrDefault())
+{
+    case "fuzz":
+        return Microsoft.ML.AdaptiveWidth.ScoringProbe.Fuzzer.Run(args[1..]);
+    case "fuzz-child":
+        return Microsoft.ML.AdaptiveWidth.ScoringProbe.FuzzChild.Run(args[1..]);
+    case "save-loop":
+        return Microsoft.ML.AdaptiveWidth.ScoringProbe.SaveLoop.Run(args[1..]);
+}
 if (args.Length != 2)
 {
-    Console.Error.WriteLine("usage: ScoringProbe <model.zip> <rows.csv>");
+    Console.Error.WriteLine("usage: ScoringProbe <model.zip> <rows.csv> | fuzz ... | fuzz-child ... | save-loop ...");
     return 2;
 }
 

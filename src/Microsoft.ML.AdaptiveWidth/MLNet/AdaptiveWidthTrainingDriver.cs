@@ -38,6 +38,7 @@ internal static class AdaptiveWidthTrainingDriver
         RoleMappedData? validationSet = ValidationSet(options, context);
         if (validationSet is not null)
         {
+            CheckValidationSchema(context.TrainingSet, validationSet);
             validation = ReadOrThrow(ch, validationSet, task, "validation");
         }
         else if (options.ValidationFraction > 0)
@@ -51,7 +52,9 @@ internal static class AdaptiveWidthTrainingDriver
 
         TrainingSettings settings = options.ToTrainingSettings(seed);
         var progress = new TrainingProgressLog(host, ch);
-        TrainingResult result = AdaptiveWidthNetworkTrainer.Train(task, classCount, train, validation, settings, progress, options.CancellationToken);
+        TrainingResult result = AdaptiveWidthNetworkTrainer.Train(task, classCount, train, validation, settings, progress, options.CancellationToken,
+            // MLContext.CancelExecution is seen before every mini-batch, as the token is, not only after an epoch.
+            beforeBatch: host.CheckAlive);
         progress.Flush();
         host.CheckAlive();
 
@@ -131,17 +134,45 @@ internal static class AdaptiveWidthTrainingDriver
         {
             // ML.NET's own trainers skip such rows with a warning; we do the same and say how many.
             ch.Warning(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture,
-                "Skipped {0} of {1} {2} rows with a NaN or infinite feature, a missing label or a bad weight.",
-                read.RowsSkipped, read.RowsRead, role));
+                "Skipped {0} of {1} {2} rows: {3}.", read.RowsSkipped, read.RowsRead, role, read.SkipReasons()));
         }
         if (read.Data is null)
         {
             throw new ArgumentException(read.RowsRead == 0
-                ? $"The {role} data is empty: there must be at least one row."
-                : $"The {role} data has no usable row: all {read.RowsRead} rows have a NaN or infinite feature, a missing label or a bad weight.",
+                ? $"The {role} data is empty: there must be at least one row. Check the file or the filter that produced it."
+                : $"The {role} data has no usable row: of {read.RowsRead} rows, {read.SkipReasons()}.",
                 "data");
         }
         return read.Data;
+    }
+
+    /// <summary>
+    /// The validation data must have the training data's feature size, label type and weight type: ML.NET binds the
+    /// validation set by column name only, so a set from a different pipeline would otherwise fail deep in training
+    /// or, for a key label of another count, silently mean other classes.
+    /// </summary>
+    private static void CheckValidationSchema(RoleMappedData train, RoleMappedData validation)
+    {
+        const string Fix = "Transform the validation data with the same fitted pipeline as the training data.";
+        void Same(DataViewSchema.Column? t, DataViewSchema.Column? v, string role)
+        {
+            if (t is not { } tc)
+            {
+                return;
+            }
+            if (v is not { } vc)
+            {
+                throw new ArgumentException($"The validation data has no {role} column '{tc.Name}'. {Fix}", "validationData");
+            }
+            if (!tc.Type.Equals(vc.Type))
+            {
+                throw new ArgumentException(
+                    $"Column '{vc.Name}' ({role}) of the validation data is {vc.Type}, but the training data's is {tc.Type}. {Fix}", "validationData");
+            }
+        }
+        Same(train.Schema.Feature, validation.Schema.Feature, "features");
+        Same(train.Schema.Label, validation.Schema.Label, "label");
+        Same(train.Schema.Weight, validation.Schema.Weight, "example weight");
     }
 
     private static void CheckClasses(TrainingData data, NetworkTask task, string labelName)

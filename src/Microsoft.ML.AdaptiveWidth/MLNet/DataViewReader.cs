@@ -9,12 +9,38 @@ namespace Microsoft.ML.Trainers.AdaptiveWidth;
 /// </summary>
 internal static class DataViewReader
 {
-    /// <summary>What was read, and how many rows were skipped.</summary>
-    internal sealed record Result(TrainingData? Data, long RowsRead, long RowsSkipped);
+    /// <summary>What was read, and how many rows were skipped for each reason (a row counts once, for its first reason).</summary>
+    internal sealed record Result(TrainingData? Data, long RowsRead, long NonFiniteFeatureRows, long MissingLabelRows, long BadWeightRows,
+        string FeatureColumn, string LabelColumn, string? WeightColumn)
+    {
+        /// <summary>Rows skipped for any reason.</summary>
+        public long RowsSkipped => NonFiniteFeatureRows + MissingLabelRows + BadWeightRows;
+
+        /// <summary>Why rows were skipped, naming the columns and what to do about each reason.</summary>
+        public string SkipReasons()
+        {
+            var parts = new List<string>();
+            if (NonFiniteFeatureRows > 0)
+            {
+                parts.Add($"{NonFiniteFeatureRows} with a NaN or infinite value in column '{FeatureColumn}' (replace missing values, for example with " +
+                    "mlContext.Transforms.ReplaceMissingValues, or filter them with mlContext.Data.FilterRowsByMissingValues)");
+            }
+            if (MissingLabelRows > 0)
+            {
+                parts.Add($"{MissingLabelRows} with a missing (NaN, infinite or key 0) label in column '{LabelColumn}'");
+            }
+            if (BadWeightRows > 0)
+            {
+                parts.Add($"{BadWeightRows} with a NaN, infinite or negative weight in column '{WeightColumn}'");
+            }
+            return string.Join("; ", parts);
+        }
+    }
 
     /// <summary>
     /// Reads every row. Rows with a NaN or infinite feature, a missing label (NaN, or key value 0) or a NaN, infinite or
-    /// negative weight are skipped and counted. <see cref="Result.Data"/> is null when no row is usable.
+    /// negative weight are skipped and counted. <see cref="Result.Data"/> is null when no row is usable. A key label above
+    /// the key's count, or a feature vector whose length differs from the column's declared size, throws.
     /// </summary>
     /// <param name="data">The data with its feature, label and optional weight roles.</param>
     /// <param name="task">Fixes the label type: Boolean or Single (&gt; 0 is positive) for binary, a key for multiclass, Single for regression.</param>
@@ -43,12 +69,12 @@ internal static class DataViewReader
         var labels = new List<float>();
         List<float>? weights = weightColumn is null ? null : new List<float>();
         long read = 0;
-        long skipped = 0;
+        long badFeatures = 0, missingLabels = 0, badWeights = 0;
         var row = new float[featureCount];
         using (DataViewRowCursor cursor = data.Data.GetRowCursor(columns))
         {
             ValueGetter<VBuffer<float>> getFeatures = cursor.GetGetter<VBuffer<float>>(featureColumn);
-            Func<float> getLabel = LabelGetter(cursor, labelColumn, task);
+            Func<long, float> getLabel = LabelGetter(cursor, labelColumn, task);
             ValueGetter<float>? getWeight = weightColumn is { } wcol ? cursor.GetGetter<float>(wcol) : null;
             VBuffer<float> buffer = default;
             float weight = 1;
@@ -56,12 +82,29 @@ internal static class DataViewReader
             {
                 read++;
                 getFeatures(ref buffer);
-                buffer.CopyTo(row);
-                float label = getLabel();
-                getWeight?.Invoke(ref weight);
-                if (!AllFinite(row) || float.IsNaN(label) || (getWeight is not null && !(float.IsFinite(weight) && weight >= 0)))
+                if (buffer.Length != featureCount)
                 {
-                    skipped++;
+                    // A custom IDataView can declare a size and deliver another; ML.NET's own sources cannot.
+                    throw new ArgumentException(
+                        $"Column '{featureColumn.Name}' (features) declares {featureCount} values per row, but row {read - 1} has {buffer.Length}. " +
+                        "Every row of the feature column must have the declared length.", nameof(data));
+                }
+                buffer.CopyTo(row);
+                float label = getLabel(read - 1);
+                getWeight?.Invoke(ref weight);
+                if (!AllFinite(row))
+                {
+                    badFeatures++;
+                    continue;
+                }
+                if (float.IsNaN(label))
+                {
+                    missingLabels++;
+                    continue;
+                }
+                if (getWeight is not null && !(float.IsFinite(weight) && weight >= 0))
+                {
+                    badWeights++;
                     continue;
                 }
                 features.AddRange(row);
@@ -71,7 +114,7 @@ internal static class DataViewReader
         }
         TrainingData? result = labels.Count == 0 ? null
             : new TrainingData(features.ToArray(), featureCount, labels.ToArray(), weights?.ToArray());
-        return new Result(result, read, skipped);
+        return new Result(result, read, badFeatures, missingLabels, badWeights, featureColumn.Name, labelColumn.Name, weightColumn?.Name);
     }
 
     /// <summary>The length of a known-size vector of Single; otherwise an exception naming the column.</summary>
@@ -114,13 +157,13 @@ internal static class DataViewReader
         }
     }
 
-    private static Func<float> LabelGetter(DataViewRowCursor cursor, DataViewSchema.Column label, NetworkTask task)
+    private static Func<long, float> LabelGetter(DataViewRowCursor cursor, DataViewSchema.Column label, NetworkTask task)
     {
         if (label.Type == BooleanDataViewType.Instance)
         {
             ValueGetter<bool> get = cursor.GetGetter<bool>(label);
             bool value = false;
-            return () =>
+            return _ =>
             {
                 get(ref value);
                 return value ? 1f : 0f;
@@ -131,22 +174,30 @@ internal static class DataViewReader
             ValueGetter<uint> get = cursor.GetGetter<uint>(label);
             ulong count = key.Count;
             uint value = 0;
-            return () =>
+            string name = label.Name;
+            return row =>
             {
                 get(ref value);
-                // Key value 0 is ML.NET's missing value; keys above the count are invalid.
-                return value == 0 || value > count ? float.NaN : value - 1;
+                if (value > count)
+                {
+                    // Not a missing value but a broken key column: skipping it would silently drop a class.
+                    throw new ArgumentException(
+                        $"Column '{name}' (label) has key value {value} in row {row}, outside its key range 1..{count}. " +
+                        "Build the label with mlContext.Transforms.Conversion.MapValueToKey so that every value has a key.", "data");
+                }
+                // Key value 0 is ML.NET's missing value: the row is skipped.
+                return value == 0 ? float.NaN : value - 1;
             };
         }
         ValueGetter<float> getFloat = cursor.GetGetter<float>(label);
         float number = 0;
         return task == NetworkTask.BinaryClassification
-            ? () =>
+            ? _ =>
             {
                 getFloat(ref number);
                 return float.IsNaN(number) ? float.NaN : number > 0 ? 1f : 0f;
             }
-            : () =>
+            : _ =>
             {
                 getFloat(ref number);
                 return float.IsFinite(number) ? number : float.NaN;

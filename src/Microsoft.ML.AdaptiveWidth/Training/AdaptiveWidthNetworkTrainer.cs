@@ -16,6 +16,12 @@ public static class AdaptiveWidthNetworkTrainer
     /// <param name="cancellationToken">Checked before every mini-batch; cancelling throws <see cref="OperationCanceledException"/>.</param>
     public static TrainingResult Train(NetworkTask task, int classCount, TrainingData train, TrainingData? validation,
         TrainingSettings settings, IProgress<EpochRecord>? progress = null, CancellationToken cancellationToken = default)
+        => Train(task, classCount, train, validation, settings, progress, cancellationToken, beforeBatch: null);
+
+    /// <summary>As the public overload, calling <paramref name="beforeBatch"/> before every mini-batch (after the token
+    /// is checked); the ML.NET driver uses it to honour <c>MLContext.CancelExecution</c> within one mini-batch.</summary>
+    internal static TrainingResult Train(NetworkTask task, int classCount, TrainingData train, TrainingData? validation,
+        TrainingSettings settings, IProgress<EpochRecord>? progress, CancellationToken cancellationToken, Action? beforeBatch)
     {
         ArgumentNullException.ThrowIfNull(train);
         ArgumentNullException.ThrowIfNull(settings);
@@ -33,7 +39,7 @@ public static class AdaptiveWidthNetworkTrainer
 
         TorchRuntime.Initialize(settings.IntraOpThreads);
         using var loop = new TrainingLoop(task, outputs, train, validation, settings);
-        return loop.Run(progress, cancellationToken);
+        return loop.Run(progress, cancellationToken, beforeBatch);
     }
 
     /// <summary>Checks labels against the task and returns the number of network outputs.</summary>

@@ -50,7 +50,11 @@ internal sealed class TrainingLoop : IDisposable
 
     public AdaptiveWidthNetwork Network => _network;
 
-    public TrainingResult Run(IProgress<EpochRecord>? progress, CancellationToken cancellationToken)
+    /// <param name="progress">Receives a record after every epoch, or null.</param>
+    /// <param name="cancellationToken">Checked before every mini-batch.</param>
+    /// <param name="beforeBatch">Called before every mini-batch, right after the token is checked (the ML.NET driver
+    /// checks the host's cancellation there); may throw to stop training.</param>
+    public TrainingResult Run(IProgress<EpochRecord>? progress, CancellationToken cancellationToken, Action? beforeBatch = null)
     {
         var history = new List<EpochRecord>();
         NetworkSnapshot? best = null;
@@ -64,7 +68,7 @@ internal sealed class TrainingLoop : IDisposable
             var clock = Stopwatch.StartNew();
             // The annealing scheduler runs at the start of each epoch, as in the reference (method.md §2).
             _objective.StartEpoch(epoch);
-            double trainingLoss = RunEpoch(cancellationToken);
+            double trainingLoss = RunEpoch(cancellationToken, beforeBatch);
             (double validationLoss, double validationAccuracy) = _validation is null ? (double.NaN, double.NaN) : Evaluate(_validation);
             double objective = trainingLoss / (_targetScale * _targetScale) + _objective.WeightPrior(_network)
                 + _objective.RatePriorValue(_network.Rates());
@@ -112,7 +116,7 @@ internal sealed class TrainingLoop : IDisposable
         return candidate.Accuracy > best.Accuracy;
     }
 
-    private double RunEpoch(CancellationToken cancellationToken)
+    private double RunEpoch(CancellationToken cancellationToken, Action? beforeBatch)
     {
         int rows = _train.RowCount;
         int batchSize = Math.Min(_settings.BatchSize, rows);
@@ -128,6 +132,7 @@ internal sealed class TrainingLoop : IDisposable
             for (int start = 0; start < rows; start += batchSize)
             {
                 cancellationToken.ThrowIfCancellationRequested();
+                beforeBatch?.Invoke();
                 int length = Math.Min(batchSize, rows - start);
                 _network.UpdateWidths();
                 using var batchScope = NewDisposeScope();
