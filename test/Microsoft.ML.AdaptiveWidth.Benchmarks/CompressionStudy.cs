@@ -309,7 +309,9 @@ internal static class CompressionStudy
           $"test {plain.Average(r => r.FullTest):F2}% (mean over seeds); " + string.Join("; ", annealed.GroupBy(a => a.Scale).Select(g =>
           {
               double n = g.Average(a => a.Result.Model.LayerWidths.Sum());
-              return $"annealed with σλ0 = {g.Key.ToString(Inv)}: {n:F0} neurons ({100 * (1 - n / plainNeurons):F0}% fewer), test {g.Average(a => a.Test):F2}%";
+              double change = 100 * (1 - n / plainNeurons);
+              string relative = change >= 0 ? $"{change:F0}% fewer" : $"{-change:F0}% more";
+              return $"annealed with σλ0 = {g.Key.ToString(Inv)}: {n:F0} neurons ({relative}), test {g.Average(a => a.Test):F2}%";
           })) + ".");
         L("");
         L("**Goal: ≥ 50% fewer multiply-adds at ≤ 0.5 points of test accuracy lost, on every data set shown** (per seed):");
