@@ -4,7 +4,9 @@
 //          (AdaptiveWidth vs LightGBM, FastTree, SDCA; writes docs/benchmarks-trainers.md unless --quick or --no-write;
 //           needs `bash build/fetch-fashion-mnist.sh` for the Fashion-MNIST table, skipped with a message otherwise)
 //   ... -- smoke      (tiny sizes, seconds; run by the test suite so the program cannot rot; writes no files;
-//                      runs epoch-cost and trainers --quick, the latter without Fashion-MNIST)
+//                      runs epoch-cost, trainers --quick (without Fashion-MNIST) and compression --quick)
+//   ... -- compression [--quick] [--seeds N] [--no-fashion]   (writes docs/compression.md and docs/compression/*.png)
+//   ... -- optimizer-state [--seeds N]   (keeping vs resetting Adam moments across width changes)
 using System.Globalization;
 using System.Runtime.InteropServices;
 using Microsoft.ML.AdaptiveWidth.Benchmarks;
@@ -13,6 +15,11 @@ CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 string study = args.Length > 0 ? args[0] : "epoch-cost";
 bool smoke = study == "smoke";
 string command = "dotnet run --project test/Microsoft.ML.AdaptiveWidth.Benchmarks -c Release -- " + string.Join(' ', args);
+if (study == "compression")
+{
+    // Writes its own header (machine, command, seeds) into the document.
+    return CompressionStudy.Run(args, quick: args.Contains("--quick"));
+}
 
 switch (study)
 {
@@ -33,7 +40,13 @@ switch (study)
         }
 
         Console.WriteLine();
-        return smoke ? Trainers(quick: true, write: false, skipFashion: true) : 0;
+        if (smoke)
+        {
+            int trainers = Trainers(quick: true, write: false, skipFashion: true);
+            Console.WriteLine();
+            return trainers != 0 ? trainers : CompressionStudy.Run(["compression", "--quick"], quick: true);
+        }
+        return 0;
     }
 
     case "step-cost":
@@ -52,7 +65,7 @@ switch (study)
     case "trainers":
         return Trainers(quick: args.Contains("--quick"), write: !args.Contains("--no-write") && !args.Contains("--quick"));
     default:
-        Console.Error.WriteLine($"Unknown study '{study}'. Studies: epoch-cost, step-cost, optimizer-state, trainers, smoke.");
+        Console.Error.WriteLine($"Unknown study '{study}'. Studies: epoch-cost, step-cost, optimizer-state, trainers, compression, smoke.");
         return 2;
 }
 
