@@ -15,7 +15,7 @@ namespace Microsoft.ML.Trainers.AdaptiveWidth;
 /// A trained adaptive-width network for binary classification. Its score is the logit; the trainer wraps it with a
 /// Platt calibrator (slope −1, offset 0) so that the probability is sigmoid(score).
 /// </summary>
-public sealed class AdaptiveWidthModelParameters : AdaptiveWidthModelParametersBase<float>
+public sealed class AdaptiveWidthModelParameters : AdaptiveWidthScalarModelParametersBase
 {
     internal const string LoaderSignature = "AdaptiveWidthBinaryExec";
     private const string RegistrationName = "AdaptiveWidthBinaryPredictor";
@@ -51,8 +51,6 @@ public sealed class AdaptiveWidthModelParameters : AdaptiveWidthModelParametersB
     /// <inheritdoc/>
     public override PredictionKind PredictionKind => PredictionKind.BinaryClassification;
 
-    private protected override DataViewType OutputType => NumberDataViewType.Single;
-
     /// <inheritdoc/>
     public override void SaveCore(ModelSaveContext ctx) => SaveNetwork(ctx, GetVersionInfo());
 
@@ -77,24 +75,4 @@ public sealed class AdaptiveWidthModelParameters : AdaptiveWidthModelParametersB
     /// <param name="widths">One width per hidden layer, each in [1, current width].</param>
     /// <exception cref="ArgumentOutOfRangeException">A width is out of range, or the count is not one per layer.</exception>
     public AdaptiveWidthModelParameters Truncate(IReadOnlyList<int> widths) => Truncate(TruncationTarget.Widths(widths));
-
-    private protected override bool SaveAsOnnxCore(OnnxContext ctx, string[] outputNames, string featureColumn)
-    {
-        // The score is the last name given (PredictedLabel, if asked for, comes first), as in ML.NET's linear models.
-        Host.Check(outputNames.Length >= 1, "Expected a Score output.");
-        AdaptiveWidthOnnx.SaveNetwork(ctx, Network, featureColumn, outputNames[^1]);
-        return true;
-    }
-
-    private protected override ValueMapper<VBuffer<float>, float> CreateMapper()
-    {
-        var scratch = new float[FeatureCount];
-        var output = new float[1];
-        AdaptiveWidthModel network = Network;
-        return (in VBuffer<float> src, ref float dst) =>
-        {
-            network.Score(Dense(src, scratch), output);
-            dst = output[0];
-        };
-    }
 }

@@ -12,7 +12,7 @@ using Microsoft.ML.Trainers.AdaptiveWidth;
 namespace Microsoft.ML.Trainers.AdaptiveWidth;
 
 /// <summary>A trained adaptive-width network for regression: its score is the predicted value.</summary>
-public sealed class AdaptiveWidthRegressionModelParameters : AdaptiveWidthModelParametersBase<float>
+public sealed class AdaptiveWidthRegressionModelParameters : AdaptiveWidthScalarModelParametersBase
 {
     internal const string LoaderSignature = "AdaptiveWidthRegrExec";
     private const string RegistrationName = "AdaptiveWidthRegressionPredictor";
@@ -48,8 +48,6 @@ public sealed class AdaptiveWidthRegressionModelParameters : AdaptiveWidthModelP
     /// <inheritdoc/>
     public override PredictionKind PredictionKind => PredictionKind.Regression;
 
-    private protected override DataViewType OutputType => NumberDataViewType.Single;
-
     /// <inheritdoc/>
     public override void SaveCore(ModelSaveContext ctx) => SaveNetwork(ctx, GetVersionInfo());
 
@@ -74,24 +72,4 @@ public sealed class AdaptiveWidthRegressionModelParameters : AdaptiveWidthModelP
     /// <param name="widths">One width per hidden layer, each in [1, current width].</param>
     /// <exception cref="ArgumentOutOfRangeException">A width is out of range, or the count is not one per layer.</exception>
     public AdaptiveWidthRegressionModelParameters Truncate(IReadOnlyList<int> widths) => Truncate(TruncationTarget.Widths(widths));
-
-    private protected override bool SaveAsOnnxCore(OnnxContext ctx, string[] outputNames, string featureColumn)
-    {
-        // The score is the last name given (PredictedLabel, if asked for, comes first), as in ML.NET's linear models.
-        Host.Check(outputNames.Length >= 1, "Expected a Score output.");
-        AdaptiveWidthOnnx.SaveNetwork(ctx, Network, featureColumn, outputNames[^1]);
-        return true;
-    }
-
-    private protected override ValueMapper<VBuffer<float>, float> CreateMapper()
-    {
-        var scratch = new float[FeatureCount];
-        var output = new float[1];
-        AdaptiveWidthModel network = Network;
-        return (in VBuffer<float> src, ref float dst) =>
-        {
-            network.Score(Dense(src, scratch), output);
-            dst = output[0];
-        };
-    }
 }
