@@ -35,6 +35,10 @@ internal sealed class AdaptiveWidthNetwork : IDisposable
     private Tensor _parameters;
     private Tensor _gradient;
     private Tensor[] _leaves = [];
+    // Views of the rates' slots in the parameter and gradient buffers, kept so that the per-batch read of r and write
+    // of dL/dr go through the data pointer (no op, no allocation).
+    private Tensor _rateValues = null!;
+    private Tensor _rateGradients = null!;
 
     public AdaptiveWidthNetwork(int inputs, int outputs, TrainingSettings settings, Generator generator)
     {
@@ -52,6 +56,7 @@ internal sealed class AdaptiveWidthNetwork : IDisposable
         _gradient = zeros(_layout.TotalLength).DetachFromDisposeScope();
         Optimizer = new FlatAdam(_layout.TotalLength, settings.LearningRate);
         Initialize();
+        RebuildRateViews();
         RebuildLeaves();
     }
 
@@ -79,8 +84,21 @@ internal sealed class AdaptiveWidthNetwork : IDisposable
 
     private double[] RawRates()
     {
-        using var scope = NewDisposeScope();
-        return _parameters.narrow(0, _layout.Rates.Offset, _widths.Length).data<float>().ToArray().Select(r => (double)r).ToArray();
+        var raw = new double[_widths.Length];
+        var values = _rateValues.data<float>();
+        for (int l = 0; l < raw.Length; l++)
+        {
+            raw[l] = values[l];
+        }
+        return raw;
+    }
+
+    private void RebuildRateViews()
+    {
+        _rateValues?.Dispose();
+        _rateGradients?.Dispose();
+        _rateValues = _parameters.narrow(0, _layout.Rates.Offset, _widths.Length).DetachFromDisposeScope();
+        _rateGradients = _gradient.narrow(0, _layout.Rates.Offset, _widths.Length).DetachFromDisposeScope();
     }
 
     /// <summary>
@@ -205,7 +223,7 @@ internal sealed class AdaptiveWidthNetwork : IDisposable
         {
             return;
         }
-        var gradients = new float[_widths.Length];
+        var gradients = _rateGradients.data<float>();
         for (int l = 0; l < _widths.Length; l++)
         {
             double dRate = objective.RatePriorGradient(_rates[l]);
@@ -218,9 +236,6 @@ internal sealed class AdaptiveWidthNetwork : IDisposable
             }
             gradients[l] = (float)(dRate * ExponentialImportance.SoftplusDerivative(_rawRates[l]));
         }
-        using var scope = NewDisposeScope();
-        using var noGrad = no_grad();
-        _gradient.narrow(0, _layout.Rates.Offset, _widths.Length).copy_(tensor(gradients));
     }
 
     private void DisposeImportance()
@@ -246,6 +261,8 @@ internal sealed class AdaptiveWidthNetwork : IDisposable
             leaf.Dispose();
         }
         DisposeImportance();
+        _rateValues.Dispose();
+        _rateGradients.Dispose();
         _parameters.Dispose();
         _gradient.Dispose();
         Optimizer.Dispose();
@@ -365,6 +382,7 @@ internal sealed class AdaptiveWidthNetwork : IDisposable
         _parameters = parameters;
         _gradient = zeros(layout.TotalLength).DetachFromDisposeScope();
         _layout = layout;
+        RebuildRateViews();
         Reallocations++;
     }
 
