@@ -86,7 +86,7 @@ internal static class CompressionCases
     };
 
     /// <summary>z-scores every feature with the training split's mean and standard deviation (sd 0 → the feature becomes 0).</summary>
-    private static (Dataset, Dataset, Dataset) Standardize(Dataset train, Dataset validation, Dataset test)
+    internal static (Dataset, Dataset, Dataset) Standardize(Dataset train, Dataset validation, Dataset test)
     {
         int p = train.FeatureCount;
         var mean = new double[p];

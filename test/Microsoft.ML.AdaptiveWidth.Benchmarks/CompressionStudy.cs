@@ -353,7 +353,8 @@ internal static class CompressionStudy
 
     public static string Join(IEnumerable<int> widths) => string.Join("-", widths);
 
-    private static string MeanSd(IEnumerable<double> values, string format)
+    /// <summary>"mean ± sample sd" (just the mean for one value).</summary>
+    internal static string MeanSd(IEnumerable<double> values, string format)
     {
         double[] v = values.ToArray();
         double mean = v.Average();
@@ -385,7 +386,7 @@ internal static class CompressionStudy
         }
     }
 
-    private static string LoadAverage()
+    internal static string LoadAverage()
     {
         try
         {

@@ -7,6 +7,9 @@
 //                      runs epoch-cost, trainers --quick (without Fashion-MNIST) and compression --quick)
 //   ... -- compression [--quick] [--seeds N] [--no-fashion]   (writes docs/compression.md and docs/compression/*.png)
 //   ... -- optimizer-state [--seeds N]   (keeping vs resetting Adam moments across width changes)
+//   ... -- paper [--quick] [--seeds N] [--grid-seeds N] [--small-seeds N] [--parts 1,5,6]
+//          (issue 9 studies 1, 5, 6: Table 1 synthetic rows vs the paper and a trimmed fixed-width grid, width stability,
+//           width vs difficulty; writes docs/paper.md and docs/paper/*.png unless --quick; not run by smoke, too long)
 using System.Globalization;
 using System.Runtime.InteropServices;
 using Microsoft.ML.AdaptiveWidth.Benchmarks;
@@ -15,6 +18,12 @@ CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 string study = args.Length > 0 ? args[0] : "epoch-cost";
 bool smoke = study == "smoke";
 string command = "dotnet run --project test/Microsoft.ML.AdaptiveWidth.Benchmarks -c Release -- " + string.Join(' ', args);
+if (study == "paper")
+{
+    // Writes its own header (machine, command, seeds) into the document.
+    return PaperStudy.Run(args);
+}
+
 if (study == "compression")
 {
     // Writes its own header (machine, command, seeds) into the document.
@@ -65,7 +74,7 @@ switch (study)
     case "trainers":
         return Trainers(quick: args.Contains("--quick"), write: !args.Contains("--no-write") && !args.Contains("--quick"));
     default:
-        Console.Error.WriteLine($"Unknown study '{study}'. Studies: epoch-cost, step-cost, optimizer-state, trainers, compression, smoke.");
+        Console.Error.WriteLine($"Unknown study '{study}'. Studies: epoch-cost, step-cost, optimizer-state, trainers, compression, paper, smoke.");
         return 2;
 }
 
