@@ -7,6 +7,10 @@ namespace Microsoft.ML.AdaptiveWidth.ScoringProbe;
 internal static class ProbeScoring
 {
     public static float[] Score(MLContext mlContext, ITransformer model, float[][] rows, int featureCount)
+        => ScoreRows(mlContext, model, rows, featureCount).SelectMany(values => values).ToArray();
+
+    /// <summary>Per row: the Score value(s), then the Probability if the model has one.</summary>
+    public static List<float[]> ScoreRows(MLContext mlContext, ITransformer model, float[][] rows, int featureCount)
     {
         var definition = SchemaDefinition.Create(typeof(FeatureRow));
         definition[nameof(FeatureRow.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, featureCount);
@@ -15,7 +19,7 @@ internal static class ProbeScoring
         DataViewSchema.Column score = scored.Schema["Score"];
         DataViewSchema.Column? probability = scored.Schema.GetColumnOrNull("Probability");
         var active = probability is { } p ? new[] { score, p } : new[] { score };
-        var values = new List<float>();
+        var result = new List<float[]>();
         using DataViewRowCursor cursor = scored.GetRowCursor(active);
         bool vector = score.Type is VectorDataViewType;
         ValueGetter<float>? getScalar = vector ? null : cursor.GetGetter<float>(score);
@@ -25,6 +29,7 @@ internal static class ProbeScoring
         VBuffer<float> v = default;
         while (cursor.MoveNext())
         {
+            var values = new List<float>();
             if (getVector is not null)
             {
                 getVector(ref v);
@@ -40,8 +45,9 @@ internal static class ProbeScoring
                 getProbability(ref prob);
                 values.Add(prob);
             }
+            result.Add(values.ToArray());
         }
-        return values.ToArray();
+        return result;
     }
 
     /// <summary>The feature count a saved model expects, from its saved input schema.</summary>

@@ -28,45 +28,11 @@ float[][] rows = File.ReadAllLines(args[1])
     .Select(line => line.Split(',').Select(v => float.Parse(v, CultureInfo.InvariantCulture)).ToArray())
     .ToArray();
 int featureCount = rows[0].Length;
-
 var mlContext = new MLContext(seed: 0);
 ITransformer model = mlContext.Model.Load(args[0], out _);
-var definition = SchemaDefinition.Create(typeof(ProbeRow));
-definition[nameof(ProbeRow.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, featureCount);
-IDataView data = mlContext.Data.LoadFromEnumerable(rows.Select(r => new ProbeRow { Features = r }), definition);
-IDataView scored = model.Transform(data);
-
-DataViewSchema.Column score = scored.Schema["Score"];
-DataViewSchema.Column? probability = scored.Schema.GetColumnOrNull("Probability");
-var active = probability is { } p ? new[] { score, p } : new[] { score };
-using (DataViewRowCursor cursor = scored.GetRowCursor(active))
+foreach (float[] values in Microsoft.ML.AdaptiveWidth.ScoringProbe.ProbeScoring.ScoreRows(mlContext, model, rows, featureCount))
 {
-    bool vector = score.Type is VectorDataViewType;
-    ValueGetter<float>? getScalar = vector ? null : cursor.GetGetter<float>(score);
-    ValueGetter<VBuffer<float>>? getVector = vector ? cursor.GetGetter<VBuffer<float>>(score) : null;
-    ValueGetter<float>? getProbability = probability is { } pc ? cursor.GetGetter<float>(pc) : null;
-    float s = 0, prob = 0;
-    VBuffer<float> v = default;
-    while (cursor.MoveNext())
-    {
-        var values = new List<float>();
-        if (getVector is not null)
-        {
-            getVector(ref v);
-            values.AddRange(v.DenseValues());
-        }
-        else
-        {
-            getScalar!(ref s);
-            values.Add(s);
-        }
-        if (getProbability is not null)
-        {
-            getProbability(ref prob);
-            values.Add(prob);
-        }
-        Console.WriteLine(string.Join(" ", values.Select(x => x.ToString("R", CultureInfo.InvariantCulture))));
-    }
+    Console.WriteLine(string.Join(" ", values.Select(x => x.ToString("R", CultureInfo.InvariantCulture))));
 }
 
 bool nativeTorch = Process.GetCurrentProcess().Modules.Cast<ProcessModule>()
@@ -76,8 +42,3 @@ bool torchSharp = AppDomain.CurrentDomain.GetAssemblies()
 Console.WriteLine($"native-torch-loaded: {nativeTorch}");
 Console.WriteLine($"torchsharp-assembly-loaded: {torchSharp}");
 return 0;
-
-internal sealed class ProbeRow
-{
-    public float[] Features { get; set; } = [];
-}
