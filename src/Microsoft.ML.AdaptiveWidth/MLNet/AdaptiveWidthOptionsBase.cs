@@ -69,6 +69,12 @@ public abstract class AdaptiveWidthOptionsBase : TrainerInputBaseWithWeight
         /// <summary>Default of <see cref="RatePriorMean"/>: 0.05.</summary>
         public const double RatePriorMean = 0.05;
 
+        /// <summary>Default of <see cref="InMemoryLimitMegabytes"/>: 1024 MB.</summary>
+        public const int InMemoryLimitMegabytes = 1024;
+
+        /// <summary>Default of <see cref="ShuffleBufferRows"/>: 65,536 rows.</summary>
+        public const int ShuffleBufferRows = 65536;
+
         /// <summary>The largest width any layer may reach.</summary>
         public const int LargestSupportedWidth = ExponentialImportance.MaxSupportedWidth;
     }
@@ -180,6 +186,26 @@ public abstract class AdaptiveWidthOptionsBase : TrainerInputBaseWithWeight
     /// Giving both this option and different validation data to <c>Fit</c> is an error.</value>
     public IDataView? ValidationSet;
 
+    /// <summary>
+    /// How training reads the data: into memory once (fastest when it fits), or streamed through a cursor once per epoch
+    /// in mini-batches with a bounded shuffle buffer, so data larger than memory trains. <see cref="TrainingDataMode.Auto"/>
+    /// streams when the feature matrix would exceed <see cref="InMemoryLimitMegabytes"/>.
+    /// </summary>
+    /// <value>Default <see cref="TrainingDataMode.Auto"/>.</value>
+    public TrainingDataMode DataMode = TrainingDataMode.Auto;
+
+    /// <summary>In <see cref="TrainingDataMode.Auto"/>, the largest training feature matrix (rows × features × 4 bytes) read into memory.</summary>
+    /// <value>≥ 1. Default 1024 (MB). Training in memory holds about three copies of it.</value>
+    public int InMemoryLimitMegabytes = Defaults.InMemoryLimitMegabytes;
+
+    /// <summary>
+    /// Rows in the shuffle buffer when streaming. Rows enter in the data's order; once the buffer is full each new row
+    /// replaces a randomly chosen one, which goes to the mini-batch. A buffer smaller than the data shuffles only locally:
+    /// shuffle data that is sorted (for example by label) before streaming it, or raise this.
+    /// </summary>
+    /// <value>≥ 1. Default 65,536 (8 MB at 32 features).</value>
+    public int ShuffleBufferRows = Defaults.ShuffleBufferRows;
+
     /// <summary>Seed of the trainer's private random generator (initial weights, shuffling, validation split).</summary>
     /// <value>Null (default) draws it from the <c>MLContext</c>'s generator, so <c>new MLContext(seed: 1)</c> reproduces runs.</value>
     public int? Seed;
@@ -236,6 +262,9 @@ public abstract class AdaptiveWidthOptionsBase : TrainerInputBaseWithWeight
         Check(EarlyStoppingPatience >= 0, nameof(EarlyStoppingPatience), EarlyStoppingPatience, "must be 0 (off) or positive");
         Check(ValidationFraction >= 0 && ValidationFraction < 1, nameof(ValidationFraction), ValidationFraction,
             "must be in [0, 1); use 0 to train on every row, or pass validation data to Fit");
+        Check(Enum.IsDefined(DataMode), nameof(DataMode), DataMode, "must be Auto, InMemory or Streaming");
+        Check(InMemoryLimitMegabytes >= 1, nameof(InMemoryLimitMegabytes), InMemoryLimitMegabytes, "must be at least 1 (MB)");
+        Check(ShuffleBufferRows >= 1, nameof(ShuffleBufferRows), ShuffleBufferRows, "must be at least 1, for example 65536");
         Check(NumberOfThreads >= 1, nameof(NumberOfThreads), NumberOfThreads, "must be at least 1");
         Check(double.IsFinite(WeightPriorScale) && WeightPriorScale > 0, nameof(WeightPriorScale), WeightPriorScale, "must be positive, for example 1");
     }
@@ -277,4 +306,17 @@ public abstract class AdaptiveWidthOptionsBase : TrainerInputBaseWithWeight
             throw new ArgumentOutOfRangeException(option, value, $"{option} {rule} (got {value?.ToString() ?? "null"}).");
         }
     }
+}
+
+/// <summary>How an AdaptiveWidth trainer reads its training data.</summary>
+public enum TrainingDataMode
+{
+    /// <summary>In memory when the feature matrix fits in <see cref="AdaptiveWidthOptionsBase.InMemoryLimitMegabytes"/>, else streamed.</summary>
+    Auto,
+
+    /// <summary>Read every row into memory once, then train from memory.</summary>
+    InMemory,
+
+    /// <summary>Read the data through a cursor once per epoch, shuffled through a bounded buffer.</summary>
+    Streaming,
 }

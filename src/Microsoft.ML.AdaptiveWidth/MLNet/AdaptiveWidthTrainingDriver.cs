@@ -24,9 +24,6 @@ internal static class AdaptiveWidthTrainingDriver
         int classCount = task == NetworkTask.MulticlassClassification
             ? DataViewReader.ClassCount(context.TrainingSet.Schema.Label!.Value)
             : task == NetworkTask.BinaryClassification ? 2 : 0;
-        TrainingData train = ReadOrThrow(ch, context.TrainingSet, task, "training");
-        CheckClasses(train, task, context.TrainingSet.Schema.Label!.Value.Name);
-
         if (options.CompressionTolerance is not null && options.ValidationSet is null && context.ValidationSet is null && options.ValidationFraction == 0)
         {
             throw new ArgumentException(
@@ -34,27 +31,89 @@ internal static class AdaptiveWidthTrainingDriver
                 nameof(options.CompressionTolerance));
         }
         int seed = options.Seed ?? host.Rand.Next();
-        TrainingData? validation = null;
         RoleMappedData? validationSet = ValidationSet(options, context);
         if (validationSet is not null)
         {
             CheckValidationSchema(context.TrainingSet, validationSet);
-            validation = ReadOrThrow(ch, validationSet, task, "validation");
         }
-        else if (options.ValidationFraction > 0)
-        {
-            (train, validation) = ValidationSplit.Split(train, task, options.ValidationFraction, seed);
-            CheckClasses(train, task, context.TrainingSet.Schema.Label!.Value.Name);
-            ch.Info(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture,
-                "Held out {0} of {1} rows for validation ({2} = {3}).",
-                validation.RowCount, train.RowCount + validation.RowCount, nameof(options.ValidationFraction), options.ValidationFraction));
-        }
-
         TrainingSettings settings = options.ToTrainingSettings(seed);
         var progress = new TrainingProgressLog(host, ch);
-        TrainingResult result = AdaptiveWidthNetworkTrainer.Train(task, classCount, train, validation, settings, progress, options.CancellationToken,
-            // MLContext.CancelExecution is seen before every mini-batch, as the token is, not only after an epoch.
-            beforeBatch: host.CheckAlive);
+
+        // In memory unless the data is too large (Auto) or streaming was asked for.
+        long maxRows = MaxInMemoryRows(options, context.TrainingSet);
+        DataViewReader.Result? read = null;
+        if (options.DataMode == TrainingDataMode.InMemory
+            || (options.DataMode == TrainingDataMode.Auto && (context.TrainingSet.Data.GetRowCount() is not long known || known <= maxRows)))
+        {
+            read = options.DataMode == TrainingDataMode.InMemory
+                ? DataViewReader.Read(context.TrainingSet, task)
+                : DataViewReader.TryRead(context.TrainingSet, task, maxRows);
+            if (read is null)
+            {
+                ch.Info(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture,
+                    "The training data has more than {0} rows ({1} = {2} MB of features): streaming it instead of reading it into memory.",
+                    maxRows, nameof(options.InMemoryLimitMegabytes), options.InMemoryLimitMegabytes));
+            }
+        }
+
+        TrainingResult result;
+        TrainingData? validation = null;
+        if (read is not null)
+        {
+            TrainingData train = Checked(ch, read, "training");
+            CheckClasses(train.Labels.Distinct().Count(), train.RowCount, task, context.TrainingSet.Schema.Label!.Value.Name);
+            if (validationSet is not null)
+            {
+                validation = Checked(ch, DataViewReader.Read(validationSet, task), "validation");
+            }
+            else if (options.ValidationFraction > 0)
+            {
+                (train, validation) = ValidationSplit.Split(train, task, options.ValidationFraction, seed);
+                CheckClasses(train.Labels.Distinct().Count(), train.RowCount, task, context.TrainingSet.Schema.Label!.Value.Name);
+                ch.Info(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture,
+                    "Held out {0} of {1} rows for validation ({2} = {3}).",
+                    validation.RowCount, train.RowCount + validation.RowCount, nameof(options.ValidationFraction), options.ValidationFraction));
+            }
+            result = AdaptiveWidthNetworkTrainer.Train(task, classCount, train, validation, settings, progress, options.CancellationToken,
+                // MLContext.CancelExecution is seen before every mini-batch, as the token is, not only after an epoch.
+                beforeBatch: host.CheckAlive);
+        }
+        else
+        {
+            DataViewReader.HoldOut? holdOut = validationSet is null && options.ValidationFraction > 0
+                ? new DataViewReader.HoldOut(options.ValidationFraction, seed, Validation: false)
+                : null;
+            StreamingTrainingData train = Scan(ch, DataViewReader.Stream(context.TrainingSet, task, holdOut), "training", options.CancellationToken);
+            CheckClasses(train.DistinctLabels?.Count ?? int.MaxValue, train.RowCount, task, context.TrainingSet.Schema.Label!.Value.Name);
+            StreamingTrainingData? streamedValidation = null;
+            if (validationSet is not null)
+            {
+                streamedValidation = Scan(ch, DataViewReader.Stream(validationSet, task), "validation", options.CancellationToken);
+            }
+            else if (holdOut is not null)
+            {
+                streamedValidation = Scan(ch, DataViewReader.Stream(context.TrainingSet, task, holdOut with { Validation = true }), "validation",
+                    options.CancellationToken);
+                ch.Info(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture,
+                    "Held out {0} of {1} rows for validation ({2} = {3}; streaming: a per-row random draw, not stratified).",
+                    streamedValidation.RowCount, train.RowCount + streamedValidation.RowCount, nameof(options.ValidationFraction), options.ValidationFraction));
+            }
+            ch.Info(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture,
+                "Streaming {0} training rows once per epoch through a shuffle buffer of {1} rows.", train.RowCount, options.ShuffleBufferRows));
+            result = AdaptiveWidthNetworkTrainer.Train(task, classCount, train, streamedValidation, settings, options.ShuffleBufferRows, progress,
+                options.CancellationToken, beforeBatch: host.CheckAlive);
+            if (options.CompressionTolerance is not null)
+            {
+                // The compression search scores the validation rows many times, so it needs them in memory.
+                validation = ReadIntoMemory(streamedValidation!, maxRows);
+                if (validation.RowCount < streamedValidation!.RowCount)
+                {
+                    ch.Warning(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture,
+                        "Compression measures the first {0} of {1} validation rows (what fits in {2} = {3} MB).",
+                        validation.RowCount, streamedValidation.RowCount, nameof(options.InMemoryLimitMegabytes), options.InMemoryLimitMegabytes));
+                }
+            }
+        }
         progress.Flush();
         host.CheckAlive();
 
@@ -127,23 +186,78 @@ internal static class AdaptiveWidthTrainingDriver
     internal static LabeledRows ToLabeledRows(TrainingData data, NetworkTask task)
         => new(data.Features, data.FeatureCount, data.Labels, task == NetworkTask.Regression ? QualityMetric.Rmse : QualityMetric.Accuracy);
 
-    private static TrainingData ReadOrThrow(IChannel ch, RoleMappedData data, NetworkTask task, string role)
+    private static TrainingData Checked(IChannel ch, DataViewReader.Result read, string role)
     {
-        DataViewReader.Result read = DataViewReader.Read(data, task);
+        WarnSkipped(ch, read, role);
+        if (read.Data is null)
+        {
+            throw NoUsableRows(read, role);
+        }
+        return read.Data;
+    }
+
+    private static StreamingTrainingData Scan(IChannel ch, DataViewReader.DataViewRowSource source, string role, CancellationToken cancellationToken)
+    {
+        StreamingTrainingData scanned;
+        try
+        {
+            scanned = StreamingTrainingData.Scan(source, cancellationToken);
+        }
+        catch (ArgumentException) when (source.LastPass is { } pass && pass.RowsRead == pass.RowsSkipped)
+        {
+            throw NoUsableRows(pass, role);
+        }
+        catch (ArgumentException) when (source.LastPass is not null)
+        {
+            throw new ArgumentException(
+                $"The {role} data has no row left after holding out validation rows: give more rows, lower " +
+                $"{nameof(AdaptiveWidthOptionsBase.ValidationFraction)}, or pass validation data to Fit(train, validation).", "data");
+        }
+        WarnSkipped(ch, source.LastPass!, role);
+        return scanned;
+    }
+
+    private static void WarnSkipped(IChannel ch, DataViewReader.Result read, string role)
+    {
         if (read.RowsSkipped > 0)
         {
             // ML.NET's own trainers skip such rows with a warning; we do the same and say how many.
             ch.Warning(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture,
                 "Skipped {0} of {1} {2} rows: {3}.", read.RowsSkipped, read.RowsRead, role, read.SkipReasons()));
         }
-        if (read.Data is null)
+    }
+
+    private static ArgumentException NoUsableRows(DataViewReader.Result read, string role)
+        => new(read.RowsRead == 0
+            ? $"The {role} data is empty: there must be at least one row. Check the file or the filter that produced it."
+            : $"The {role} data has no usable row: of {read.RowsRead} rows, {read.SkipReasons()}.",
+            "data");
+
+    /// <summary>The most rows whose features fit in <see cref="AdaptiveWidthOptionsBase.InMemoryLimitMegabytes"/>.</summary>
+    private static long MaxInMemoryRows(AdaptiveWidthOptionsBase options, RoleMappedData data)
+    {
+        int features = DataViewReader.FeatureCount(data.Schema.Feature!.Value);
+        return Math.Max(1, options.InMemoryLimitMegabytes * (1L << 20) / (4L * features));
+    }
+
+    /// <summary>The first <paramref name="maxRows"/> rows of streamed data, in memory.</summary>
+    private static TrainingData ReadIntoMemory(StreamingTrainingData data, long maxRows)
+    {
+        int f = data.FeatureCount;
+        int rows = (int)Math.Min(Math.Min(data.RowCount, maxRows), Array.MaxLength / f);
+        var features = new float[rows * f];
+        var labels = new float[rows];
+        var weights = new float[rows];
+        int filled = 0;
+        using (ITrainingRowReader reader = data.Source.OpenReader())
         {
-            throw new ArgumentException(read.RowsRead == 0
-                ? $"The {role} data is empty: there must be at least one row. Check the file or the filter that produced it."
-                : $"The {role} data has no usable row: of {read.RowsRead} rows, {read.SkipReasons()}.",
-                "data");
+            int read;
+            while (filled < rows && (read = reader.ReadRows(features.AsSpan(filled * f), labels.AsSpan(filled), weights.AsSpan(filled))) > 0)
+            {
+                filled += read;
+            }
         }
-        return read.Data;
+        return new TrainingData(features[..(filled * f)], f, labels[..filled], data.HasWeights ? weights[..filled] : null);
     }
 
     /// <summary>
@@ -175,17 +289,12 @@ internal static class AdaptiveWidthTrainingDriver
         Same(train.Schema.Weight, validation.Schema.Weight, "example weight");
     }
 
-    private static void CheckClasses(TrainingData data, NetworkTask task, string labelName)
+    private static void CheckClasses(int distinct, long rows, NetworkTask task, string labelName)
     {
-        if (task == NetworkTask.Regression)
-        {
-            return;
-        }
-        int distinct = data.Labels.Distinct().Count();
-        if (distinct < 2)
+        if (task != NetworkTask.Regression && distinct < 2)
         {
             throw new ArgumentException(
-                $"The label column '{labelName}' has a single class in the training data ({data.RowCount} usable rows); a classifier needs at least two.",
+                $"The label column '{labelName}' has a single class in the training data ({rows} usable rows); a classifier needs at least two.",
                 "data");
         }
     }

@@ -38,83 +38,213 @@ internal static class DataViewReader
     }
 
     /// <summary>
-    /// Reads every row. Rows with a NaN or infinite feature, a missing label (NaN, or key value 0) or a NaN, infinite or
-    /// negative weight are skipped and counted. <see cref="Result.Data"/> is null when no row is usable. A key label above
-    /// the key's count, or a feature vector whose length differs from the column's declared size, throws.
+    /// Reads every row into memory. Rows with a NaN or infinite feature, a missing label (NaN, or key value 0) or a NaN,
+    /// infinite or negative weight are skipped and counted. <see cref="Result.Data"/> is null when no row is usable. A key
+    /// label above the key's count, or a feature vector whose length differs from the column's declared size, throws.
     /// </summary>
     /// <param name="data">The data with its feature, label and optional weight roles.</param>
     /// <param name="task">Fixes the label type: Boolean or Single (&gt; 0 is positive) for binary, a key for multiclass, Single for regression.</param>
     /// <exception cref="ArgumentException">A role is missing or a column has the wrong type; the message names the column.</exception>
-    public static Result Read(RoleMappedData data, NetworkTask task)
-    {
-        ArgumentNullException.ThrowIfNull(data);
-        DataViewSchema.Column featureColumn = data.Schema.Feature
-            ?? throw new ArgumentException("The data must have a feature column.", nameof(data));
-        DataViewSchema.Column labelColumn = data.Schema.Label
-            ?? throw new ArgumentException("The data must have a label column.", nameof(data));
-        DataViewSchema.Column? weightColumn = data.Schema.Weight;
-        int featureCount = FeatureCount(featureColumn);
-        CheckLabel(labelColumn, task);
-        if (weightColumn is { } w && w.Type != NumberDataViewType.Single)
-        {
-            throw new ArgumentException($"Column '{w.Name}' (example weight) must be Single, but is {w.Type}.", nameof(data));
-        }
+    public static Result Read(RoleMappedData data, NetworkTask task) => TryRead(data, task, long.MaxValue)!;
 
-        var columns = new List<DataViewSchema.Column> { featureColumn, labelColumn };
-        if (weightColumn is { } wc)
-        {
-            columns.Add(wc);
-        }
+    /// <summary>As <see cref="Read"/>, but returns null as soon as more than <paramref name="maxRows"/> usable rows are found.</summary>
+    public static Result? TryRead(RoleMappedData data, NetworkTask task, long maxRows)
+    {
+        using var rows = new RowCursor(data, task);
+        int featureCount = rows.FeatureCount;
         var features = new List<float>();
         var labels = new List<float>();
-        List<float>? weights = weightColumn is null ? null : new List<float>();
-        long read = 0;
-        long badFeatures = 0, missingLabels = 0, badWeights = 0;
+        List<float>? weights = rows.HasWeight ? new List<float>() : null;
         var row = new float[featureCount];
-        using (DataViewRowCursor cursor = data.Data.GetRowCursor(columns))
+        while (rows.MoveNext(row, out float label, out float weight))
         {
-            ValueGetter<VBuffer<float>> getFeatures = cursor.GetGetter<VBuffer<float>>(featureColumn);
-            Func<long, float> getLabel = LabelGetter(cursor, labelColumn, task);
-            ValueGetter<float>? getWeight = weightColumn is { } wcol ? cursor.GetGetter<float>(wcol) : null;
-            VBuffer<float> buffer = default;
-            float weight = 1;
-            while (cursor.MoveNext())
+            if (labels.Count >= maxRows)
             {
-                read++;
-                getFeatures(ref buffer);
-                if (buffer.Length != featureCount)
+                return null;
+            }
+            features.AddRange(row);
+            labels.Add(label);
+            weights?.Add(weight);
+        }
+        TrainingData? result = labels.Count == 0 ? null
+            : new TrainingData(features.ToArray(), featureCount, labels.ToArray(), weights?.ToArray());
+        return rows.Summary(result);
+    }
+
+    /// <summary>
+    /// The usable rows of <paramref name="data"/> (skipped as <see cref="Read"/> skips them) as a source read once per
+    /// pass. With a <paramref name="holdOut"/>, only the rows of one side of a seeded per-row random split.
+    /// </summary>
+    public static DataViewRowSource Stream(RoleMappedData data, NetworkTask task, HoldOut? holdOut = null) => new(data, task, holdOut);
+
+    /// <summary>
+    /// A per-row random split that needs no memory: usable row i goes to validation when a hash of (seed, i) falls below
+    /// <see cref="Fraction"/>, so every pass splits the same way. Not stratified, unlike the in-memory hold-out.
+    /// </summary>
+    internal sealed record HoldOut(double Fraction, int Seed, bool Validation)
+    {
+        public bool Keeps(long row) => (Hash(row) < Fraction) == Validation;
+
+        private double Hash(long row)
+        {
+            // SplitMix64 of the seed and the row index: uniform, stable across passes and platforms.
+            ulong z = unchecked((ulong)row + 0x9E3779B97F4A7C15UL * (ulong)(uint)(Seed + 1));
+            z = unchecked((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL);
+            z = unchecked((z ^ (z >> 27)) * 0x94D049BB133111EBUL);
+            z ^= z >> 31;
+            return (z >> 11) * (1.0 / (1UL << 53));
+        }
+    }
+
+    /// <summary>The usable rows of an <see cref="IDataView"/> as an <see cref="ITrainingRowSource"/>; counts what it skipped in the last pass.</summary>
+    internal sealed class DataViewRowSource : ITrainingRowSource
+    {
+        private readonly RoleMappedData _data;
+        private readonly NetworkTask _task;
+        private readonly HoldOut? _holdOut;
+
+        public DataViewRowSource(RoleMappedData data, NetworkTask task, HoldOut? holdOut)
+        {
+            _data = data;
+            _task = task;
+            _holdOut = holdOut;
+            // Checks the columns now, so a bad schema fails before any pass.
+            using var probe = new RowCursor(data, task, open: false);
+            FeatureCount = probe.FeatureCount;
+        }
+
+        public int FeatureCount { get; }
+
+        /// <summary>What the last complete pass read and skipped.</summary>
+        public Result? LastPass { get; private set; }
+
+        public ITrainingRowReader OpenReader() => new Reader(this);
+
+        private sealed class Reader(DataViewRowSource owner) : ITrainingRowReader
+        {
+            private readonly RowCursor _rows = new(owner._data, owner._task);
+            private long _usable;
+            private bool _ended;
+
+            public int ReadRows(Span<float> features, Span<float> labels, Span<float> weights)
+            {
+                int n = 0;
+                int f = owner.FeatureCount;
+                while (!_ended && n < labels.Length)
+                {
+                    if (!_rows.MoveNext(features.Slice(n * f, f), out float label, out float weight))
+                    {
+                        _ended = true;
+                        owner.LastPass = _rows.Summary(null);
+                        break;
+                    }
+                    if (owner._holdOut is { } h && !h.Keeps(_usable++))
+                    {
+                        continue;
+                    }
+                    labels[n] = label;
+                    weights[n] = weight;
+                    n++;
+                }
+                return n;
+            }
+
+            public void Dispose() => _rows.Dispose();
+        }
+    }
+
+    /// <summary>A cursor over the feature, label and weight columns that returns usable rows and counts the others.</summary>
+    private sealed class RowCursor : IDisposable
+    {
+        private readonly DataViewRowCursor? _cursor;
+        private readonly ValueGetter<VBuffer<float>>? _getFeatures;
+        private readonly Func<long, float>? _getLabel;
+        private readonly ValueGetter<float>? _getWeight;
+        private readonly DataViewSchema.Column _featureColumn;
+        private readonly DataViewSchema.Column _labelColumn;
+        private readonly DataViewSchema.Column? _weightColumn;
+        private VBuffer<float> _buffer;
+        private float _weight = 1;
+        private long _read;
+        private long _badFeatures, _missingLabels, _badWeights;
+
+        public RowCursor(RoleMappedData data, NetworkTask task, bool open = true)
+        {
+            ArgumentNullException.ThrowIfNull(data);
+            _featureColumn = data.Schema.Feature
+                ?? throw new ArgumentException("The data must have a feature column.", nameof(data));
+            _labelColumn = data.Schema.Label
+                ?? throw new ArgumentException("The data must have a label column.", nameof(data));
+            _weightColumn = data.Schema.Weight;
+            FeatureCount = DataViewReader.FeatureCount(_featureColumn);
+            CheckLabel(_labelColumn, task);
+            if (_weightColumn is { } w && w.Type != NumberDataViewType.Single)
+            {
+                throw new ArgumentException($"Column '{w.Name}' (example weight) must be Single, but is {w.Type}.", nameof(data));
+            }
+            if (!open)
+            {
+                return;
+            }
+            var columns = new List<DataViewSchema.Column> { _featureColumn, _labelColumn };
+            if (_weightColumn is { } wc)
+            {
+                columns.Add(wc);
+            }
+            _cursor = data.Data.GetRowCursor(columns);
+            _getFeatures = _cursor.GetGetter<VBuffer<float>>(_featureColumn);
+            _getLabel = LabelGetter(_cursor, _labelColumn, task);
+            _getWeight = _weightColumn is { } wcol ? _cursor.GetGetter<float>(wcol) : null;
+        }
+
+        public int FeatureCount { get; }
+
+        public bool HasWeight => _weightColumn is not null;
+
+        /// <summary>Moves to the next usable row and copies it out; false at the end.</summary>
+        public bool MoveNext(Span<float> row, out float label, out float weight)
+        {
+            while (_cursor!.MoveNext())
+            {
+                _read++;
+                _getFeatures!(ref _buffer);
+                if (_buffer.Length != FeatureCount)
                 {
                     // A custom IDataView can declare a size and deliver another; ML.NET's own sources cannot.
                     throw new ArgumentException(
-                        $"Column '{featureColumn.Name}' (features) declares {featureCount} values per row, but row {read - 1} has {buffer.Length}. " +
-                        "Every row of the feature column must have the declared length.", nameof(data));
+                        $"Column '{_featureColumn.Name}' (features) declares {FeatureCount} values per row, but row {_read - 1} has {_buffer.Length}. " +
+                        "Every row of the feature column must have the declared length.", "data");
                 }
-                buffer.CopyTo(row);
-                float label = getLabel(read - 1);
-                getWeight?.Invoke(ref weight);
+                _buffer.CopyTo(row);
+                label = _getLabel!(_read - 1);
+                _getWeight?.Invoke(ref _weight);
+                weight = _weight;
                 if (!AllFinite(row))
                 {
-                    badFeatures++;
+                    _badFeatures++;
                     continue;
                 }
                 if (float.IsNaN(label))
                 {
-                    missingLabels++;
+                    _missingLabels++;
                     continue;
                 }
-                if (getWeight is not null && !(float.IsFinite(weight) && weight >= 0))
+                if (_getWeight is not null && !(float.IsFinite(weight) && weight >= 0))
                 {
-                    badWeights++;
+                    _badWeights++;
                     continue;
                 }
-                features.AddRange(row);
-                labels.Add(label);
-                weights?.Add(weight);
+                return true;
             }
+            label = 0;
+            weight = 0;
+            return false;
         }
-        TrainingData? result = labels.Count == 0 ? null
-            : new TrainingData(features.ToArray(), featureCount, labels.ToArray(), weights?.ToArray());
-        return new Result(result, read, badFeatures, missingLabels, badWeights, featureColumn.Name, labelColumn.Name, weightColumn?.Name);
+
+        public Result Summary(TrainingData? data)
+            => new(data, _read, _badFeatures, _missingLabels, _badWeights, _featureColumn.Name, _labelColumn.Name, _weightColumn?.Name);
+
+        public void Dispose() => _cursor?.Dispose();
     }
 
     /// <summary>The length of a known-size vector of Single; otherwise an exception naming the column.</summary>

@@ -42,17 +42,77 @@ public static class AdaptiveWidthNetworkTrainer
         return loop.Run(progress, cancellationToken, beforeBatch);
     }
 
+    /// <summary>
+    /// Trains on rows streamed from their source once per epoch instead of held in memory, so data larger than memory
+    /// trains: memory holds the shuffle buffer (<paramref name="shuffleBufferRows"/> rows) and one mini-batch, not the
+    /// data set. Shuffling is approximate when the buffer is smaller than the data (see <see cref="StreamingTrainingData"/>
+    /// and docs/reliability.md). Otherwise as the in-memory overload.
+    /// </summary>
+    /// <param name="task">Binary, multiclass or regression.</param>
+    /// <param name="classCount">Number of classes for multiclass (labels 0..classCount−1); ignored otherwise.</param>
+    /// <param name="train">Scanned training rows (<see cref="StreamingTrainingData.Scan"/>).</param>
+    /// <param name="validation">Scanned validation rows, read once per epoch, or null.</param>
+    /// <param name="settings">Hyper-parameters; validated first.</param>
+    /// <param name="shuffleBufferRows">Rows in the shuffle buffer; at least 1.</param>
+    /// <param name="progress">Receives a record after every epoch, or null.</param>
+    /// <param name="cancellationToken">Checked before every mini-batch.</param>
+    public static TrainingResult Train(NetworkTask task, int classCount, StreamingTrainingData train, StreamingTrainingData? validation,
+        TrainingSettings settings, int shuffleBufferRows, IProgress<EpochRecord>? progress = null, CancellationToken cancellationToken = default)
+        => Train(task, classCount, train, validation, settings, shuffleBufferRows, progress, cancellationToken, beforeBatch: null);
+
+    /// <summary>The streaming overload with a callback before every mini-batch, as the in-memory one.</summary>
+    internal static TrainingResult Train(NetworkTask task, int classCount, StreamingTrainingData train, StreamingTrainingData? validation,
+        TrainingSettings settings, int shuffleBufferRows, IProgress<EpochRecord>? progress, CancellationToken cancellationToken, Action? beforeBatch)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        ArgumentNullException.ThrowIfNull(settings);
+        settings.Validate();
+        if (shuffleBufferRows < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(shuffleBufferRows), shuffleBufferRows, "The shuffle buffer needs at least one row.");
+        }
+        int outputs = CheckLabels(task, classCount, train.DistinctLabels, nameof(train));
+        if (validation is not null)
+        {
+            if (validation.FeatureCount != train.FeatureCount)
+            {
+                throw new ArgumentException(
+                    $"The validation data has {validation.FeatureCount} features but the training data has {train.FeatureCount}.", nameof(validation));
+            }
+            CheckLabels(task, classCount, validation.DistinctLabels, nameof(validation));
+        }
+
+        TorchRuntime.Initialize(settings.IntraOpThreads);
+        using var loop = new TrainingLoop(task, outputs, train, validation, settings, shuffleBufferRows);
+        return loop.Run(progress, cancellationToken, beforeBatch);
+    }
+
+    /// <summary>Checks the distinct labels of streamed data (null: more than a classifier can have) against the task.</summary>
+    private static int CheckLabels(NetworkTask task, int classCount, IReadOnlyList<float>? distinct, string parameter)
+    {
+        if (task != NetworkTask.Regression && distinct is null)
+        {
+            throw new ArgumentException($"The labels take more than 1,024 distinct values, which is not a classification label.", parameter);
+        }
+        return CheckLabels(task, classCount, distinct?.ToArray() ?? [0f], parameter, rowNumbers: false);
+    }
+
     /// <summary>Checks labels against the task and returns the number of network outputs.</summary>
     private static int CheckLabels(NetworkTask task, int classCount, TrainingData data, string parameter)
+        => CheckLabels(task, classCount, data.Labels, parameter, rowNumbers: true);
+
+    /// <summary>Checks labels (all rows, or the distinct values) against the task and returns the number of network outputs.</summary>
+    private static int CheckLabels(NetworkTask task, int classCount, float[] labels, string parameter, bool rowNumbers)
     {
+        string Where(int i) => rowNumbers ? $"row {i} has" : "one row has";
         switch (task)
         {
             case NetworkTask.BinaryClassification:
             {
-                int bad = Array.FindIndex(data.Labels, v => v != 0f && v != 1f);
+                int bad = Array.FindIndex(labels, v => v != 0f && v != 1f);
                 if (bad >= 0)
                 {
-                    throw new ArgumentException($"Binary labels must be 0 or 1; row {bad} has {data.Labels[bad]}.", parameter);
+                    throw new ArgumentException($"Binary labels must be 0 or 1; {Where(bad)} {labels[bad]}.", parameter);
                 }
                 return 1;
             }
@@ -62,11 +122,11 @@ public static class AdaptiveWidthNetworkTrainer
                 {
                     throw new ArgumentOutOfRangeException(nameof(classCount), classCount, "Multiclass classification needs at least 2 classes.");
                 }
-                int bad = Array.FindIndex(data.Labels, v => v < 0 || v >= classCount || v != MathF.Floor(v));
+                int bad = Array.FindIndex(labels, v => v < 0 || v >= classCount || v != MathF.Floor(v));
                 if (bad >= 0)
                 {
                     throw new ArgumentException(
-                        $"Class labels must be integers in [0, {classCount - 1}]; row {bad} has {data.Labels[bad]}.", parameter);
+                        $"Class labels must be integers in [0, {classCount - 1}]; {Where(bad)} {labels[bad]}.", parameter);
                 }
                 return classCount;
             }

@@ -19,33 +19,55 @@ internal sealed class TrainingLoop : IDisposable
     private readonly Generator _generator;
     private readonly AdaptiveWidthNetwork _network;
     private readonly WidthObjective _objective;
-    private readonly DeviceData _train;
-    private readonly DeviceData? _validation;
+    private readonly BatchSource _train;
+    private readonly BatchSource? _validation;
     private readonly double _targetMean;
     private readonly double _targetScale;
 
+    /// <summary>Trains on data held in memory.</summary>
     public TrainingLoop(NetworkTask task, int outputs, TrainingData train, TrainingData? validation, TrainingSettings settings)
+        : this(task, outputs, train.FeatureCount, settings, Target(task, train.Labels),
+            (mean, scale) => new InMemoryBatchSource(train, task, mean, scale),
+            validation is null ? null : (mean, scale) => new InMemoryBatchSource(validation, task, mean, scale))
+    {
+    }
+
+    /// <summary>Trains on rows streamed from a source once per epoch, shuffled through a buffer of <paramref name="bufferRows"/> rows.</summary>
+    public TrainingLoop(NetworkTask task, int outputs, StreamingTrainingData train, StreamingTrainingData? validation, TrainingSettings settings, int bufferRows)
+        : this(task, outputs, train.FeatureCount, settings, Target(task, train.LabelMean, train.LabelVariance),
+            (mean, scale) => new StreamingBatchSource(train, task, mean, scale, bufferRows),
+            validation is null ? null : (mean, scale) => new StreamingBatchSource(validation, task, mean, scale, bufferRows))
+    {
+    }
+
+    private TrainingLoop(NetworkTask task, int outputs, int featureCount, TrainingSettings settings, (double Mean, double Scale) target,
+        Func<double, double, BatchSource> train, Func<double, double, BatchSource>? validation)
     {
         _task = task;
         _settings = settings;
         _generator = new Generator((ulong)(uint)settings.Seed);
-        if (task == NetworkTask.Regression)
+        (_targetMean, _targetScale) = target;
+        _train = train(_targetMean, _targetScale);
+        _validation = validation?.Invoke(_targetMean, _targetScale);
+        _network = new AdaptiveWidthNetwork(featureCount, outputs, settings, _generator);
+        _objective = new WidthObjective(task, settings, settings.ObservationCount ?? _train.RowCount);
+    }
+
+    /// <summary>
+    /// Regression learns a standardised target (raw targets such as prices would need a different learning rate); the
+    /// exporter folds the scale and mean back into the output layer, so scores come out in the original units.
+    /// </summary>
+    private static (double Mean, double Scale) Target(NetworkTask task, double mean, double variance)
+        => task == NetworkTask.Regression ? (mean, variance > 1e-24 ? Math.Sqrt(variance) : 1) : (0, 1);
+
+    private static (double Mean, double Scale) Target(NetworkTask task, float[] labels)
+    {
+        if (task != NetworkTask.Regression)
         {
-            // Learn a standardised target (raw targets such as prices would need a different learning rate); the
-            // exporter folds the scale and mean back into the output layer, so scores come out in the original units.
-            double mean = train.Labels.Average(v => (double)v);
-            double variance = train.Labels.Average(v => (v - mean) * (v - mean));
-            _targetMean = mean;
-            _targetScale = variance > 1e-24 ? Math.Sqrt(variance) : 1;
+            return (0, 1);
         }
-        else
-        {
-            _targetScale = 1;
-        }
-        _train = DeviceData.From(train, task, _targetMean, _targetScale);
-        _validation = validation is null ? null : DeviceData.From(validation, task, _targetMean, _targetScale);
-        _network = new AdaptiveWidthNetwork(train.FeatureCount, outputs, settings, _generator);
-        _objective = new WidthObjective(task, settings, settings.ObservationCount ?? train.RowCount);
+        double mean = labels.Average(v => (double)v);
+        return Target(task, mean, labels.Average(v => (v - mean) * (v - mean)));
     }
 
     public AdaptiveWidthNetwork Network => _network;
@@ -118,34 +140,33 @@ internal sealed class TrainingLoop : IDisposable
 
     private double RunEpoch(CancellationToken cancellationToken, Action? beforeBatch)
     {
-        int rows = _train.RowCount;
-        int batchSize = Math.Min(_settings.BatchSize, rows);
+        long rows = _train.RowCount;
+        int batchSize = (int)Math.Min(_settings.BatchSize, rows);
         using var lossSum = zeros(1).DetachFromDisposeScope();
         using (var epochScope = NewDisposeScope())
+        using (BatchPass pass = _train.StartPass(batchSize, _generator))
         {
-            // Shuffle once per epoch; each batch is then a view (no copy per batch).
-            Tensor permutation = randperm(rows, generator: _generator);
-            Tensor features = _train.Features.index_select(0, permutation);
-            Tensor labels = _train.Labels.index_select(0, permutation);
-            Tensor? weights = _train.Weights?.index_select(0, permutation);
-
-            for (int start = 0; start < rows; start += batchSize)
+            while (true)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 beforeBatch?.Invoke();
-                int length = Math.Min(batchSize, rows - start);
+                if (!pass.MoveNext())
+                {
+                    break;
+                }
                 _network.UpdateWidths();
                 using var batchScope = NewDisposeScope();
+                Batch batch = pass.Current();
                 _network.Gradient.zero_();
-                Tensor output = _network.Forward(features.narrow(0, start, length));
-                Tensor loss = _objective.DataLoss(output, labels.narrow(0, start, length), weights?.narrow(0, start, length));
+                Tensor output = _network.Forward(batch.Features);
+                Tensor loss = _objective.DataLoss(output, batch.Labels, batch.Weights);
                 loss.backward();
                 _network.AccumulateRateGradients(_objective);
                 _objective.AddWeightPriorGradient(_network.Parameters, _network.Gradient, _network.Layout.ThetaLength);
                 _network.Optimizer.Step(_network.Parameters, _network.Gradient);
                 using (no_grad())
                 {
-                    lossSum.add_(loss, length);
+                    lossSum.add_(loss, batch.Length);
                 }
             }
         }
@@ -154,7 +175,7 @@ internal sealed class TrainingLoop : IDisposable
     }
 
     /// <summary>Mean data loss (original units) and accuracy (classification) over a data set, under no_grad.</summary>
-    internal (double Loss, double Accuracy) Evaluate(DeviceData data)
+    internal (double Loss, double Accuracy) Evaluate(BatchSource data)
     {
         // The method recomputes the widths before every forward pass, evaluation included.
         _network.UpdateWidths();
@@ -162,19 +183,20 @@ internal sealed class TrainingLoop : IDisposable
         using var noGrad = no_grad();
         double lossSum = 0;
         long correct = 0;
-        for (int start = 0; start < data.RowCount; start += EvaluationChunk)
+        using BatchPass pass = data.StartPass(EvaluationChunk, shuffle: null);
+        while (pass.MoveNext())
         {
-            int length = Math.Min(EvaluationChunk, data.RowCount - start);
-            Tensor output = _network.Forward(data.Features.narrow(0, start, length));
-            Tensor labels = data.Labels.narrow(0, start, length);
-            lossSum += _objective.DataLoss(output, labels, data.Weights?.narrow(0, start, length)).ToDouble() * length;
+            using var chunkScope = NewDisposeScope();
+            Batch chunk = pass.Current();
+            Tensor output = _network.Forward(chunk.Features);
+            lossSum += _objective.DataLoss(output, chunk.Labels, chunk.Weights).ToDouble() * chunk.Length;
             if (_task == NetworkTask.BinaryClassification)
             {
-                correct += output.view(-1).gt(0).eq(labels.gt(0.5)).sum().ToInt64();
+                correct += output.view(-1).gt(0).eq(chunk.Labels.gt(0.5)).sum().ToInt64();
             }
             else if (_task == NetworkTask.MulticlassClassification)
             {
-                correct += output.argmax(1).eq(labels).sum().ToInt64();
+                correct += output.argmax(1).eq(chunk.Labels).sum().ToInt64();
             }
         }
         double accuracy = _task == NetworkTask.Regression ? double.NaN : (double)correct / data.RowCount;
@@ -187,54 +209,5 @@ internal sealed class TrainingLoop : IDisposable
         _train.Dispose();
         _validation?.Dispose();
         _generator.Dispose();
-    }
-
-    /// <summary>A data set as tensors: features [N × F], labels (float, or int64 classes), weights scaled to mean 1.</summary>
-    internal sealed class DeviceData : IDisposable
-    {
-        private DeviceData(Tensor features, Tensor labels, Tensor? weights, int rows)
-        {
-            Features = features;
-            Labels = labels;
-            Weights = weights;
-            RowCount = rows;
-        }
-
-        public Tensor Features { get; }
-
-        public Tensor Labels { get; }
-
-        public Tensor? Weights { get; }
-
-        public int RowCount { get; }
-
-        public static DeviceData From(TrainingData data, NetworkTask task, double targetMean, double targetScale)
-        {
-            Tensor features = tensor(data.Features, new long[] { data.RowCount, data.FeatureCount }).DetachFromDisposeScope();
-            Tensor labels = task switch
-            {
-                NetworkTask.MulticlassClassification => tensor(data.Labels.Select(v => (long)v).ToArray()),
-                NetworkTask.Regression => tensor(data.Labels.Select(v => (float)((v - targetMean) / targetScale)).ToArray()),
-                _ => tensor(data.Labels),
-            };
-            Tensor? weights = null;
-            if (data.Weights is float[] w)
-            {
-                double mean = w.Average(v => (double)v);
-                if (mean <= 0)
-                {
-                    throw new ArgumentException("All example weights are zero.", nameof(data));
-                }
-                weights = tensor(w.Select(v => (float)(v / mean)).ToArray()).DetachFromDisposeScope();
-            }
-            return new DeviceData(features, labels.DetachFromDisposeScope(), weights, data.RowCount);
-        }
-
-        public void Dispose()
-        {
-            Features.Dispose();
-            Labels.Dispose();
-            Weights?.Dispose();
-        }
     }
 }
