@@ -1,0 +1,180 @@
+using System.Collections;
+using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
+using Microsoft.ML.Trainers.AdaptiveWidth;
+
+namespace Microsoft.ML.AdaptiveWidth.Tests.MLNet;
+
+/// <summary>
+/// The trainers' streaming path: <see cref="TrainingDataMode.Streaming"/> reads the IDataView once per epoch (plus a
+/// scan), Auto streams only above InMemoryLimitMegabytes, the hold-out is a stable per-row split, and the three tasks
+/// reach the accuracy of the in-memory path.
+/// </summary>
+[TestClass]
+public sealed class AdaptiveWidthStreamingTest
+{
+    /// <summary>Rows that count how often they are enumerated (one enumeration = one cursor pass).</summary>
+    private sealed class CountingRows<T>(List<T> rows) : IEnumerable<T>
+    {
+        public int Passes { get; set; }
+
+        public IEnumerator<T> GetEnumerator()
+        {
+            Passes++;
+            return rows.GetEnumerator();
+        }
+
+        IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+    }
+
+    private static List<string> Messages(MLContext ml)
+    {
+        var messages = new List<string>();
+        ml.Log += (_, e) =>
+        {
+            lock (messages)
+            {
+                messages.Add(e.RawMessage);
+            }
+        };
+        return messages;
+    }
+
+    [TestMethod]
+    public void AdaptiveWidthBinaryTrainer_FitStreaming_ReadsOncePerEpochAndSeparatesBlobs()
+    {
+        var ml = new MLContext(seed: 1);
+        var rows = new CountingRows<BinaryRow>(MLNetTestData.Blobs(2000, seed: 1));
+        IDataView train = ml.Data.LoadFromEnumerable(rows);
+        IDataView test = ml.Data.LoadFromEnumerable(MLNetTestData.Blobs(500, seed: 2));
+        List<string> log = Messages(ml);
+        var options = MLNetTestData.Fast(new AdaptiveWidthBinaryTrainer.Options { DataMode = TrainingDataMode.Streaming, ShuffleBufferRows = 300 });
+        options.MaxEpoch = 6;
+
+        var model = ml.BinaryClassification.Trainers.AdaptiveWidth(options).Fit(train);
+
+        int epochs = model.Model.SubModel.TrainingHistory.Count;
+        // A scan of the training rows and one of the held-out rows, then per epoch a training pass and a validation pass.
+        Assert.AreEqual(2 + 2 * epochs, rows.Passes);
+        Assert.IsTrue(log.Any(m => m.Contains("Streaming") && m.Contains("shuffle buffer of 300 rows")), string.Join("\n", log.Where(m => m.Contains("tream"))));
+        string heldOut = log.Single(m => m.StartsWith("Held out", StringComparison.Ordinal));
+        StringAssert.Contains(heldOut, "not stratified");
+        CalibratedBinaryClassificationMetrics metrics = ml.BinaryClassification.Evaluate(model.Transform(test));
+        Assert.IsGreaterThan(0.95, metrics.Accuracy);
+    }
+
+    [TestMethod]
+    public void AdaptiveWidthBinaryTrainer_FitAuto_StreamsOnlyAboveTheInMemoryLimit()
+    {
+        var ml = new MLContext(seed: 1);
+        // 70,000 rows × 4 features × 4 bytes = 1.07 MB.
+        var rows = new CountingRows<BinaryRow>(MLNetTestData.Blobs(70_000, seed: 3));
+        IDataView train = ml.Data.LoadFromEnumerable(rows);
+        var options = MLNetTestData.Fast(new AdaptiveWidthBinaryTrainer.Options());
+        options.MaxEpoch = 1;
+        options.BatchSize = 512;
+
+        ml.BinaryClassification.Trainers.AdaptiveWidth(options).Fit(train);
+        Assert.AreEqual(1, rows.Passes, "under the default 1024 MB limit the rows are read into memory once");
+        rows.Passes = 0;
+
+        options.InMemoryLimitMegabytes = 1;
+        List<string> log = Messages(ml);
+        ml.BinaryClassification.Trainers.AdaptiveWidth(options).Fit(train);
+        // The in-memory read stops at the limit, then: two scans and two passes for the one epoch.
+        Assert.AreEqual(1 + 2 + 2, rows.Passes);
+        Assert.IsTrue(log.Any(m => m.Contains("streaming it instead of reading it into memory")), "the switch is logged");
+    }
+
+    [TestMethod]
+    public void AdaptiveWidthTrainers_FitStreaming_ReachInMemoryQualityOnRegressionAndMulticlass()
+    {
+        var ml = new MLContext(seed: 1);
+        IDataView train = ml.Data.LoadFromEnumerable(MLNetTestData.Linear(1500, seed: 1));
+        IDataView test = ml.Data.LoadFromEnumerable(MLNetTestData.Linear(500, seed: 2));
+        double Rmse(TrainingDataMode mode)
+        {
+            var options = MLNetTestData.Fast(new AdaptiveWidthRegressionTrainer.Options { DataMode = mode, ShuffleBufferRows = 200 });
+            options.MaxEpoch = 30;
+            return ml.Regression.Evaluate(ml.Regression.Trainers.AdaptiveWidth(options).Fit(train).Transform(test)).RootMeanSquaredError;
+        }
+        double inMemory = Rmse(TrainingDataMode.InMemory), streamed = Rmse(TrainingDataMode.Streaming);
+        Assert.IsLessThan(0.25, streamed, $"streaming RMSE {streamed:F3}, in memory {inMemory:F3} (target σ ≈ 1.3)");
+        Assert.IsLessThan(2 * inMemory + 0.05, streamed, $"streaming RMSE {streamed:F3}, in memory {inMemory:F3}");
+
+        IDataView all = ml.Data.LoadFromEnumerable(MLNetTestData.Mixture(900, seed: 4));
+        var pipeline = ml.Transforms.Conversion.MapValueToKey("Label")
+            .Append(ml.Transforms.Concatenate("Features", "F1", "F2", "F3"))
+            .Append(ml.MulticlassClassification.Trainers.AdaptiveWidth(MLNetTestData.Fast(new AdaptiveWidthMulticlassTrainer.Options
+            {
+                DataMode = TrainingDataMode.Streaming, ShuffleBufferRows = 100,
+            })));
+        var split = ml.Data.TrainTestSplit(all, 0.3, seed: 1);
+        MulticlassClassificationMetrics metrics = ml.MulticlassClassification.Evaluate(pipeline.Fit(split.TrainSet).Transform(split.TestSet));
+        Assert.IsGreaterThan(0.95, metrics.MicroAccuracy);
+    }
+
+    [TestMethod]
+    public void AdaptiveWidthBinaryTrainer_FitStreaming_CompressesAgainstTheHeldOutRows()
+    {
+        var ml = new MLContext(seed: 1);
+        IDataView train = ml.Data.LoadFromEnumerable(MLNetTestData.Blobs(1000, seed: 5));
+        var options = MLNetTestData.Fast(new AdaptiveWidthBinaryTrainer.Options { DataMode = TrainingDataMode.Streaming, CompressionTolerance = 1 });
+
+        AdaptiveWidthModelParameters model = ml.BinaryClassification.Trainers.AdaptiveWidth(options).Fit(train).Model.SubModel;
+
+        Assert.IsNotNull(model.Compression);
+        Assert.IsGreaterThanOrEqualTo(model.Compression.FullMetric - 1 - 1e-9, model.Compression.Metric, "at most 1 accuracy point lost");
+        Assert.IsGreaterThan(1, model.Compression.Evaluations, "the search measured candidates on the validation rows");
+    }
+
+    [TestMethod]
+    public void HoldOut_Keeps_SplitsEveryRowToExactlyOneSideNearTheFraction()
+    {
+        var validation = new DataViewReader.HoldOut(0.2, Seed: 7, Validation: true);
+        var train = validation with { Validation = false };
+        int held = 0;
+        for (long row = 0; row < 100_000; row++)
+        {
+            Assert.AreNotEqual(validation.Keeps(row), train.Keeps(row), $"row {row}");
+            held += validation.Keeps(row) ? 1 : 0;
+        }
+        Assert.AreEqual(20_000, held, 600);
+        var other = new DataViewReader.HoldOut(0.2, Seed: 8, Validation: true);
+        Assert.IsTrue(Enumerable.Range(0, 1000).Any(i => other.Keeps(i) != validation.Keeps(i)), "the seed changes the split");
+    }
+
+    [TestMethod]
+    public void AdaptiveWidthBinaryTrainer_FitStreaming_BadDataGetsTheInMemoryMessages()
+    {
+        var ml = new MLContext(seed: 1);
+        var options = MLNetTestData.Fast(new AdaptiveWidthBinaryTrainer.Options { DataMode = TrainingDataMode.Streaming });
+        IDataView nan = ml.Data.LoadFromEnumerable(MLNetTestData.Blobs(50, seed: 1).Select(r => new BinaryRow { Label = r.Label, Features = [float.NaN, 0, 0, 0] }));
+        var ex = Assert.ThrowsExactly<ArgumentException>(() => ml.BinaryClassification.Trainers.AdaptiveWidth(options).Fit(nan));
+        StringAssert.Contains(ex.Message, "no usable row");
+        StringAssert.Contains(ex.Message, "'Features'");
+
+        IDataView single = ml.Data.LoadFromEnumerable(MLNetTestData.Blobs(50, seed: 1).Select(r => new BinaryRow { Label = true, Features = r.Features }));
+        ex = Assert.ThrowsExactly<ArgumentException>(() => ml.BinaryClassification.Trainers.AdaptiveWidth(options).Fit(single));
+        StringAssert.Contains(ex.Message, "single class");
+
+        IDataView empty = ml.Data.LoadFromEnumerable(new List<BinaryRow>());
+        ex = Assert.ThrowsExactly<ArgumentException>(() => ml.BinaryClassification.Trainers.AdaptiveWidth(options).Fit(empty));
+        StringAssert.Contains(ex.Message, "empty");
+    }
+
+    [TestMethod]
+    public void AdaptiveWidthOptions_Validate_NamesTheStreamingOptions()
+    {
+        var ml = new MLContext(seed: 1);
+        var ex = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() =>
+            ml.BinaryClassification.Trainers.AdaptiveWidth(new AdaptiveWidthBinaryTrainer.Options { ShuffleBufferRows = 0 }));
+        StringAssert.Contains(ex.Message, "ShuffleBufferRows");
+        ex = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() =>
+            ml.BinaryClassification.Trainers.AdaptiveWidth(new AdaptiveWidthBinaryTrainer.Options { InMemoryLimitMegabytes = 0 }));
+        StringAssert.Contains(ex.Message, "InMemoryLimitMegabytes");
+        ex = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() =>
+            ml.BinaryClassification.Trainers.AdaptiveWidth(new AdaptiveWidthBinaryTrainer.Options { DataMode = (TrainingDataMode)7 }));
+        StringAssert.Contains(ex.Message, "DataMode");
+    }
+}
