@@ -4,12 +4,15 @@
 //          (AdaptiveWidth vs LightGBM, FastTree, SDCA; writes docs/benchmarks-trainers.md unless --quick or --no-write;
 //           needs `bash build/fetch-fashion-mnist.sh` for the Fashion-MNIST table, skipped with a message otherwise)
 //   ... -- smoke      (tiny sizes, seconds; run by the test suite so the program cannot rot; writes no files;
-//                      runs epoch-cost, trainers --quick (without Fashion-MNIST) and compression --quick)
+//                      runs epoch-cost, trainers --quick (without Fashion-MNIST), compression --quick and scale --quick)
 //   ... -- compression [--quick] [--seeds N] [--no-fashion]   (writes docs/compression.md and docs/compression/*.png)
 //   ... -- optimizer-state [--seeds N]   (keeping vs resetting Adam moments across width changes)
 //   ... -- paper [--quick] [--seeds N] [--grid-seeds N] [--small-seeds N] [--parts 1,5,6]
 //          (issue 9 studies 1, 5, 6: Table 1 synthetic rows vs the paper and a trimmed fixed-width grid, width stability,
 //           width vs difficulty; writes docs/paper.md and docs/paper/*.png unless --quick; not run by smoke, too long)
+//   ... -- scale [--quick] [--repetitions N] [--no-10m]
+//          (time and peak memory against rows 10k/100k/1M and learned width, in memory vs streaming, and one epoch over
+//           10 million streamed rows; each run in a child process; writes docs/scale.md and docs/scale/*.png unless --quick)
 using System.Globalization;
 using System.Runtime.InteropServices;
 using Microsoft.ML.AdaptiveWidth.Benchmarks;
@@ -22,6 +25,17 @@ if (study == "paper")
 {
     // Writes its own header (machine, command, seeds) into the document.
     return PaperStudy.Run(args);
+}
+
+if (study == "scale")
+{
+    return ScaleStudy.Run(args);
+}
+
+if (study == "scale-run")
+{
+    // One child run of the scale study.
+    return ScaleStudy.RunOne(args);
 }
 
 if (study == "compression")
@@ -53,7 +67,12 @@ switch (study)
         {
             int trainers = Trainers(quick: true, write: false, skipFashion: true);
             Console.WriteLine();
-            return trainers != 0 ? trainers : CompressionStudy.Run(["compression", "--quick"], quick: true);
+            if (trainers != 0)
+            {
+                return trainers;
+            }
+            int compression = CompressionStudy.Run(["compression", "--quick"], quick: true);
+            return compression != 0 ? compression : ScaleStudy.Run(["scale", "--quick"]);
         }
         return 0;
     }
@@ -74,7 +93,7 @@ switch (study)
     case "trainers":
         return Trainers(quick: args.Contains("--quick"), write: !args.Contains("--no-write") && !args.Contains("--quick"));
     default:
-        Console.Error.WriteLine($"Unknown study '{study}'. Studies: epoch-cost, step-cost, optimizer-state, trainers, compression, paper, smoke.");
+        Console.Error.WriteLine($"Unknown study '{study}'. Studies: epoch-cost, step-cost, optimizer-state, trainers, compression, paper, scale, smoke.");
         return 2;
 }
 

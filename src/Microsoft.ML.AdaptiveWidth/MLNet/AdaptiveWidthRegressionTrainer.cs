@@ -26,7 +26,7 @@ namespace Microsoft.ML.Trainers.AdaptiveWidth;
 /// | -- | -- |
 /// | Machine learning task | Regression |
 /// | Is normalization required? | Yes, for the features; a label far from unit scale also trains better standardized |
-/// | Is caching required? | No (the data is read into memory once) |
+/// | Is caching required? | No: the data is read into memory once; above `InMemoryLimitMegabytes` (or with `DataMode = Streaming`) it is read once per epoch, so cache an expensive upstream pipeline then |
 /// | Required NuGet in addition to Microsoft.ML | Microsoft.ML.AdaptiveWidth |
 /// | Exportable to ONNX | Yes (`mlContext.Model.ConvertToOnnx`, opset 11 or later) |
 ///
