@@ -52,21 +52,30 @@ internal static class DataViewReader
     {
         using var rows = new RowCursor(data, task);
         int featureCount = rows.FeatureCount;
-        var features = new List<float>();
-        var labels = new List<float>();
-        List<float>? weights = rows.HasWeight ? new List<float>() : null;
+        // Chunked rather than List<float>: a list's doubling plus the final copy would peak at 3x the features.
+        var features = new ChunkedFloats();
+        var labels = new ChunkedFloats();
+        ChunkedFloats? weights = rows.HasWeight ? new ChunkedFloats() : null;
         var row = new float[featureCount];
+        long count = 0;
         while (rows.MoveNext(row, out float label, out float weight))
         {
-            if (labels.Count >= maxRows)
+            if (count >= maxRows)
             {
                 return null;
             }
-            features.AddRange(row);
+            if ((count + 1) * featureCount > Array.MaxLength)
+            {
+                throw new ArgumentException(
+                    $"The training data has more than {count} rows of {featureCount} features, more than one array holds: " +
+                    "train it with DataMode = TrainingDataMode.Streaming.", "data");
+            }
+            features.Add(row);
             labels.Add(label);
             weights?.Add(weight);
+            count++;
         }
-        TrainingData? result = labels.Count == 0 ? null
+        TrainingData? result = count == 0 ? null
             : new TrainingData(features.ToArray(), featureCount, labels.ToArray(), weights?.ToArray());
         return rows.Summary(result);
     }
@@ -245,6 +254,48 @@ internal static class DataViewReader
             => new(data, _read, _badFeatures, _missingLabels, _badWeights, _featureColumn.Name, _labelColumn.Name, _weightColumn?.Name);
 
         public void Dispose() => _cursor?.Dispose();
+    }
+
+    /// <summary>Floats appended in fixed chunks of 1 Mi values, then copied once into one array.</summary>
+    private sealed class ChunkedFloats
+    {
+        private const int ChunkLength = 1 << 20;
+        private readonly List<float[]> _chunks = [];
+        private int _used = ChunkLength;
+
+        public long Count { get; private set; }
+
+        public void Add(float value) => Add([value]);
+
+        public void Add(ReadOnlySpan<float> values)
+        {
+            while (!values.IsEmpty)
+            {
+                if (_used == ChunkLength)
+                {
+                    _chunks.Add(new float[ChunkLength]);
+                    _used = 0;
+                }
+                int n = Math.Min(values.Length, ChunkLength - _used);
+                values[..n].CopyTo(_chunks[^1].AsSpan(_used, n));
+                _used += n;
+                values = values[n..];
+                Count += n;
+            }
+        }
+
+        public float[] ToArray()
+        {
+            var result = new float[Count];
+            long offset = 0;
+            foreach (float[] chunk in _chunks)
+            {
+                int n = (int)Math.Min(chunk.Length, Count - offset);
+                chunk.AsSpan(0, n).CopyTo(result.AsSpan((int)offset, n));
+                offset += n;
+            }
+            return result;
+        }
     }
 
     /// <summary>The length of a known-size vector of Single; otherwise an exception naming the column.</summary>

@@ -12,7 +12,12 @@ namespace Microsoft.ML.AdaptiveWidth.Training;
 /// </summary>
 internal sealed class TrainingLoop : IDisposable
 {
+    /// <summary>Evaluation runs in chunks of at most this many rows ...</summary>
     private const int EvaluationChunk = 8192;
+
+    /// <summary>... and at most this many hidden activations per chunk (4 MB), so a wide layer does not make evaluation
+    /// the memory peak (8,192 rows × 1,500 units would be 50 MB per intermediate tensor).</summary>
+    private const int EvaluationActivations = 1 << 20;
 
     private readonly NetworkTask _task;
     private readonly TrainingSettings _settings;
@@ -183,7 +188,8 @@ internal sealed class TrainingLoop : IDisposable
         using var noGrad = no_grad();
         double lossSum = 0;
         long correct = 0;
-        using BatchPass pass = data.StartPass(EvaluationChunk, shuffle: null);
+        int chunkRows = Math.Clamp(EvaluationActivations / Math.Max(1, _network.Widths.Max()), 256, EvaluationChunk);
+        using BatchPass pass = data.StartPass(chunkRows, shuffle: null);
         while (pass.MoveNext())
         {
             using var chunkScope = NewDisposeScope();

@@ -50,6 +50,8 @@ internal static class BadInputCatalog
         Add("training", "a single class (binary)", ml => Fit(ml, ml.Data.LoadFromEnumerable(Rows(r => { r.Label = true; return r; }))), "'Label'", "single class");
         Add("training", "a single class (multiclass)", ml => FitMulticlass(ml, ml.Data.LoadFromEnumerable(Rows(r => new KeyLabelRow { Label = 2, Features = r.Features }))), "'Label'", "single class");
         Add("training", "empty data", ml => Fit(ml, ml.Data.LoadFromEnumerable(new List<BinaryRow>())), "empty");
+        Add("training", "streaming: every row has a NaN feature", ml => Fit(ml, ml.Data.LoadFromEnumerable(Rows().Select(r => new BinaryRow { Label = r.Label, Features = [float.NaN, 0, 0, 0] })),
+            o => o.DataMode = TrainingDataMode.Streaming), "Features", "no usable row");
         Add("training", "too few rows for the validation hold-out", ml => Fit(ml, ml.Data.LoadFromEnumerable(MLNetTestData.Blobs(4, seed: 1))), nameof(AdaptiveWidthOptionsBase.ValidationFraction));
 
         // ---- training: validation data
@@ -75,6 +77,8 @@ internal static class BadInputCatalog
         Add("options", "WeightPriorScale = −1", ml => Options(ml, o => o.WeightPriorScale = -1), "WeightPriorScale", "positive");
         Add("options", "BatchSize = 0", ml => Options(ml, o => o.BatchSize = 0), "BatchSize", "at least 1");
         Add("options", "MaximumWidth = 10^9", ml => Options(ml, o => o.MaximumWidth = 1_000_000_000), "MaximumWidth", "65536");
+        Add("options", "ShuffleBufferRows = 0", ml => Options(ml, o => o.ShuffleBufferRows = 0), "ShuffleBufferRows", "at least 1");
+        Add("options", "InMemoryLimitMegabytes = 0", ml => Options(ml, o => o.InMemoryLimitMegabytes = 0), "InMemoryLimitMegabytes", "at least 1");
         Add("options", "InitialWidth above MaximumWidth", ml => Options(ml, o => { o.InitialWidth = 500; o.MaximumWidth = 100; }), "InitialWidth", "MaximumWidth");
         Add("options", "NumberOfLayers = 0", ml => Options(ml, o => o.NumberOfLayers = 0), "NumberOfLayers");
         Add("options", "MaxEpoch = 0", ml => Options(ml, o => o.MaxEpoch = 0), "MaxEpoch");
