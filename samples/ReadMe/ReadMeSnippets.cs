@@ -86,4 +86,20 @@ public static class ReadMeSnippets
         mlContext.Model.ConvertToOnnx(model, data, stream);
         // README:end
     }
+
+    /// <summary>README "Data larger than memory".</summary>
+    public static ITransformer StreamingExample(MLContext mlContext, IDataView data)
+    {
+        // README:streaming
+        var options = new AdaptiveWidthBinaryTrainer.Options
+        {
+            DataMode = TrainingDataMode.Streaming, // Auto (the default) streams above InMemoryLimitMegabytes (1024)
+            ShuffleBufferRows = 100_000,           // rows shuffled together: shuffle a file sorted by label first
+            MaxEpoch = 5,
+        };
+        // data: any IDataView, e.g. LoadFromTextFile over a file larger than memory; it is read once per epoch
+        ITransformer model = mlContext.BinaryClassification.Trainers.AdaptiveWidth(options).Fit(data);
+        // README:end
+        return model;
+    }
 }

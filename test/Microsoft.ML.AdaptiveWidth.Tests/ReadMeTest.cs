@@ -92,6 +92,10 @@ public sealed partial class ReadMeTest
 
         Assert.HasCount(1, output);
         Assert.IsGreaterThan(0f, output[0], "a row in the positive blob scores a positive logit");
+
+        IDataView vectors = mlContext.Transforms.Concatenate("Features", "Width", "Height").Fit(train).Transform(train);
+        ITransformer streamed = ReadMeSnippets.StreamingExample(mlContext, vectors);
+        Assert.IsGreaterThan(0.9, mlContext.BinaryClassification.Evaluate(streamed.Transform(vectors)).Accuracy);
     }
 
     /// <summary>The README's ```csharp blocks: name (from the line above), text, and where the text starts and ends.</summary>
