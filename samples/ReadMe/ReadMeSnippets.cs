@@ -93,7 +93,7 @@ public static class ReadMeSnippets
         // README:streaming
         var options = new AdaptiveWidthBinaryTrainer.Options
         {
-            DataMode = TrainingDataMode.Streaming, // Auto (the default) streams above InMemoryLimitMegabytes (1024)
+            DataMode = TrainingDataMode.Streaming, // Auto (the default) streams above InMemoryLimitMegabytes (512)
             ShuffleBufferRows = 100_000,           // rows shuffled together: shuffle a file sorted by label first
             MaxEpoch = 5,
         };

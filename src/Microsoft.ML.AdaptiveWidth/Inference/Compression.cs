@@ -67,7 +67,7 @@ public static class Compression
     }
 
     /// <summary>Whether <paramref name="metric"/> is within <paramref name="tolerance"/> of <paramref name="full"/>.</summary>
-    internal static bool Within(double full, double metric, double tolerance, QualityMetric kind) => kind == QualityMetric.Accuracy
+    internal static bool Within(double full, double metric, double tolerance, QualityMetric kind) => kind != QualityMetric.Rmse
         ? full - metric <= tolerance + 1e-9
         : metric <= full * (1 + tolerance / 100) + 1e-12;
 

@@ -11,6 +11,13 @@ public enum QualityMetric
 
     /// <summary>Root mean squared error of a single-output regression model (lower is better).</summary>
     Rmse,
+
+    /// <summary>
+    /// Area under the ROC curve of a single-output (binary) model's score, in percent (50 is chance), with tied scores
+    /// counted as half: threshold-free, so it notices a truncation that shifts scores without flipping many predictions.
+    /// Labels are 0/1 and both classes must be present.
+    /// </summary>
+    AreaUnderRocCurve,
 }
 
 /// <summary>
@@ -42,6 +49,10 @@ public sealed class LabeledRows
         {
             throw new ArgumentOutOfRangeException(nameof(metric), metric, "Unknown metric.");
         }
+        if (metric == QualityMetric.AreaUnderRocCurve && (!labels.Contains(0f) || !labels.Contains(1f) || labels.Any(v => v != 0f && v != 1f)))
+        {
+            throw new ArgumentException("The area under the ROC curve needs 0/1 labels with both classes present.", nameof(labels));
+        }
         Features = features;
         FeatureCount = featureCount;
         Labels = labels;
@@ -64,9 +75,9 @@ public sealed class LabeledRows
     public int RowCount => Labels.Length;
 
     /// <summary>Whether a larger value of <see cref="Metric"/> is better.</summary>
-    public bool HigherIsBetter => Metric == QualityMetric.Accuracy;
+    public bool HigherIsBetter => Metric != QualityMetric.Rmse;
 
-    /// <summary>The metric of <paramref name="model"/> on these rows (accuracy in percent, or RMSE).</summary>
+    /// <summary>The metric of <paramref name="model"/> on these rows (accuracy or AUC in percent, or RMSE).</summary>
     /// <exception cref="ArgumentException">The model takes a different number of features, or has several outputs for RMSE.</exception>
     public double Evaluate(AdaptiveWidthModel model)
     {
@@ -75,9 +86,13 @@ public sealed class LabeledRows
         {
             throw new ArgumentException($"The model takes {model.InputCount} features, the rows have {FeatureCount}.", nameof(model));
         }
-        if (Metric == QualityMetric.Rmse && model.OutputCount != 1)
+        if (Metric != QualityMetric.Accuracy && model.OutputCount != 1)
         {
-            throw new ArgumentException("RMSE needs a single-output (regression) model.", nameof(model));
+            throw new ArgumentException($"{Metric} needs a single-output (regression or binary) model.", nameof(model));
+        }
+        if (Metric == QualityMetric.AreaUnderRocCurve)
+        {
+            return AreaUnderRocCurve(model);
         }
         var output = new float[model.OutputCount];
         double sum = 0;
@@ -96,6 +111,42 @@ public sealed class LabeledRows
             }
         }
         return Metric == QualityMetric.Rmse ? Math.Sqrt(sum / RowCount) : 100.0 * sum / RowCount;
+    }
+
+    /// <summary>AUC in percent: the Mann–Whitney statistic over the scores, ties at half (average ranks).</summary>
+    private double AreaUnderRocCurve(AdaptiveWidthModel model)
+    {
+        var scores = new float[RowCount];
+        var output = new float[1];
+        for (int r = 0; r < RowCount; r++)
+        {
+            model.Score(Features.AsSpan(r * FeatureCount, FeatureCount), output);
+            scores[r] = float.IsNaN(output[0]) ? float.NegativeInfinity : output[0];
+        }
+        int[] order = Enumerable.Range(0, RowCount).ToArray();
+        Array.Sort(scores.ToArray(), order);
+        double positiveRankSum = 0;
+        long positives = 0;
+        for (int i = 0; i < order.Length;)
+        {
+            int j = i;
+            while (j + 1 < order.Length && scores[order[j + 1]] == scores[order[i]])
+            {
+                j++;
+            }
+            double averageRank = (i + j) / 2.0 + 1;
+            for (int k = i; k <= j; k++)
+            {
+                if (Labels[order[k]] == 1f)
+                {
+                    positiveRankSum += averageRank;
+                    positives++;
+                }
+            }
+            i = j + 1;
+        }
+        long negatives = RowCount - positives;
+        return 100.0 * (positiveRankSum - positives * (positives + 1) / 2.0) / ((double)positives * negatives);
     }
 
     /// <summary>The first index of the largest value (a NaN never wins), as ML.NET's multiclass scorer picks.</summary>

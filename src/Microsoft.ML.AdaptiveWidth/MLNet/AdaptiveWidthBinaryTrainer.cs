@@ -1,3 +1,4 @@
+using Microsoft.ML.AdaptiveWidth.Inference;
 using Microsoft.ML.AdaptiveWidth.Training;
 using Microsoft.ML.Calibrators;
 using Microsoft.ML.Data;
@@ -69,6 +70,20 @@ public sealed class AdaptiveWidthBinaryTrainer : TrainerEstimatorBase<
     /// <summary>Options for <see cref="AdaptiveWidthBinaryTrainer"/>; see <see cref="AdaptiveWidthOptionsBase"/>.</summary>
     public sealed class Options : AdaptiveWidthOptionsBase
     {
+        /// <summary>
+        /// What <see cref="AdaptiveWidthOptionsBase.CompressionTolerance"/> measures on the validation rows: accuracy
+        /// (the default) or the area under the ROC curve, both in percent, so the tolerance is in points either way.
+        /// AUC notices truncations that shift scores without flipping predictions; use it when the probability or the
+        /// ranking matters more than the 0.5 decision.
+        /// </summary>
+        /// <value><see cref="QualityMetric.Accuracy"/> (default) or <see cref="QualityMetric.AreaUnderRocCurve"/>.</value>
+        public QualityMetric CompressionMetric = QualityMetric.Accuracy;
+
+        internal override QualityMetric ValidatedCompressionMetric(NetworkTask task)
+        {
+            AdaptiveWidthCompressionExtensions.CheckBinaryMetric(CompressionMetric, nameof(CompressionMetric));
+            return CompressionMetric;
+        }
     }
 
     internal AdaptiveWidthBinaryTrainer(IHostEnvironment env, Options options)

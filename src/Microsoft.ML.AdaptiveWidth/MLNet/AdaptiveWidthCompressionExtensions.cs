@@ -23,18 +23,23 @@ public sealed record CompressedTransformer<TTransformer>(TTransformer Transforme
 /// skipped. The tolerance holds on this data; check the result on data not used for the search.</remarks>
 public static class AdaptiveWidthCompressionExtensions
 {
-    /// <summary>Compresses a binary transformer; accuracy is that of PredictedLabel (Score &gt; 0).</summary>
+    /// <summary>
+    /// Compresses a binary transformer, measured by the accuracy of PredictedLabel (Score &gt; 0) or, with
+    /// <paramref name="metric"/> = <see cref="QualityMetric.AreaUnderRocCurve"/>, by the area under the ROC curve.
+    /// </summary>
     /// <param name="transformer">A transformer fitted by the adaptive-width binary trainer.</param>
     /// <param name="data">Labelled data to measure on.</param>
-    /// <param name="tolerance">Accuracy points that may be lost; finite and ≥ 0.</param>
+    /// <param name="tolerance">Accuracy (or AUC) points that may be lost, AUC in percent (0.5 allows 0.950 → 0.945); finite and ≥ 0.</param>
     /// <param name="labelColumnName">The label column (Boolean, or Single with &gt; 0 positive).</param>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="tolerance"/> is negative or not finite.</exception>
+    /// <param name="metric"><see cref="QualityMetric.Accuracy"/> (default) or <see cref="QualityMetric.AreaUnderRocCurve"/>.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="tolerance"/> is negative or not finite, or <paramref name="metric"/> is RMSE.</exception>
     public static CompressedTransformer<BinaryPredictionTransformer<CalibratedModelParametersBase<AdaptiveWidthModelParameters, PlattCalibrator>>> Compress(
         this BinaryPredictionTransformer<CalibratedModelParametersBase<AdaptiveWidthModelParameters, PlattCalibrator>> transformer,
-        IDataView data, double tolerance, string labelColumnName = DefaultColumnNames.Label)
+        IDataView data, double tolerance, string labelColumnName = DefaultColumnNames.Label, QualityMetric metric = QualityMetric.Accuracy)
     {
         ArgumentNullException.ThrowIfNull(transformer);
-        CompressionResult result = Run(transformer.Model.SubModel, data, tolerance, transformer.FeatureColumnName, labelColumnName, NetworkTask.BinaryClassification);
+        CheckBinaryMetric(metric, nameof(metric));
+        CompressionResult result = Run(transformer.Model.SubModel, data, tolerance, transformer.FeatureColumnName, labelColumnName, NetworkTask.BinaryClassification, metric);
         return new(transformer.Truncate(TruncationTarget.Widths(result.Widths)), result);
     }
 
@@ -49,7 +54,8 @@ public static class AdaptiveWidthCompressionExtensions
         IDataView data, double tolerance, string labelColumnName = DefaultColumnNames.Label)
     {
         ArgumentNullException.ThrowIfNull(transformer);
-        CompressionResult result = Run(transformer.Model, data, tolerance, transformer.FeatureColumnName, labelColumnName, NetworkTask.MulticlassClassification);
+        CompressionResult result = Run(transformer.Model, data, tolerance, transformer.FeatureColumnName, labelColumnName, NetworkTask.MulticlassClassification,
+            QualityMetric.Accuracy);
         return new(transformer.Truncate(TruncationTarget.Widths(result.Widths)), result);
     }
 
@@ -64,7 +70,8 @@ public static class AdaptiveWidthCompressionExtensions
         IDataView data, double tolerance, string labelColumnName = DefaultColumnNames.Label)
     {
         ArgumentNullException.ThrowIfNull(transformer);
-        CompressionResult result = Run(transformer.Model, data, tolerance, transformer.FeatureColumnName, labelColumnName, NetworkTask.Regression);
+        CompressionResult result = Run(transformer.Model, data, tolerance, transformer.FeatureColumnName, labelColumnName, NetworkTask.Regression,
+            QualityMetric.Rmse);
         return new(transformer.Truncate(TruncationTarget.Widths(result.Widths)), result);
     }
 
@@ -78,13 +85,16 @@ public static class AdaptiveWidthCompressionExtensions
     /// <param name="randomDraws">Random removals per fraction, at least 1.</param>
     /// <param name="seed">Seed of the random removals.</param>
     /// <param name="labelColumnName">The label column.</param>
+    /// <param name="metric"><see cref="QualityMetric.Accuracy"/> (default) or <see cref="QualityMetric.AreaUnderRocCurve"/>, both in percent.</param>
     public static IReadOnlyList<TruncationReportRow> TruncationReport(
         this BinaryPredictionTransformer<CalibratedModelParametersBase<AdaptiveWidthModelParameters, PlattCalibrator>> transformer,
-        IDataView data, IReadOnlyList<double>? fractions = null, int randomDraws = 5, int seed = 0, string labelColumnName = DefaultColumnNames.Label)
+        IDataView data, IReadOnlyList<double>? fractions = null, int randomDraws = 5, int seed = 0, string labelColumnName = DefaultColumnNames.Label,
+        QualityMetric metric = QualityMetric.Accuracy)
     {
         ArgumentNullException.ThrowIfNull(transformer);
+        CheckBinaryMetric(metric, nameof(metric));
         return Microsoft.ML.AdaptiveWidth.Inference.TruncationReport.Create(transformer.Model.SubModel.Network,
-            ReadRows(data, transformer.FeatureColumnName, labelColumnName, NetworkTask.BinaryClassification), fractions, randomDraws, seed);
+            ReadRows(data, transformer.FeatureColumnName, labelColumnName, NetworkTask.BinaryClassification, metric), fractions, randomDraws, seed);
     }
 
     /// <summary>The truncation report of a multiclass transformer (accuracy in percent); see the binary overload.</summary>
@@ -100,7 +110,7 @@ public static class AdaptiveWidthCompressionExtensions
     {
         ArgumentNullException.ThrowIfNull(transformer);
         return Microsoft.ML.AdaptiveWidth.Inference.TruncationReport.Create(transformer.Model.Network,
-            ReadRows(data, transformer.FeatureColumnName, labelColumnName, NetworkTask.MulticlassClassification), fractions, randomDraws, seed);
+            ReadRows(data, transformer.FeatureColumnName, labelColumnName, NetworkTask.MulticlassClassification, QualityMetric.Accuracy), fractions, randomDraws, seed);
     }
 
     /// <summary>The truncation report of a regression transformer (RMSE); see the binary overload.</summary>
@@ -116,11 +126,20 @@ public static class AdaptiveWidthCompressionExtensions
     {
         ArgumentNullException.ThrowIfNull(transformer);
         return Microsoft.ML.AdaptiveWidth.Inference.TruncationReport.Create(transformer.Model.Network,
-            ReadRows(data, transformer.FeatureColumnName, labelColumnName, NetworkTask.Regression), fractions, randomDraws, seed);
+            ReadRows(data, transformer.FeatureColumnName, labelColumnName, NetworkTask.Regression, QualityMetric.Rmse), fractions, randomDraws, seed);
     }
 
-    /// <summary>Reads <paramref name="data"/> as labelled rows for <paramref name="task"/>'s metric.</summary>
-    internal static LabeledRows ReadRows(IDataView data, string featureColumnName, string labelColumnName, NetworkTask task)
+    /// <summary>Checks that a binary model's metric is accuracy or AUC.</summary>
+    internal static void CheckBinaryMetric(QualityMetric metric, string parameter)
+    {
+        if (metric is not (QualityMetric.Accuracy or QualityMetric.AreaUnderRocCurve))
+        {
+            throw new ArgumentOutOfRangeException(parameter, metric, $"{parameter} of a binary model must be Accuracy or AreaUnderRocCurve (got {metric}).");
+        }
+    }
+
+    /// <summary>Reads <paramref name="data"/> as labelled rows measured by <paramref name="metric"/>.</summary>
+    internal static LabeledRows ReadRows(IDataView data, string featureColumnName, string labelColumnName, NetworkTask task, QualityMetric metric)
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentException.ThrowIfNullOrWhiteSpace(labelColumnName);
@@ -135,16 +154,16 @@ public static class AdaptiveWidthCompressionExtensions
         var roles = new RoleMappedData(data, labelColumnName, featureColumnName);
         DataViewReader.Result read = DataViewReader.Read(roles, task);
         TrainingData rows = read.Data ?? throw new ArgumentException("The data has no usable row.", nameof(data));
-        return AdaptiveWidthTrainingDriver.ToLabeledRows(rows, task);
+        return new LabeledRows(rows.Features, rows.FeatureCount, rows.Labels, metric);
     }
 
     private static CompressionResult Run<TOutput>(AdaptiveWidthModelParametersBase<TOutput> model, IDataView data, double tolerance,
-        string featureColumnName, string labelColumnName, NetworkTask task)
+        string featureColumnName, string labelColumnName, NetworkTask task, QualityMetric metric)
     {
         if (!(double.IsFinite(tolerance) && tolerance >= 0))
         {
             throw new ArgumentOutOfRangeException(nameof(tolerance), tolerance, "The tolerance must be finite and at least 0.");
         }
-        return Compression.Compress(model.Network, ReadRows(data, featureColumnName, labelColumnName, task), tolerance);
+        return Compression.Compress(model.Network, ReadRows(data, featureColumnName, labelColumnName, task, metric), tolerance);
     }
 }

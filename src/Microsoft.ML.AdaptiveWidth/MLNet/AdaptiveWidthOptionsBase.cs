@@ -69,8 +69,8 @@ public abstract class AdaptiveWidthOptionsBase : TrainerInputBaseWithWeight
         /// <summary>Default of <see cref="RatePriorMean"/>: 0.05.</summary>
         public const double RatePriorMean = 0.05;
 
-        /// <summary>Default of <see cref="InMemoryLimitMegabytes"/>: 1024 MB.</summary>
-        public const int InMemoryLimitMegabytes = 1024;
+        /// <summary>Default of <see cref="InMemoryLimitMegabytes"/>: 512 MB.</summary>
+        public const int InMemoryLimitMegabytes = 512;
 
         /// <summary>Default of <see cref="ShuffleBufferRows"/>: 65,536 rows.</summary>
         public const int ShuffleBufferRows = 65536;
@@ -195,7 +195,7 @@ public abstract class AdaptiveWidthOptionsBase : TrainerInputBaseWithWeight
     public TrainingDataMode DataMode = TrainingDataMode.Auto;
 
     /// <summary>In <see cref="TrainingDataMode.Auto"/>, the largest training feature matrix (rows × features × 4 bytes) read into memory.</summary>
-    /// <value>≥ 1. Default 1024 (MB). Training in memory holds about three copies of it.</value>
+    /// <value>≥ 1. Default 512 (MB). Training in memory peaked at about 5x the feature matrix (the data as read, the training and validation split, the tensor and its per-epoch shuffled copy), 2.6 GB at this default.</value>
     public int InMemoryLimitMegabytes = Defaults.InMemoryLimitMegabytes;
 
     /// <summary>
@@ -262,12 +262,17 @@ public abstract class AdaptiveWidthOptionsBase : TrainerInputBaseWithWeight
         Check(EarlyStoppingPatience >= 0, nameof(EarlyStoppingPatience), EarlyStoppingPatience, "must be 0 (off) or positive");
         Check(ValidationFraction >= 0 && ValidationFraction < 1, nameof(ValidationFraction), ValidationFraction,
             "must be in [0, 1); use 0 to train on every row, or pass validation data to Fit");
+        // Throws for a metric the task cannot measure (the binary options' CompressionMetric).
+        _ = ValidatedCompressionMetric(NetworkTask.BinaryClassification);
         Check(Enum.IsDefined(DataMode), nameof(DataMode), DataMode, "must be Auto, InMemory or Streaming");
         Check(InMemoryLimitMegabytes >= 1, nameof(InMemoryLimitMegabytes), InMemoryLimitMegabytes, "must be at least 1 (MB)");
         Check(ShuffleBufferRows >= 1, nameof(ShuffleBufferRows), ShuffleBufferRows, "must be at least 1, for example 65536");
         Check(NumberOfThreads >= 1, nameof(NumberOfThreads), NumberOfThreads, "must be at least 1");
         Check(double.IsFinite(WeightPriorScale) && WeightPriorScale > 0, nameof(WeightPriorScale), WeightPriorScale, "must be positive, for example 1");
     }
+
+    /// <summary>The metric that <see cref="CompressionTolerance"/> is measured in: accuracy for classifiers, RMSE for regression.</summary>
+    internal virtual QualityMetric ValidatedCompressionMetric(NetworkTask task) => task == NetworkTask.Regression ? QualityMetric.Rmse : QualityMetric.Accuracy;
 
     /// <summary>Maps the options onto the training loop's settings.</summary>
     internal TrainingSettings ToTrainingSettings(int seed) => new()

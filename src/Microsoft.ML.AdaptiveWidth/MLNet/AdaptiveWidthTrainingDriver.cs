@@ -135,12 +135,13 @@ internal static class AdaptiveWidthTrainingDriver
         {
             // Validate() has checked that validation rows exist (given, or held out by ValidationFraction).
             host.Check(validation is not null, "Compression needs validation rows.");
-            compression = Compression.Compress(network, ToLabeledRows(validation!, task), tolerance);
+            compression = Compression.Compress(network,
+                new LabeledRows(validation!.Features, validation.FeatureCount, validation.Labels, options.ValidatedCompressionMetric(task)), tolerance);
             network = compression.Model;
             ch.Info(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture,
                 "Compressed to widths [{0}] ({1} of {2} multiply-adds per row); validation {3} {4:G6} -> {5:G6}; {6} evaluations.",
                 string.Join(", ", compression.Widths), compression.Model.MultiplyAdds, compression.Curve[0].MultiplyAdds,
-                task == NetworkTask.Regression ? "RMSE" : "accuracy %", compression.FullMetric, compression.Metric, compression.Evaluations));
+                MetricName(options.ValidatedCompressionMetric(task)), compression.FullMetric, compression.Metric, compression.Evaluations));
         }
         ch.Info(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture,
             "Training ended ({0}) after {1} epochs; kept epoch {2}, widths [{3}].",
@@ -182,9 +183,12 @@ internal static class AdaptiveWidthTrainingDriver
         return new RoleMappedData(options.ValidationSet, label: roles.Label?.Name, feature: roles.Feature?.Name, weight: roles.Weight?.Name);
     }
 
-    /// <summary>The rows as the compression search measures them: accuracy for classifiers, RMSE for regression.</summary>
-    internal static LabeledRows ToLabeledRows(TrainingData data, NetworkTask task)
-        => new(data.Features, data.FeatureCount, data.Labels, task == NetworkTask.Regression ? QualityMetric.Rmse : QualityMetric.Accuracy);
+    private static string MetricName(QualityMetric metric) => metric switch
+    {
+        QualityMetric.Rmse => "RMSE",
+        QualityMetric.AreaUnderRocCurve => "AUC %",
+        _ => "accuracy %",
+    };
 
     private static TrainingData Checked(IChannel ch, DataViewReader.Result read, string role)
     {

@@ -52,10 +52,12 @@ internal static class DataViewReader
     {
         using var rows = new RowCursor(data, task);
         int featureCount = rows.FeatureCount;
-        // Chunked rather than List<float>: a list's doubling plus the final copy would peak at 3x the features.
-        var features = new ChunkedFloats();
-        var labels = new ChunkedFloats();
-        ChunkedFloats? weights = rows.HasWeight ? new ChunkedFloats() : null;
+        // Chunked rather than List<float>: a list's doubling plus the final copy would peak at 3x the features. With a
+        // known row count the arrays are allocated once at their final size.
+        long expected = data.Data.GetRowCount() is long known && known <= maxRows && known * featureCount <= Array.MaxLength ? known : 0;
+        var features = new ChunkedFloats(expected * featureCount);
+        var labels = new ChunkedFloats(expected);
+        ChunkedFloats? weights = rows.HasWeight ? new ChunkedFloats(expected) : null;
         var row = new float[featureCount];
         long count = 0;
         while (rows.MoveNext(row, out float label, out float weight))
@@ -256,12 +258,15 @@ internal static class DataViewReader
         public void Dispose() => _cursor?.Dispose();
     }
 
-    /// <summary>Floats appended in fixed chunks of 1 Mi values, then copied once into one array.</summary>
-    private sealed class ChunkedFloats
+    /// <summary>
+    /// Floats appended in chunks, then made into one array: the first chunk has the expected length (so data whose row
+    /// count is known needs no copy at all), later ones 1 Mi values.
+    /// </summary>
+    private sealed class ChunkedFloats(long expected)
     {
         private const int ChunkLength = 1 << 20;
         private readonly List<float[]> _chunks = [];
-        private int _used = ChunkLength;
+        private int _used;
 
         public long Count { get; private set; }
 
@@ -271,12 +276,12 @@ internal static class DataViewReader
         {
             while (!values.IsEmpty)
             {
-                if (_used == ChunkLength)
+                if (_chunks.Count == 0 || _used == _chunks[^1].Length)
                 {
-                    _chunks.Add(new float[ChunkLength]);
+                    _chunks.Add(new float[_chunks.Count == 0 && expected > 0 ? expected : ChunkLength]);
                     _used = 0;
                 }
-                int n = Math.Min(values.Length, ChunkLength - _used);
+                int n = Math.Min(values.Length, _chunks[^1].Length - _used);
                 values[..n].CopyTo(_chunks[^1].AsSpan(_used, n));
                 _used += n;
                 values = values[n..];
@@ -286,6 +291,10 @@ internal static class DataViewReader
 
         public float[] ToArray()
         {
+            if (_chunks.Count == 1 && _chunks[0].Length == Count)
+            {
+                return _chunks[0];
+            }
             var result = new float[Count];
             long offset = 0;
             foreach (float[] chunk in _chunks)

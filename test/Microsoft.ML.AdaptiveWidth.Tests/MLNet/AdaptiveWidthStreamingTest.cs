@@ -75,7 +75,7 @@ public sealed class AdaptiveWidthStreamingTest
         options.BatchSize = 512;
 
         ml.BinaryClassification.Trainers.AdaptiveWidth(options).Fit(train);
-        Assert.AreEqual(1, rows.Passes, "under the default 1024 MB limit the rows are read into memory once");
+        Assert.AreEqual(1, rows.Passes, "under the default 512 MB limit the rows are read into memory once");
         rows.Passes = 0;
 
         options.InMemoryLimitMegabytes = 1;
