@@ -64,6 +64,26 @@ public sealed class AdaptiveWidthStreamingTest
     }
 
     [TestMethod]
+    public void AdaptiveWidthBinaryTrainer_FitStreamingWithValidationData_StreamsBothAndHoldsNothingOut()
+    {
+        var ml = new MLContext(seed: 1);
+        var trainRows = new CountingRows<BinaryRow>(MLNetTestData.Blobs(1000, seed: 1));
+        var validationRows = new CountingRows<BinaryRow>(MLNetTestData.Blobs(300, seed: 2));
+        List<string> log = Messages(ml);
+        var options = MLNetTestData.Fast(new AdaptiveWidthBinaryTrainer.Options { DataMode = TrainingDataMode.Streaming });
+        options.MaxEpoch = 4;
+
+        var model = ml.BinaryClassification.Trainers.AdaptiveWidth(options)
+            .Fit(ml.Data.LoadFromEnumerable(trainRows), ml.Data.LoadFromEnumerable(validationRows));
+
+        int epochs = model.Model.SubModel.TrainingHistory.Count;
+        Assert.AreEqual(1 + epochs, trainRows.Passes, "a scan, then one pass per epoch");
+        Assert.AreEqual(1 + epochs, validationRows.Passes, "a scan, then one evaluation per epoch");
+        Assert.IsFalse(log.Any(m => m.StartsWith("Held out", StringComparison.Ordinal)), "nothing is held out when validation data is given");
+        Assert.IsTrue(log.Any(m => m.Contains("Streaming 1000 training rows")), "all 1,000 rows train");
+    }
+
+    [TestMethod]
     public void AdaptiveWidthBinaryTrainer_FitAuto_StreamsOnlyAboveTheInMemoryLimit()
     {
         var ml = new MLContext(seed: 1);
