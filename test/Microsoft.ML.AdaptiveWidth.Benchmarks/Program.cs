@@ -4,12 +4,16 @@
 //          (AdaptiveWidth vs LightGBM, FastTree, SDCA; writes docs/benchmarks-trainers.md unless --quick or --no-write;
 //           needs `bash build/fetch-fashion-mnist.sh` for the Fashion-MNIST table, skipped with a message otherwise)
 //   ... -- smoke      (tiny sizes, seconds; run by the test suite so the program cannot rot; writes no files;
-//                      runs epoch-cost, trainers --quick (without Fashion-MNIST) and compression --quick)
+//                      runs epoch-cost, trainers --quick (without Fashion-MNIST), compression --quick and no-tuning --quick)
 //   ... -- compression [--quick] [--seeds N] [--no-fashion]   (writes docs/compression.md and docs/compression/*.png)
 //   ... -- optimizer-state [--seeds N]   (keeping vs resetting Adam moments across width changes)
 //   ... -- paper [--quick] [--seeds N] [--grid-seeds N] [--small-seeds N] [--parts 1,5,6]
 //          (issue 9 studies 1, 5, 6: Table 1 synthetic rows vs the paper and a trimmed fixed-width grid, width stability,
 //           width vs difficulty; writes docs/paper.md and docs/paper/*.png unless --quick; not run by smoke, too long)
+//   ... -- no-tuning [--quick] [--no-write] [--seeds N] [--fashion-seeds N] [--fashion-train-rows N] [--no-fashion] [--only NAME,..]
+//          (issue 9 study 2: the default trainer vs the best of a trimmed fixed-width grid on real data, test metric and
+//           training time; writes docs/no-tuning.md unless --quick or --no-write; exits 3 when Fashion-MNIST is not
+//           fetched, unless --quick or --no-fashion)
 using System.Globalization;
 using System.Runtime.InteropServices;
 using Microsoft.ML.AdaptiveWidth.Benchmarks;
@@ -22,6 +26,12 @@ if (study == "paper")
 {
     // Writes its own header (machine, command, seeds) into the document.
     return PaperStudy.Run(args);
+}
+
+if (study == "no-tuning")
+{
+    // Writes its own header (machine, command, seeds) into the document.
+    return NoTuningStudy.Run(args, quick: args.Contains("--quick"));
 }
 
 if (study == "compression")
@@ -53,7 +63,13 @@ switch (study)
         {
             int trainers = Trainers(quick: true, write: false, skipFashion: true);
             Console.WriteLine();
-            return trainers != 0 ? trainers : CompressionStudy.Run(["compression", "--quick"], quick: true);
+            if (trainers != 0)
+            {
+                return trainers;
+            }
+            int compression = CompressionStudy.Run(["compression", "--quick"], quick: true);
+            Console.WriteLine();
+            return compression != 0 ? compression : NoTuningStudy.Run(["smoke"], quick: true);
         }
         return 0;
     }
@@ -74,7 +90,7 @@ switch (study)
     case "trainers":
         return Trainers(quick: args.Contains("--quick"), write: !args.Contains("--no-write") && !args.Contains("--quick"));
     default:
-        Console.Error.WriteLine($"Unknown study '{study}'. Studies: epoch-cost, step-cost, optimizer-state, trainers, compression, paper, smoke.");
+        Console.Error.WriteLine($"Unknown study '{study}'. Studies: epoch-cost, step-cost, optimizer-state, trainers, compression, paper, no-tuning, smoke.");
         return 2;
 }
 
