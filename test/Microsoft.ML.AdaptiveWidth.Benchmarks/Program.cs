@@ -4,7 +4,7 @@
 //          (AdaptiveWidth vs LightGBM, FastTree, SDCA; writes docs/benchmarks-trainers.md unless --quick or --no-write;
 //           needs `bash build/fetch-fashion-mnist.sh` for the Fashion-MNIST table, skipped with a message otherwise)
 //   ... -- smoke      (tiny sizes, seconds; run by the test suite so the program cannot rot; writes no files;
-//                      runs epoch-cost, trainers --quick (without Fashion-MNIST), compression --quick and scale --quick)
+//                      runs epoch-cost, trainers --quick (without Fashion-MNIST), compression --quick, no-tuning --quick and scale --quick)
 //   ... -- compression [--quick] [--seeds N] [--no-fashion]   (writes docs/compression.md and docs/compression/*.png)
 //   ... -- optimizer-state [--seeds N]   (keeping vs resetting Adam moments across width changes)
 //   ... -- paper [--quick] [--seeds N] [--grid-seeds N] [--small-seeds N] [--parts 1,5,6]
@@ -13,6 +13,10 @@
 //   ... -- scale [--quick] [--repetitions N] [--no-10m]
 //          (time and peak memory against rows 10k/100k/1M and learned width, in memory vs streaming, and one epoch over
 //           10 million streamed rows; each run in a child process; writes docs/scale.md and docs/scale/*.png unless --quick)
+//   ... -- no-tuning [--quick] [--no-write] [--seeds N] [--fashion-seeds N] [--fashion-train-rows N] [--no-fashion] [--only NAME,..]
+//          (issue 9 study 2: the default trainer vs the best of a trimmed fixed-width grid on real data, test metric and
+//           training time; writes docs/no-tuning.md unless --quick or --no-write; exits 3 when Fashion-MNIST is not
+//           fetched, unless --quick or --no-fashion)
 using System.Globalization;
 using System.Runtime.InteropServices;
 using Microsoft.ML.AdaptiveWidth.Benchmarks;
@@ -36,6 +40,12 @@ if (study == "scale-run")
 {
     // One child run of the scale study.
     return ScaleStudy.RunOne(args);
+}
+
+if (study == "no-tuning")
+{
+    // Writes its own header (machine, command, seeds) into the document.
+    return NoTuningStudy.Run(args, quick: args.Contains("--quick"));
 }
 
 if (study == "compression")
@@ -72,7 +82,14 @@ switch (study)
                 return trainers;
             }
             int compression = CompressionStudy.Run(["compression", "--quick"], quick: true);
-            return compression != 0 ? compression : ScaleStudy.Run(["scale", "--quick"]);
+            if (compression != 0)
+            {
+                return compression;
+            }
+            Console.WriteLine();
+            int noTuning = NoTuningStudy.Run(["smoke"], quick: true);
+            Console.WriteLine();
+            return noTuning != 0 ? noTuning : ScaleStudy.Run(["scale", "--quick"]);
         }
         return 0;
     }
@@ -93,7 +110,7 @@ switch (study)
     case "trainers":
         return Trainers(quick: args.Contains("--quick"), write: !args.Contains("--no-write") && !args.Contains("--quick"));
     default:
-        Console.Error.WriteLine($"Unknown study '{study}'. Studies: epoch-cost, step-cost, optimizer-state, trainers, compression, paper, scale, smoke.");
+        Console.Error.WriteLine($"Unknown study '{study}'. Studies: epoch-cost, step-cost, optimizer-state, trainers, compression, paper, no-tuning, scale, smoke.");
         return 2;
 }
 

@@ -5,7 +5,7 @@ namespace Microsoft.ML.AdaptiveWidth.Tests.Benchmarks;
 
 /// <summary>
 /// Runs the benchmark program's smoke mode (tiny sizes) in a child process, so the program cannot rot: it must exit 0
-/// and print the epoch-cost table and the trainer-comparison tables, without writing any file.
+/// and print the epoch-cost table, the trainer-comparison tables and the no-tuning tables, without writing any file.
 /// </summary>
 [TestClass]
 public sealed class BenchmarkSmokeTest
@@ -45,6 +45,13 @@ public sealed class BenchmarkSmokeTest
         Assert.IsGreaterThanOrEqualTo(3, tables, output);
         Assert.AreEqual(tables, output.Split('\n').Count(l => l.StartsWith("| AdaptiveWidth |", StringComparison.Ordinal)), output);
         Assert.AreEqual(tables, output.Split('\n').Count(l => l.StartsWith("| LightGbm |", StringComparison.Ordinal)), output);
+        // The no-tuning study's quick mode: its results table has a row per data set that ran.
+        StringAssert.Contains(output, "# No tuning needed");
+        foreach (string dataSet in new[] { "| Breast cancer |", "| Wine |", "| Digits |", "| Diabetes |" })
+        {
+            StringAssert.Contains(output, dataSet);
+        }
+
         Assert.DoesNotContain("Wrote ", errors, "smoke mode must not write the report");
     }
 }

@@ -46,7 +46,7 @@ internal static class BadInputCatalog
         Add("training", "+∞ features in every row", ml => Fit(ml, ml.Data.LoadFromEnumerable(Rows(r => { r.Features[2] = float.PositiveInfinity; return r; }))), "'Features'", "infinite");
         Add("training", "NaN labels in every row (Single label)", ml => Fit(ml, ml.Data.LoadFromEnumerable(Rows(r => new FloatLabelRow { Label = float.NaN, Features = r.Features }))), "'Label'", "missing");
         Add("training", "regression label +∞ in every row", ml => FitRegression(ml, ml.Data.LoadFromEnumerable(Rows(r => new FloatLabelRow { Label = float.PositiveInfinity, Features = r.Features }))), "'Label'");
-        Add("training", "key label above the key count (ML.NET reads it as the missing key 0: the row is skipped)", ml => Warned(ml, () => FitMulticlass(ml, ml.Data.LoadFromEnumerable(Rows((r, i) => new KeyLabelRow { Label = i == 9 ? 7u : (uint)(1 + i % 3), Features = r.Features })))), "'Label'", "missing");
+        Add("training", "key label above the key count (ML.NET reads it as the missing key 0: the row is skipped)", ml => Warned(ml, () => FitMulticlass(ml, ml.Data.LoadFromEnumerable(Rows((r, i) => new KeyLabelRow { Label = i == 9 ? 7u : (uint)(i % 3), Features = r.Features })))), "'Label'", "missing");
         Add("training", "a single class (binary)", ml => Fit(ml, ml.Data.LoadFromEnumerable(Rows(r => { r.Label = true; return r; }))), "'Label'", "single class");
         Add("training", "a single class (multiclass)", ml => FitMulticlass(ml, ml.Data.LoadFromEnumerable(Rows(r => new KeyLabelRow { Label = 2, Features = r.Features }))), "'Label'", "single class");
         Add("training", "empty data", ml => Fit(ml, ml.Data.LoadFromEnumerable(new List<BinaryRow>())), "empty");
@@ -61,8 +61,8 @@ internal static class BadInputCatalog
         Add("training", "validation key label of another count", ml =>
         {
             var trainer = ml.MulticlassClassification.Trainers.AdaptiveWidth(MLNetTestData.Fast(new AdaptiveWidthMulticlassTrainer.Options()));
-            IDataView train = ml.Data.LoadFromEnumerable(Rows((r, i) => new KeyLabelRow { Label = (uint)(1 + i % 3), Features = r.Features }));
-            IDataView valid = ml.Data.LoadFromEnumerable(Rows((r, i) => new KeyLabel4Row { Label = (uint)(1 + i % 4), Features = r.Features }));
+            IDataView train = ml.Data.LoadFromEnumerable(Rows((r, i) => new KeyLabelRow { Label = (uint)(i % 3), Features = r.Features }));
+            IDataView valid = ml.Data.LoadFromEnumerable(Rows((r, i) => new KeyLabel4Row { Label = (uint)(i % 4), Features = r.Features }));
             return Caught(() => trainer.Fit(train, valid));
         }, "'Label'", "validation", "Key<UInt32, 0-3>");
 
@@ -291,6 +291,8 @@ internal static class BadInputCatalog
         public float[] Features { get; set; } = [];
     }
 
+    /// <summary>A key label of 3 classes. LoadFromEnumerable reads the stored value v as key v + 1 (0-based values), and a
+    /// value of 3 or more as the missing key 0.</summary>
     internal sealed class KeyLabelRow
     {
         [KeyType(3)]
