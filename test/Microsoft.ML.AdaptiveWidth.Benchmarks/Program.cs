@@ -17,6 +17,8 @@
 //          (issue 9 study 2: the default trainer vs the best of a trimmed fixed-width grid on real data, test metric and
 //           training time; writes docs/no-tuning.md unless --quick or --no-write; exits 3 when Fashion-MNIST is not
 //           fetched, unless --quick or --no-fashion)
+//   ... -- summary   (writes docs/benchmarks.md from the study documents: headers and headline tables, copied)
+//   ... -- all       (every study in full, in turn, then summary; about two hours; stops at the first study that fails)
 using System.Globalization;
 using System.Runtime.InteropServices;
 using Microsoft.ML.AdaptiveWidth.Benchmarks;
@@ -29,6 +31,31 @@ if (study == "paper")
 {
     // Writes its own header (machine, command, seeds) into the document.
     return PaperStudy.Run(args);
+}
+
+if (study == "summary")
+{
+    return BenchmarkSummary.Write();
+}
+
+if (study == "all")
+{
+    // Each study writes its own document; the summary then copies their headline tables.
+    string[][] runs =
+    [
+        ["paper", "--seeds", "10"], ["no-tuning"], ["trainers", "--require-fashion"], ["training-speed"], ["compression"], ["scale"],
+    ];
+    foreach (string[] run in runs)
+    {
+        Console.Error.WriteLine($"== {string.Join(' ', run)}");
+        int exit = RunStudy(run);
+        if (exit != 0)
+        {
+            Console.Error.WriteLine($"The study '{string.Join(' ', run)}' failed with exit code {exit}; stopping.");
+            return exit;
+        }
+    }
+    return BenchmarkSummary.Write();
 }
 
 if (study == "scale")
@@ -110,7 +137,7 @@ switch (study)
     case "trainers":
         return Trainers(quick: args.Contains("--quick"), write: !args.Contains("--no-write") && !args.Contains("--quick"));
     default:
-        Console.Error.WriteLine($"Unknown study '{study}'. Studies: epoch-cost, step-cost, optimizer-state, trainers, compression, paper, no-tuning, scale, smoke.");
+        Console.Error.WriteLine($"Unknown study '{study}'. Studies: epoch-cost, step-cost, optimizer-state, trainers, compression, paper, no-tuning, scale, summary, all, smoke.");
         return 2;
 }
 
@@ -171,4 +198,23 @@ string Argument(string name, string fallback)
 {
     int at = Array.IndexOf(args, name);
     return at >= 0 && at + 1 < args.Length ? args[at + 1] : fallback;
+}
+
+// Runs one study as its own process of this program, so that studies do not share process state (libtorch threads,
+// peak memory) and each document's "Command" line is the command that reproduces it.
+static int RunStudy(string[] arguments)
+{
+    string self = Environment.ProcessPath ?? throw new InvalidOperationException("No process path.");
+    var start = new System.Diagnostics.ProcessStartInfo(self) { UseShellExecute = false };
+    if (Path.GetFileNameWithoutExtension(self) == "dotnet")
+    {
+        start.ArgumentList.Add(typeof(BenchmarkSummary).Assembly.Location);
+    }
+    foreach (string a in arguments)
+    {
+        start.ArgumentList.Add(a);
+    }
+    using var process = System.Diagnostics.Process.Start(start)!;
+    process.WaitForExit();
+    return process.ExitCode;
 }
