@@ -25,7 +25,7 @@ internal static class BenchmarkSummary
             "The trainer with no options against the best of the paper's fixed-width grid, and the time each takes.", "no-tuning"),
         new("3. Against ML.NET's trainers", "benchmarks-trainers.md", [new("## Summary", null, Bullets: true)],
             "Metric, training time, single-row latency, batch cost and size against LightGBM, FastTree and SDCA.", "trainers"),
-        new("4. Training speed", "training-speed.md", [new("## Summary", Bullets: true)],
+        new("4. Training speed", "training-speed.md", [new("## Goals"), new("## Verdict", null, Bullets: true)],
             "Epoch time against a fixed-width network, the arithmetic bound and PyTorch on the same MLPs.", "training-speed"),
         new("Compression", "compression.md", [new("## Headline")],
             "Multiply-adds saved by automatic compression within 0.5 accuracy points, judged on test data.", "compression"),
