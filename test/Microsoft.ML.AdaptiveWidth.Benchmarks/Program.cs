@@ -4,12 +4,16 @@
 //          (AdaptiveWidth vs LightGBM, FastTree, SDCA; writes docs/benchmarks-trainers.md unless --quick or --no-write;
 //           needs `bash build/fetch-fashion-mnist.sh` for the Fashion-MNIST table, skipped with a message otherwise)
 //   ... -- smoke      (tiny sizes, seconds; run by the test suite so the program cannot rot; writes no files;
-//                      runs epoch-cost, trainers --quick (without Fashion-MNIST) and compression --quick)
+//                      runs epoch-cost, trainers --quick (without Fashion-MNIST), compression --quick and training-speed --quick)
 //   ... -- compression [--quick] [--seeds N] [--no-fashion]   (writes docs/compression.md and docs/compression/*.png)
 //   ... -- optimizer-state [--seeds N]   (keeping vs resetting Adam moments across width changes)
 //   ... -- paper [--quick] [--seeds N] [--grid-seeds N] [--small-seeds N] [--parts 1,5,6]
 //          (issue 9 studies 1, 5, 6: Table 1 synthetic rows vs the paper and a trimmed fixed-width grid, width stability,
 //           width vs difficulty; writes docs/paper.md and docs/paper/*.png unless --quick; not run by smoke, too long)
+//   ... -- training-speed [--quick] [--no-write] [--rows N] [--epochs E] [--reps R] [--no-pytorch] [--python PATH]
+//          (issue 9 study 4: fixed and adaptive epoch times vs the arithmetic bound (libtorch sgemm rate measured in the run)
+//           and vs PyTorch on the same MLPs when /usr/bin/python3 imports torch (skipped with a message otherwise);
+//           writes docs/training-speed.md unless --quick or --no-write; smoke runs --quick)
 using System.Globalization;
 using System.Runtime.InteropServices;
 using Microsoft.ML.AdaptiveWidth.Benchmarks;
@@ -53,7 +57,13 @@ switch (study)
         {
             int trainers = Trainers(quick: true, write: false, skipFashion: true);
             Console.WriteLine();
-            return trainers != 0 ? trainers : CompressionStudy.Run(["compression", "--quick"], quick: true);
+            if (trainers != 0)
+            {
+                return trainers;
+            }
+            int compression = CompressionStudy.Run(["compression", "--quick"], quick: true);
+            Console.WriteLine();
+            return compression != 0 ? compression : TrainingSpeedStudy.Run(["training-speed", "--quick"], quick: true, smoke: true);
         }
         return 0;
     }
@@ -71,10 +81,12 @@ switch (study)
             Console.WriteLine(line);
         }
         return 0;
+    case "training-speed":
+        return TrainingSpeedStudy.Run(args, quick: args.Contains("--quick"), smoke: false);
     case "trainers":
         return Trainers(quick: args.Contains("--quick"), write: !args.Contains("--no-write") && !args.Contains("--quick"));
     default:
-        Console.Error.WriteLine($"Unknown study '{study}'. Studies: epoch-cost, step-cost, optimizer-state, trainers, compression, paper, smoke.");
+        Console.Error.WriteLine($"Unknown study '{study}'. Studies: epoch-cost, step-cost, optimizer-state, trainers, compression, paper, training-speed, smoke.");
         return 2;
 }
 
