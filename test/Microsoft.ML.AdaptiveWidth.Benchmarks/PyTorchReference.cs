@@ -6,7 +6,8 @@ using Microsoft.ML.AdaptiveWidth.Training;
 namespace Microsoft.ML.AdaptiveWidth.Benchmarks;
 
 /// <summary>What one run of the bundled PyTorch script reported.</summary>
-internal sealed record PyTorchRun(string Version, IReadOnlyList<string> Blas, int Threads, IReadOnlyList<double> EpochMilliseconds, double FinalLoss);
+internal sealed record PyTorchRun(string Version, IReadOnlyList<string> Blas, int Threads, IReadOnlyList<double> EpochMilliseconds,
+    IReadOnlyList<double> EpochCpuMilliseconds, double FinalLoss);
 
 /// <summary>
 /// Runs the bundled <c>pytorch_mlp.py</c> (copied next to the program) under a Python that can import torch: the same
@@ -90,6 +91,7 @@ internal sealed class PyTorchReference
             root.GetProperty("blas").EnumerateArray().Select(e => e.GetString() ?? "").ToArray(),
             root.GetProperty("threads").GetInt32(),
             root.GetProperty("epoch_ms").EnumerateArray().Select(e => e.GetDouble()).ToArray(),
+            root.GetProperty("epoch_cpu_ms").EnumerateArray().Select(e => e.GetDouble()).ToArray(),
             root.GetProperty("final_loss").GetDouble());
     }
 

@@ -27,6 +27,15 @@ internal static class TrainingSpeedStudy
     {
         public string Name => $"{Features}-{string.Join("-", Hidden)}-{Classes}";
 
+        /// <summary>"inputs-hidden...-classes", e.g. 50-256-256-10.</summary>
+        public static Shape Parse(string name)
+        {
+            int[] parts = name.Split('-').Select(p => int.Parse(p, Inv)).ToArray();
+            return parts.Length >= 3 && parts.All(p => p > 0) && parts[^1] >= 2 && parts[1..^1].All(w => w == parts[1])
+                ? new Shape(parts[0], parts[1..^1], parts[^1])
+                : throw new ArgumentException($"Shape '{name}': expected inputs-hidden...-classes with equal hidden widths and at least 2 classes.");
+        }
+
         public long MultiplyAdds => MultiplyAddsAt(Hidden);
 
         /// <summary>Forward multiply-adds per row of the weight matrices (biases and activations are not counted).</summary>
@@ -52,16 +61,34 @@ internal static class TrainingSpeedStudy
         }
     }
 
-    /// <summary>One repetition of one shape: median epoch times (epochs 2..E) and what the runs did.</summary>
-    private sealed record Measured(
-        double FixedMs, double FixedLoss, double AdaptiveMs, double AdaptiveLoss, IReadOnlyList<(double Ms, double Macs)> AdaptiveEpochs,
-        int[] AdaptiveFirst, int[] AdaptiveLast, int EqualWidth, double EqualMs, PyTorchRun? PyTorch)
+    /// <summary>One training run's epochs 2..E (the first is excluded): wall and CPU ms and forward multiply-adds per row of each.</summary>
+    private sealed record TimedRun(double[] WallMs, double[] CpuMs, double[] Macs, double FinalLoss, int[] FirstWidths, int[] LastWidths)
     {
-        public double? PyTorchMs => PyTorch is null ? null : Stats.MedianOf(PyTorch.EpochMilliseconds.Skip(1));
+        public double Time(bool cpu) => Stats.MedianOf(cpu ? CpuMs : WallMs);
 
-        /// <summary>Median over the timed adaptive epochs of the epoch's time over the bound at that epoch's multiply-adds.</summary>
-        public double AdaptiveOverBound(int rows, double flopsPerSecond) =>
-            Stats.MedianOf(AdaptiveEpochs.Select(e => e.Ms / BoundMs(e.Macs, rows, flopsPerSecond)));
+        /// <summary>Median over the epochs of the epoch's time over the bound at that epoch's multiply-adds.</summary>
+        public double OverBound(bool cpu, int rows, double flopsPerSecond) =>
+            Stats.MedianOf((cpu ? CpuMs : WallMs).Select((ms, i) => ms / BoundMs(Macs[i], rows, flopsPerSecond)));
+
+        public string Widths => $"{string.Join("/", FirstWidths)} → {string.Join("/", LastWidths)}";
+    }
+
+    /// <summary>One repetition of one shape: our fixed network, PyTorch's, our adaptive one and our fixed one of the adaptive run's multiply-adds.</summary>
+    private sealed record Measured(TimedRun Fixed, TimedRun? PyTorch, TimedRun Adaptive, int EqualWidth, TimedRun Equal);
+
+    /// <summary>Records the CPU time of each epoch: the loop reports synchronously, on the training thread, after every epoch.</summary>
+    private sealed class EpochCpu : IProgress<EpochRecord>
+    {
+        private double _last = CpuClock.Milliseconds();
+
+        public List<double> Milliseconds { get; } = [];
+
+        public void Report(EpochRecord value)
+        {
+            double now = CpuClock.Milliseconds();
+            Milliseconds.Add(now - _last);
+            _last = now;
+        }
     }
 
     public static int Run(string[] args, bool quick, bool smoke)
@@ -79,6 +106,11 @@ internal static class TrainingSpeedStudy
         Shape[] shapes = quick
             ? [new Shape(50, [256], 10)]
             : [new Shape(2, [64], 2), new Shape(50, [256], 10), new Shape(50, [1024], 10), new Shape(50, [256, 256], 10)];
+        if (Argument(args, "--shapes", "") is { Length: > 0 } only)
+        {
+            // For investigating one shape; e.g. --shapes 50-1024-10.
+            shapes = only.Split(',').Select(Shape.Parse).ToArray();
+        }
         string command = smoke
             ? "dotnet run --project test/Microsoft.ML.AdaptiveWidth.Benchmarks -c Release -- smoke"
             : ("dotnet run --project test/Microsoft.ML.AdaptiveWidth.Benchmarks -c Release -- " + string.Join(' ', args)).TrimEnd();
@@ -100,6 +132,7 @@ internal static class TrainingSpeedStudy
             FixedSettings(new Shape(2, [16], 2), 16, epochs: 2, seed: 1) with { UseImportance = true, AdaptWidth = true });
         IReadOnlyList<SgemmSize> sgemmBefore = SgemmRate.Measure(quick);
         var results = shapes.ToDictionary(s => s, _ => new List<Measured>());
+        PyTorchRun? anyPy = null;
         var data = shapes.ToDictionary(s => s, s => Teacher(rows, s.Features, s.Classes, seed: s.Features + 1000 * s.Classes));
         string folder = Path.Combine(Path.GetTempPath(), $"adaptive-width-speed-{Environment.ProcessId}");
         Directory.CreateDirectory(folder);
@@ -116,9 +149,9 @@ internal static class TrainingSpeedStudy
                     }
                     Measured m = Measure(shape, data[shape], epochs, seed: rep, pytorch, path);
                     results[shape].Add(m);
-                    Console.Error.WriteLine($"[rep {rep}/{repetitions}] {shape.Name}: fixed {m.FixedMs:F1} ms, adaptive {m.AdaptiveMs:F1} ms " +
-                        $"({string.Join("/", m.AdaptiveFirst)} → {string.Join("/", m.AdaptiveLast)}), equal-MACs fixed {m.EqualMs:F1} ms (width {m.EqualWidth})" +
-                        (m.PyTorchMs is double p ? $", PyTorch {p:F1} ms" : ""));
+                    Console.Error.WriteLine($"[rep {rep}/{repetitions}] {shape.Name} (CPU ms/epoch): fixed {m.Fixed.Time(true):F1}, " +
+                        $"adaptive {m.Adaptive.Time(true):F1} ({m.Adaptive.Widths}), equal-MACs fixed {m.Equal.Time(true):F1} (width {m.EqualWidth})" +
+                        (m.PyTorch is TimedRun p ? $", PyTorch {p.Time(true):F1}" : ""));
                 }
             }
         }
@@ -127,11 +160,13 @@ internal static class TrainingSpeedStudy
             Directory.Delete(folder, recursive: true);
         }
         IReadOnlyList<SgemmSize> sgemmAfter = SgemmRate.Measure(quick);
-        // The bound uses the best rate measured (a higher rate gives a lower, stricter bound).
-        double rate = sgemmBefore.Concat(sgemmAfter).Max(s => s.GigaFlops.Median) * 1e9;
+        // The bound uses the best rate measured (a higher rate gives a lower, stricter bound), by each clock.
+        double cpuRate = sgemmBefore.Concat(sgemmAfter).Max(s => s.CpuGigaFlops.Median) * 1e9;
+        double wallRate = sgemmBefore.Concat(sgemmAfter).Max(s => s.WallGigaFlops.Median) * 1e9;
 
-        string markdown = Markdown(command, quick, rows, epochs, repetitions, started, loadBefore, sgemmBefore, sgemmAfter, rate, shapes, results,
-            pytorch is null ? skipped : null);
+        var report = new Report(command, quick, rows, epochs, repetitions, started, loadBefore, sgemmBefore, sgemmAfter, cpuRate, wallRate, shapes, results,
+            pytorch is null ? skipped : null, anyPy);
+        string markdown = Markdown(report);
         Console.WriteLine(markdown);
         if (write)
         {
@@ -143,36 +178,44 @@ internal static class TrainingSpeedStudy
 
         Measured Measure(Shape shape, TrainingData rowsOfShape, int epochCount, int seed, PyTorchReference? reference, string path)
         {
-            var fixedSettings = FixedSettings(shape, shape.Hidden[0], epochCount, seed);
-            TrainingResult f = AdaptiveWidthNetworkTrainer.Train(NetworkTask.MulticlassClassification, shape.Classes, rowsOfShape, null, fixedSettings);
+            TimedRun f = Train(shape, rowsOfShape, FixedSettings(shape, shape.Hidden[0], epochCount, seed));
 
-            PyTorchRun? py = reference?.Train(path, rowsOfShape, shape.Hidden, shape.Classes, Batch, epochCount, LearningRate,
-                weightDecay: 1.0 / rowsOfShape.RowCount, Threads, seed);
+            TimedRun? py = null;
+            if (reference is not null)
+            {
+                PyTorchRun p = reference.Train(path, rowsOfShape, shape.Hidden, shape.Classes, Batch, epochCount, LearningRate,
+                    weightDecay: 1.0 / rowsOfShape.RowCount, Threads, seed);
+                anyPy ??= p;
+                py = new TimedRun(p.EpochMilliseconds.Skip(1).ToArray(), p.EpochCpuMilliseconds.Skip(1).ToArray(),
+                    Enumerable.Repeat((double)shape.MultiplyAdds, epochCount - 1).ToArray(), p.FinalLoss, shape.Hidden, shape.Hidden);
+            }
 
             // The adaptive network starts at the shape's width (λ0 whose quantile width it is) and learns its widths.
-            var adaptiveSettings = fixedSettings with { AdaptWidth = true, UseImportance = true, RateLowerBound = new TrainingSettings().RateLowerBound };
-            TrainingResult a = AdaptiveWidthNetworkTrainer.Train(NetworkTask.MulticlassClassification, shape.Classes, rowsOfShape, null, adaptiveSettings);
-            // Epoch e runs between the widths at the end of epochs e−1 and e: its multiply-adds are taken as the mean of the two.
-            var timed = new List<(double Ms, double Macs)>();
-            for (int e = 2; e <= a.History.Count; e++)
+            TimedRun a = Train(shape, rowsOfShape, FixedSettings(shape, shape.Hidden[0], epochCount, seed) with
             {
-                double macs = (shape.MultiplyAddsAt(a.History[e - 2].Widths) + shape.MultiplyAddsAt(a.History[e - 1].Widths)) / 2.0;
-                timed.Add((a.History[e - 1].Elapsed.TotalMilliseconds, macs));
-            }
+                AdaptWidth = true,
+                UseImportance = true,
+                RateLowerBound = new TrainingSettings().RateLowerBound,
+            });
 
             // A fixed network with the multiply-adds of the adaptive run's median epoch, for the like-for-like ratio.
-            int equalWidth = shape.UniformWidthFor(Stats.MedianOf(timed.Select(e => e.Macs)));
-            double fixedMs = MedianEpoch(f);
-            double equalMs = fixedMs;
-            if (equalWidth != shape.Hidden[0])
-            {
-                TrainingResult eq = AdaptiveWidthNetworkTrainer.Train(NetworkTask.MulticlassClassification, shape.Classes, rowsOfShape, null,
-                    FixedSettings(shape, equalWidth, epochCount, seed));
-                equalMs = MedianEpoch(eq);
-            }
-            return new Measured(fixedMs, f.History[^1].TrainingLoss, MedianEpoch(a), a.History[^1].TrainingLoss,
-                timed, a.History[0].Widths.ToArray(), a.History[^1].Widths.ToArray(), equalWidth, equalMs, py);
+            int equalWidth = shape.UniformWidthFor(Stats.MedianOf(a.Macs));
+            TimedRun equal = equalWidth == shape.Hidden[0] ? f : Train(shape, rowsOfShape, FixedSettings(shape, equalWidth, epochCount, seed));
+            return new Measured(f, py, a, equalWidth, equal);
         }
+    }
+
+    /// <summary>Trains through <see cref="AdaptiveWidthNetworkTrainer.Train"/> and keeps epochs 2..E.</summary>
+    private static TimedRun Train(Shape shape, TrainingData data, TrainingSettings settings)
+    {
+        var cpu = new EpochCpu();
+        TrainingResult r = AdaptiveWidthNetworkTrainer.Train(NetworkTask.MulticlassClassification, shape.Classes, data, null, settings, cpu);
+        IReadOnlyList<EpochRecord> h = r.History;
+        // Epoch e runs between the widths at the end of epochs e−1 and e: its multiply-adds are taken as the mean of the two.
+        double[] macs = Enumerable.Range(1, h.Count - 1)
+            .Select(e => (shape.MultiplyAddsAt(h[e - 1].Widths) + shape.MultiplyAddsAt(h[e].Widths)) / 2.0).ToArray();
+        return new TimedRun(h.Skip(1).Select(e => e.Elapsed.TotalMilliseconds).ToArray(), cpu.Milliseconds.Skip(1).ToArray(), macs,
+            h[^1].TrainingLoss, h[0].Widths.ToArray(), h[^1].Widths.ToArray());
     }
 
     /// <summary>Arithmetic bound of one epoch in ms: forward + backward ≈ 3 × forward, 2 FLOP per multiply-add.</summary>
@@ -203,129 +246,164 @@ internal static class TrainingSpeedStudy
         return settings;
     }
 
-    private static double MedianEpoch(TrainingResult r) => Stats.MedianOf(r.History.Skip(1).Select(h => h.Elapsed.TotalMilliseconds));
+    /// <summary>Everything the document is made of.</summary>
+    private sealed record Report(
+        string Command, bool Quick, int Rows, int Epochs, int Repetitions, string Started, string LoadBefore, IReadOnlyList<SgemmSize> SgemmBefore,
+        IReadOnlyList<SgemmSize> SgemmAfter, double CpuRate, double WallRate, Shape[] Shapes, Dictionary<Shape, List<Measured>> Results,
+        string? PyTorchSkipped, PyTorchRun? PyTorch)
+    {
+        public double Rate(bool cpu) => cpu ? CpuRate : WallRate;
+    }
 
-    private static string Markdown(string command, bool quick, int rows, int epochs, int repetitions, string started, string loadBefore,
-        IReadOnlyList<SgemmSize> before, IReadOnlyList<SgemmSize> after, double rate, Shape[] shapes, Dictionary<Shape, List<Measured>> results,
-        string? pytorchSkipped)
+    private static string Markdown(Report r)
     {
         var md = new StringBuilder();
         void Line(string s = "") => md.Append(s).Append('\n');
-        PyTorchRun? anyPy = results.Values.SelectMany(m => m).Select(m => m.PyTorch).FirstOrDefault(p => p is not null);
 
         Line("# Training speed: adaptive vs fixed width, the arithmetic bound, and PyTorch");
         Line();
         Line("Generated by the benchmark program (issue 9, study 4); every number below was measured in the run described here." +
-            (quick ? " **Quick mode: tiny sizes, the numbers mean nothing.**" : ""));
+            (r.Quick ? " **Quick mode: tiny sizes, the numbers mean nothing.**" : ""));
         Line();
-        Line($"- Command: `{command}` (from the repository root)");
+        Line($"- Command: `{r.Command}` (from the repository root)");
         Line($"- Machine: {MachineInfo.Describe()}; TorchSharp {typeof(TorchSharp.torch).Assembly.GetName().Version} (libtorch CPU)");
-        Line($"- Date: started {started}, finished {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
-        Line($"- The machine is shared with other agents' builds and benchmarks (load average at the start {loadBefore}, at the end {CompressionStudy.LoadAverage()}), " +
-            "so wall times are noisy: each configuration is repeated and medians are reported, and every ratio compares runs made one after the other in the same repetition.");
-        Line($"- Repetitions: {repetitions}. In each, for each shape in turn: our fixed-width network, PyTorch, our adaptive network, our fixed network of " +
-            $"the adaptive run's multiply-adds; each trains {epochs} epochs on {rows:N0} rows. A run's time is its median epoch over epochs 2..{epochs} (the first, " +
-            "with allocation and warm-up, is excluded). Tables give the median over repetitions and, in brackets, the min–max of the repetitions.");
+        Line($"- Date: started {r.Started}, finished {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
+        Line($"- The machine is shared with other agents' builds and benchmarks (load average at the start {r.LoadBefore}, at the end " +
+            $"{CompressionStudy.LoadAverage()}), so wall times are noisy and inflated by waiting for a core. The tables therefore use the CPU time of " +
+            $"the training thread ({CpuClock.Description} here; PyTorch: `time.thread_time()`): with one intra-op thread, every op, autograd's " +
+            "included, runs on that thread. Contention still slows the CPU-time figures somewhat (shared caches and cores); wall-clock tables follow at the end.");
+        Line($"- Repetitions: {r.Repetitions}. In each, for each shape in turn: our fixed-width network, PyTorch, our adaptive network, our fixed network of " +
+            $"the adaptive run's multiply-adds; each trains {r.Epochs} epochs on {r.Rows:N0} rows. A run's time is its median epoch over epochs 2..{r.Epochs} " +
+            "(the first, with allocation and warm-up, is excluded). Tables give the median over repetitions and, in brackets, the min–max over repetitions; " +
+            "every ratio is computed within a repetition (runs made one after the other) and then summarised the same way.");
         Line($"- Training: batch {Batch}, Adam (lr {LearningRate}, β 0.9/0.999, ε 1e-8) with the weight prior as L2 weight decay 1/N, ReLU6, mean cross-entropy, " +
             $"{Threads} intra-op thread, no validation set; data: Gaussian features labelled by a random tanh teacher network (argmax over the classes).");
-        Line("- Ours: `AdaptiveWidthNetworkTrainer.Train` (one flat parameter buffer, `FlatAdam`, `TrainingLoop`). \"Fixed\" is `AdaptWidth = false, UseImportance = false`: " +
-            "a plain MLP of the shape's width through the same loop. \"Adaptive\" starts at the shape's width (λ0 whose 0.9-quantile width it is) and learns the widths (default settings otherwise).");
-        Line(pytorchSkipped is null
-            ? $"- PyTorch: {anyPy?.Version} under `{PyTorchReference.DefaultPython}`, BLAS loaded: {string.Join(", ", anyPy?.Blas.Select(b => $"`{b}`") ?? [])}; " +
-              $"`torch.set_num_threads({anyPy?.Threads})`, OMP/OpenBLAS/MKL_NUM_THREADS=1. Script `test/Microsoft.ML.AdaptiveWidth.Benchmarks/pytorch_mlp.py`: `nn.Sequential` of " +
-              "`Linear`/`ReLU6`, `torch.optim.Adam(weight_decay=1/N)`, one `randperm` per epoch, no `.item()` per batch; same rows (written to a file), same batch, epochs and thread count."
-            : $"- PyTorch: **skipped** ({pytorchSkipped}).");
+        Line("- Ours: `AdaptiveWidthNetworkTrainer.Train` (one flat parameter buffer, `FlatAdam`, `TrainingLoop`). \"Fixed\" is `AdaptWidth = false, " +
+            "UseImportance = false`: a plain MLP of the shape's width through the same loop. \"Adaptive\" starts at the shape's width (λ0 whose " +
+            "0.9-quantile width it is) and learns the widths (default settings otherwise).");
+        Line(r.PyTorchSkipped is null
+            ? $"- PyTorch: {r.PyTorch?.Version} under `{PyTorchReference.DefaultPython}`, BLAS loaded: {string.Join(", ", r.PyTorch?.Blas.Select(b => $"`{b}`") ?? [])}; " +
+              $"`torch.set_num_threads({r.PyTorch?.Threads})`, OMP/OpenBLAS/MKL_NUM_THREADS=1. Script `test/Microsoft.ML.AdaptiveWidth.Benchmarks/pytorch_mlp.py`: " +
+              "`nn.Sequential` of `Linear`/`ReLU6`, `torch.optim.Adam(weight_decay=1/N)`, one `randperm` per epoch, no `.item()` per batch; the same rows " +
+              "(written to a file), batch, epochs and thread count."
+            : $"- PyTorch: **skipped** ({r.PyTorchSkipped}).");
         Line();
 
         Line("## libtorch sgemm rate (the machine's arithmetic limit)");
         Line();
-        Line("`torch.mm` in this process, 1 thread, GFLOP/s = 2·m·k·n per product / wall time; median (min–max) over batches of products, measured before and after the training runs.");
+        Line("`torch.mm` in this process, 1 thread: GFLOP/s = 2·m·k·n per product / time, median (min–max) over batches of products, measured before and after the training runs.");
         Line();
-        Line("| product | before the runs | after the runs |");
-        Line("|---|---|---|");
-        for (int i = 0; i < before.Count; i++)
+        Line("| product | CPU time, before | CPU time, after | wall, before | wall, after |");
+        Line("|---|---|---|---|---|");
+        for (int i = 0; i < r.SgemmBefore.Count; i++)
         {
-            Line($"| {before[i].Name} | {before[i].GigaFlops.Format("F1")} | {after[i].GigaFlops.Format("F1")} |");
+            SgemmSize b = r.SgemmBefore[i], a = r.SgemmAfter[i];
+            Line($"| {b.Name} | {b.CpuGigaFlops.Format("F1")} | {a.CpuGigaFlops.Format("F1")} | {b.WallGigaFlops.Format("F1")} | {a.WallGigaFlops.Format("F1")} |");
         }
         Line();
-        Line($"Rate used for the bound: **{rate / 1e9:F1} GFLOP/s**, the highest median above (a higher rate gives a lower, stricter bound).");
+        Line($"Rate used for the bound: **{r.CpuRate / 1e9:F1} GFLOP/s** by CPU time ({r.WallRate / 1e9:F1} by wall time), the highest median above " +
+            "(a higher rate gives a lower, stricter bound).");
         Line();
         Line("**Arithmetic bound** of one epoch = 3 × 2 × MACs × rows / rate, where MACs is the forward multiply-adds per row of the weight matrices " +
             "(Σ fan-in × fan-out over the layers; biases, activations, loss and optimizer are not counted) and forward + backward ≈ 3 × forward " +
             "(the backward pass computes two products of the forward's size: the input gradient and the weight gradient).");
         Line();
 
-        Line("## Ours: fixed and adaptive against the bound");
+        Line("## Ours: fixed and adaptive against the bound (CPU time)");
         Line();
-        Line("| shape | MACs/row | bound ms/epoch | fixed ms/epoch | fixed / bound | adaptive widths (end of epoch 1 → last) | adaptive ms/epoch | adaptive / bound | fixed of equal MACs: width, ms/epoch | adaptive / equal-MACs fixed | adaptive / fixed of the shape |");
-        Line("|---|---|---|---|---|---|---|---|---|---|---|");
-        foreach (Shape s in shapes)
-        {
-            List<Measured> m = results[s];
-            double bound = BoundMs(s.MultiplyAdds, rows, rate);
-            string widths = string.Join("; ", m.Select(x => $"{string.Join("/", x.AdaptiveFirst)} → {string.Join("/", x.AdaptiveLast)}").Distinct().Take(3));
-            Line($"| {s.Name} | {s.MultiplyAdds:N0} | {bound:F2} | {Stats.Of(m.Select(x => x.FixedMs)).Format("F1")} | {Stats.Of(m.Select(x => x.FixedMs / bound)).Format("F1")}x | " +
-                $"{widths} | {Stats.Of(m.Select(x => x.AdaptiveMs)).Format("F1")} | {Stats.Of(m.Select(x => x.AdaptiveOverBound(rows, rate))).Format("F1")}x | " +
-                $"{string.Join("/", m.Select(x => x.EqualWidth).Distinct())}: {Stats.Of(m.Select(x => x.EqualMs)).Format("F1")} | " +
-                $"{Stats.Of(m.Select(x => x.AdaptiveMs / x.EqualMs)).Format("F2")}x | {Stats.Of(m.Select(x => x.AdaptiveMs / x.FixedMs)).Format("F2")}x |");
-        }
+        OursTable(r, cpu: true, Line);
         Line();
-        Line("\"adaptive / bound\" divides each adaptive epoch by the bound at that epoch's widths (the mean of the multiply-adds at its start and end), then takes the median. " +
-            "\"Fixed of equal MACs\" is a plain network whose uniform hidden width gives the multiply-adds of the adaptive run's median epoch " +
-            "(the adaptive widths move, so this is the like-for-like cost of adaptivity; it is the shape's own fixed run when the width is the same).");
+        Line("\"adaptive / bound\" divides each adaptive epoch by the bound at that epoch's widths (the mean of the multiply-adds at its start and end), " +
+            "then takes the median. \"Fixed of equal MACs\" is a plain network whose uniform hidden width gives the multiply-adds of the adaptive run's " +
+            "median epoch: the adaptive widths move, so this is the like-for-like cost of adaptivity (it is the shape's own fixed run when the width is the same).");
         Line();
 
-        Line("## Ours vs PyTorch on the same fixed-width MLP");
+        Line("## Ours vs PyTorch on the same fixed-width MLP (CPU time)");
         Line();
-        if (pytorchSkipped is not null)
+        PyTorchTable(r, cpu: true, Line);
+        Line();
+
+        Line("## Goals (judged on CPU time; wall time for reference)");
+        Line();
+        Line("| goal | shape | CPU time: median (min–max) over repetitions | met? | wall time |");
+        Line("|---|---|---|---|---|");
+        foreach (Shape s in r.Shapes)
         {
-            Line($"Skipped: {pytorchSkipped}.");
+            List<Measured> m = r.Results[s];
+            Stats Ratio(bool cpu) => Stats.Of(m.Select(x => x.Adaptive.Time(cpu) / x.Equal.Time(cpu)));
+            Line($"| adaptive epoch ≤ {AdaptiveOverFixedGoal}x a fixed one of the same multiply-adds | {s.Name} | {Ratio(true).Format("F2")}x | " +
+                $"{Verdict(Ratio(true).Median <= AdaptiveOverFixedGoal)} | {Ratio(false).Format("F2")}x |");
         }
-        else
+        foreach (Shape s in r.Shapes.Where(s => s.Hidden.Min() >= BoundGoalMinWidth))
         {
-            Line("| shape | PyTorch ms/epoch | our fixed ms/epoch | PyTorch rows/s | our rows/s | our rows/s ÷ PyTorch's | last-epoch training loss, ours / PyTorch |");
-            Line("|---|---|---|---|---|---|---|");
-            foreach (Shape s in shapes)
+            List<Measured> m = r.Results[s];
+            Stats Ratio(bool cpu) => Stats.Of(m.Select(x => x.Adaptive.OverBound(cpu, r.Rows, r.Rate(cpu))));
+            Line($"| adaptive epoch ≤ {BoundGoal}x the arithmetic bound (widths ≥ {BoundGoalMinWidth}) | {s.Name} | {Ratio(true).Format("F1")}x | " +
+                $"{Verdict(Ratio(true).Median <= BoundGoal)} | {Ratio(false).Format("F1")}x |");
+        }
+        foreach (Shape s in r.Shapes)
+        {
+            if (r.PyTorchSkipped is not null)
             {
-                List<Measured> m = results[s];
-                Line($"| {s.Name} | {Stats.Of(m.Select(x => x.PyTorchMs!.Value)).Format("F1")} | {Stats.Of(m.Select(x => x.FixedMs)).Format("F1")} | " +
-                    $"{Stats.MedianOf(m.Select(x => rows / x.PyTorchMs!.Value * 1000)):N0} | {Stats.MedianOf(m.Select(x => rows / x.FixedMs * 1000)):N0} | " +
-                    $"{Stats.Of(m.Select(x => x.PyTorchMs!.Value / x.FixedMs)).Format("F2")}x | " +
-                    $"{Stats.MedianOf(m.Select(x => x.FixedLoss)):F3} / {Stats.MedianOf(m.Select(x => x.PyTorch!.FinalLoss)):F3} |");
+                Line($"| fixed-width rows/s ≥ {PyTorchGoal}x PyTorch's | {s.Name} | not measured (PyTorch skipped) | — | — |");
+                continue;
             }
-            Line();
-            Line("The losses are a check that both sides do the same work (they differ in initialisation and shuffling, so they are close, not equal).");
+            List<Measured> m = r.Results[s];
+            Stats Ratio(bool cpu) => Stats.Of(m.Select(x => x.PyTorch!.Time(cpu) / x.Fixed.Time(cpu)));
+            Line($"| fixed-width rows/s ≥ {PyTorchGoal}x PyTorch's | {s.Name} | {Ratio(true).Format("F2")}x | {Verdict(Ratio(true).Median >= PyTorchGoal)} | " +
+                $"{Ratio(false).Format("F2")}x |");
         }
         Line();
 
-        Line("## Goals");
+        Line("## The same measurements by wall-clock time");
         Line();
-        Line("| goal | shape | measured (median, min–max over repetitions) | met? |");
-        Line("|---|---|---|---|");
-        foreach (Shape s in shapes)
-        {
-            Stats ratio = Stats.Of(results[s].Select(x => x.AdaptiveMs / x.EqualMs));
-            Line($"| adaptive epoch ≤ {AdaptiveOverFixedGoal}x a fixed one of the same multiply-adds | {s.Name} | {ratio.Format("F2")}x | {Verdict(ratio.Median <= AdaptiveOverFixedGoal)} |");
-        }
-        foreach (Shape s in shapes.Where(s => s.Hidden.Min() >= BoundGoalMinWidth))
-        {
-            Stats ratio = Stats.Of(results[s].Select(x => x.AdaptiveOverBound(rows, rate)));
-            Line($"| adaptive epoch ≤ {BoundGoal}x the arithmetic bound (widths ≥ {BoundGoalMinWidth}) | {s.Name} | {ratio.Format("F1")}x | {Verdict(ratio.Median <= BoundGoal)} |");
-        }
-        if (pytorchSkipped is null)
-        {
-            foreach (Shape s in shapes)
-            {
-                Stats ratio = Stats.Of(results[s].Select(x => x.PyTorchMs!.Value / x.FixedMs));
-                Line($"| fixed-width rows/s ≥ {PyTorchGoal}x PyTorch's | {s.Name} | {ratio.Format("F2")}x | {Verdict(ratio.Median >= PyTorchGoal)} |");
-            }
-        }
-        else
-        {
-            Line($"| fixed-width rows/s ≥ {PyTorchGoal}x PyTorch's | all | not measured (PyTorch skipped) | — |");
-        }
+        OursTable(r, cpu: false, Line);
+        Line();
+        PyTorchTable(r, cpu: false, Line);
         Line();
         return md.ToString();
+    }
+
+    private static void OursTable(Report r, bool cpu, Action<string> line)
+    {
+        line("| shape | MACs/row | bound ms/epoch | fixed ms/epoch | fixed / bound | adaptive widths (end of epoch 1 → last) | adaptive ms/epoch | " +
+            "adaptive / bound | fixed of equal MACs: width, ms/epoch | adaptive / equal-MACs fixed |");
+        line("|---|---|---|---|---|---|---|---|---|---|");
+        foreach (Shape s in r.Shapes)
+        {
+            List<Measured> m = r.Results[s];
+            double bound = BoundMs(s.MultiplyAdds, r.Rows, r.Rate(cpu));
+            string widths = string.Join("; ", m.Select(x => x.Adaptive.Widths).Distinct().Take(3)) + (m.Count > 3 ? "; …" : "");
+            line($"| {s.Name} | {s.MultiplyAdds:N0} | {bound:F2} | {Stats.Of(m.Select(x => x.Fixed.Time(cpu))).Format("F1")} | " +
+                $"{Stats.Of(m.Select(x => x.Fixed.Time(cpu) / bound)).Format("F1")}x | {widths} | {Stats.Of(m.Select(x => x.Adaptive.Time(cpu))).Format("F1")} | " +
+                $"{Stats.Of(m.Select(x => x.Adaptive.OverBound(cpu, r.Rows, r.Rate(cpu)))).Format("F1")}x | " +
+                $"{string.Join("/", m.Select(x => x.EqualWidth).Distinct())}: {Stats.Of(m.Select(x => x.Equal.Time(cpu))).Format("F1")} | " +
+                $"{Stats.Of(m.Select(x => x.Adaptive.Time(cpu) / x.Equal.Time(cpu))).Format("F2")}x |");
+        }
+    }
+
+    private static void PyTorchTable(Report r, bool cpu, Action<string> line)
+    {
+        if (r.PyTorchSkipped is not null)
+        {
+            line($"PyTorch skipped: {r.PyTorchSkipped}.");
+            return;
+        }
+        line("| shape | PyTorch ms/epoch | our fixed ms/epoch | PyTorch rows/s | our rows/s | our rows/s ÷ PyTorch's | last-epoch training loss, ours / PyTorch |");
+        line("|---|---|---|---|---|---|---|");
+        foreach (Shape s in r.Shapes)
+        {
+            List<Measured> m = r.Results[s];
+            line($"| {s.Name} | {Stats.Of(m.Select(x => x.PyTorch!.Time(cpu))).Format("F1")} | {Stats.Of(m.Select(x => x.Fixed.Time(cpu))).Format("F1")} | " +
+                $"{Stats.MedianOf(m.Select(x => r.Rows / x.PyTorch!.Time(cpu) * 1000)):N0} | {Stats.MedianOf(m.Select(x => r.Rows / x.Fixed.Time(cpu) * 1000)):N0} | " +
+                $"{Stats.Of(m.Select(x => x.PyTorch!.Time(cpu) / x.Fixed.Time(cpu))).Format("F2")}x | " +
+                $"{Stats.MedianOf(m.Select(x => x.Fixed.FinalLoss)):F3} / {Stats.MedianOf(m.Select(x => x.PyTorch!.FinalLoss)):F3} |");
+        }
+        if (cpu)
+        {
+            line("");
+            line("The losses check that both sides do the same work (initialisation and shuffling differ, so they are close, not equal).");
+        }
     }
 
     private static string Verdict(bool met) => met ? "met" : "**missed**";
