@@ -3,6 +3,7 @@
 //   ... -- trainers [--quick] [--no-write] [--require-fashion] [--fashion-train-rows N]
 //          (AdaptiveWidth vs LightGBM, FastTree, SDCA; writes docs/benchmarks-trainers.md unless --quick or --no-write;
 //           needs `bash build/fetch-fashion-mnist.sh` for the Fashion-MNIST table, skipped with a message otherwise)
+//   ... -- step-cost [--shape 50-1024-10] [--fixed] [--reps N]   (µs of the pieces of one training step)
 //   ... -- smoke      (tiny sizes, seconds; run by the test suite so the program cannot rot; writes no files;
 //                      runs epoch-cost, trainers --quick (without Fashion-MNIST), compression --quick and training-speed --quick)
 //   ... -- compression [--quick] [--seeds N] [--no-fashion]   (writes docs/compression.md and docs/compression/*.png)
@@ -10,7 +11,7 @@
 //   ... -- paper [--quick] [--seeds N] [--grid-seeds N] [--small-seeds N] [--parts 1,5,6]
 //          (issue 9 studies 1, 5, 6: Table 1 synthetic rows vs the paper and a trimmed fixed-width grid, width stability,
 //           width vs difficulty; writes docs/paper.md and docs/paper/*.png unless --quick; not run by smoke, too long)
-//   ... -- training-speed [--quick] [--no-write] [--rows N] [--epochs E] [--reps R] [--no-pytorch] [--python PATH]
+//   ... -- training-speed [--quick] [--no-write] [--rows N] [--epochs E] [--reps R] [--shapes 50-1024-10,...] [--no-pytorch] [--python PATH]
 //          (issue 9 study 4: fixed and adaptive epoch times vs the arithmetic bound (libtorch sgemm rate measured in the run)
 //           and vs PyTorch on the same MLPs when /usr/bin/python3 imports torch (skipped with a message otherwise);
 //           writes docs/training-speed.md unless --quick or --no-write; smoke runs --quick)
@@ -69,11 +70,16 @@ switch (study)
     }
 
     case "step-cost":
-        foreach (string line in StepCostStudy.Run(2000))
+    {
+        // --shape 50-1024-10 (inputs-hidden...-outputs), --fixed for a plain network, --reps N.
+        int[] shape = Argument("--shape", "2-232-1").Split('-').Select(v => int.Parse(v, CultureInfo.InvariantCulture)).ToArray();
+        foreach (string line in StepCostStudy.Run(int.Parse(Argument("--reps", "2000"), CultureInfo.InvariantCulture), shape[0], shape[1],
+            shape.Length - 2, shape[^1], adaptive: !args.Contains("--fixed")))
         {
             Console.WriteLine(line);
         }
         return 0;
+    }
     case "optimizer-state":
         Console.WriteLine($"# Optimizer state across width changes; {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; {command}");
         foreach (string line in OptimizerStateStudy.Run(int.Parse(Argument("--seeds", "3"), CultureInfo.InvariantCulture), args.Contains("--quick")))
