@@ -34,17 +34,21 @@ internal sealed class FlatAdam : IDisposable
     public Tensor SecondMoment { get; private set; }
 
     /// <summary>θ ← θ − lr·m̂/(√v̂ + ε), in place, under no_grad.</summary>
+    /// <remarks>
+    /// Six ops: m ← m + (1−β1)(g − m) is one lerp, and the bias corrections c1 = 1−β1ᵗ, c2 = 1−β2ᵗ are folded into
+    /// scalars, lr·m̂/(√v̂ + ε) = (lr·√c2/c1)·m/(√v + ε·√c2), so the denominator costs a square root and one add.
+    /// </remarks>
     public void Step(Tensor parameters, Tensor gradient)
     {
         _step++;
         double correction1 = 1 - Math.Pow(Beta1, _step);
-        double correction2 = 1 - Math.Pow(Beta2, _step);
-        using var scope = NewDisposeScope();
+        double root2 = Math.Sqrt(1 - Math.Pow(Beta2, _step));
         using var noGrad = no_grad();
-        FirstMoment.mul_(Beta1).add_(gradient, 1 - Beta1);
+        FirstMoment.lerp_(gradient, 1 - Beta1);
         SecondMoment.mul_(Beta2).addcmul_(gradient, gradient, 1 - Beta2);
-        Tensor denominator = SecondMoment.sqrt().div_(Math.Sqrt(correction2)).add_(Epsilon);
-        parameters.addcdiv_(FirstMoment, denominator, -_learningRate / correction1);
+        using Tensor denominator = SecondMoment.sqrt();
+        denominator.add_(Epsilon * root2);
+        parameters.addcdiv_(FirstMoment, denominator, -_learningRate * root2 / correction1);
     }
 
     /// <summary>Zeroes the moments of a parameter region (a grown slice). Call inside a dispose scope and no_grad.</summary>
