@@ -5,7 +5,7 @@ namespace Microsoft.ML.AdaptiveWidth.Tests.Benchmarks;
 
 /// <summary>
 /// Runs the benchmark program's smoke mode (tiny sizes) in a child process, so the program cannot rot: it must exit 0
-/// and print the epoch-cost table and the trainer-comparison tables, without writing any file.
+/// and print the epoch-cost table, the trainer-comparison tables and the training-speed tables, without writing any file.
 /// </summary>
 [TestClass]
 public sealed class BenchmarkSmokeTest
@@ -45,6 +45,10 @@ public sealed class BenchmarkSmokeTest
         Assert.IsGreaterThanOrEqualTo(3, tables, output);
         Assert.AreEqual(tables, output.Split('\n').Count(l => l.StartsWith("| AdaptiveWidth |", StringComparison.Ordinal)), output);
         Assert.AreEqual(tables, output.Split('\n').Count(l => l.StartsWith("| LightGbm |", StringComparison.Ordinal)), output);
+        // The training-speed study's quick mode: the bound table always, the PyTorch table or its skip message.
+        StringAssert.Contains(output, "# Training speed");
+        StringAssert.Contains(output, "| shape | MACs/row | bound ms/epoch |");
+        Assert.IsTrue(output.Contains("| shape | PyTorch ms/epoch |", StringComparison.Ordinal) || output.Contains("PyTorch skipped:", StringComparison.Ordinal), output);
         Assert.DoesNotContain("Wrote ", errors, "smoke mode must not write the report");
     }
 }
