@@ -3,8 +3,10 @@
 //   ... -- trainers [--quick] [--no-write] [--require-fashion] [--fashion-train-rows N]
 //          (AdaptiveWidth vs LightGBM, FastTree, SDCA; writes docs/benchmarks-trainers.md unless --quick or --no-write;
 //           needs `bash build/fetch-fashion-mnist.sh` for the Fashion-MNIST table, skipped with a message otherwise)
+//   ... -- step-cost [--shape 50-1024-10] [--fixed] [--reps N]   (µs of the pieces of one training step)
 //   ... -- smoke      (tiny sizes, seconds; run by the test suite so the program cannot rot; writes no files;
-//                      runs epoch-cost, trainers --quick (without Fashion-MNIST), compression --quick, no-tuning --quick and scale --quick)
+//                      runs epoch-cost, trainers --quick (without Fashion-MNIST), compression --quick, no-tuning --quick,
+//                      scale --quick and training-speed --quick)
 //   ... -- compression [--quick] [--seeds N] [--no-fashion]   (writes docs/compression.md and docs/compression/*.png)
 //   ... -- optimizer-state [--seeds N]   (keeping vs resetting Adam moments across width changes)
 //   ... -- paper [--quick] [--seeds N] [--grid-seeds N] [--small-seeds N] [--parts 1,5,6]
@@ -19,6 +21,10 @@
 //           fetched, unless --quick or --no-fashion)
 //   ... -- summary   (writes docs/benchmarks.md from the study documents: headers and headline tables, copied)
 //   ... -- all       (every study in full, in turn, then summary; about two hours; stops at the first study that fails)
+//   ... -- training-speed [--quick] [--no-write] [--rows N] [--epochs E] [--reps R] [--shapes 50-1024-10,...] [--no-pytorch] [--python PATH]
+//          (issue 9 study 4: fixed and adaptive epoch times vs the arithmetic bound (libtorch sgemm rate measured in the run)
+//           and vs PyTorch on the same MLPs when /usr/bin/python3 imports torch (skipped with a message otherwise);
+//           writes docs/training-speed.md unless --quick or --no-write; smoke runs --quick)
 using System.Globalization;
 using System.Runtime.InteropServices;
 using Microsoft.ML.AdaptiveWidth.Benchmarks;
@@ -116,17 +122,24 @@ switch (study)
             Console.WriteLine();
             int noTuning = NoTuningStudy.Run(["smoke"], quick: true);
             Console.WriteLine();
-            return noTuning != 0 ? noTuning : ScaleStudy.Run(["scale", "--quick"]);
+            int scale = noTuning != 0 ? noTuning : ScaleStudy.Run(["scale", "--quick"]);
+            Console.WriteLine();
+            return scale != 0 ? scale : TrainingSpeedStudy.Run(["training-speed", "--quick"], quick: true, smoke: true);
         }
         return 0;
     }
 
     case "step-cost":
-        foreach (string line in StepCostStudy.Run(2000))
+    {
+        // --shape 50-1024-10 (inputs-hidden...-outputs), --fixed for a plain network, --reps N.
+        int[] shape = Argument("--shape", "2-232-1").Split('-').Select(v => int.Parse(v, CultureInfo.InvariantCulture)).ToArray();
+        foreach (string line in StepCostStudy.Run(int.Parse(Argument("--reps", "2000"), CultureInfo.InvariantCulture), shape[0], shape[1],
+            shape.Length - 2, shape[^1], adaptive: !args.Contains("--fixed")))
         {
             Console.WriteLine(line);
         }
         return 0;
+    }
     case "optimizer-state":
         Console.WriteLine($"# Optimizer state across width changes; {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; {command}");
         foreach (string line in OptimizerStateStudy.Run(int.Parse(Argument("--seeds", "3"), CultureInfo.InvariantCulture), args.Contains("--quick")))
@@ -134,10 +147,12 @@ switch (study)
             Console.WriteLine(line);
         }
         return 0;
+    case "training-speed":
+        return TrainingSpeedStudy.Run(args, quick: args.Contains("--quick"), smoke: false);
     case "trainers":
         return Trainers(quick: args.Contains("--quick"), write: !args.Contains("--no-write") && !args.Contains("--quick"));
     default:
-        Console.Error.WriteLine($"Unknown study '{study}'. Studies: epoch-cost, step-cost, optimizer-state, trainers, compression, paper, no-tuning, scale, summary, all, smoke.");
+        Console.Error.WriteLine($"Unknown study '{study}'. Studies: epoch-cost, step-cost, optimizer-state, trainers, compression, paper, no-tuning, training-speed, scale, summary, all, smoke.");
         return 2;
 }
 

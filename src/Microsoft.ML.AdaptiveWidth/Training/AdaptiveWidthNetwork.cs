@@ -168,16 +168,23 @@ internal sealed class AdaptiveWidthNetwork : IDisposable
     }
 
     /// <summary>
-    /// Forward pass over a batch [B × inputs]: raw outputs [B × outputs]. Uses the current leaves, so autograd
-    /// reaches the flat gradient.
+    /// Forward pass over a batch [B × inputs]: raw outputs [B × outputs] (a transposed view, not contiguous). Uses the
+    /// current leaves, so autograd reaches the flat gradient.
     /// </summary>
+    /// <remarks>
+    /// Computed feature-major, h_l = φ(b_l + W_l·h_{l−1}) ⊙ p_l with h as [width × B] and b_l, p_l as columns, rather
+    /// than as h·Wᵀ + b: with each weight the row-major first factor, autograd's products are W·h, dZ·hᵀ and Wᵀ·dZ
+    /// whatever the capacity stride of the weight view, and each bias gradient sums along contiguous rows. MKL's sgemm
+    /// ran the row-major orientations h·Wᵀ and hᵀ·dZ 3–7x slower when one side is the 10 outputs, and the column sum
+    /// of the bias gradient took as long as a product (step-cost and training-speed studies).
+    /// </remarks>
     public Tensor Forward(Tensor batch)
     {
-        Tensor h = batch;
+        Tensor h = batch.t();
         int layers = _widths.Length;
         for (int l = 0; l < layers; l++)
         {
-            Tensor z = F.linear(h, _leaves[2 * l], _leaves[2 * l + 1]);
+            Tensor z = _leaves[2 * l + 1].addmm(_leaves[2 * l], h);
             h = _settings.Activation switch
             {
                 ActivationKind.ReLU6 => F.relu6(z),
@@ -189,11 +196,12 @@ internal sealed class AdaptiveWidthNetwork : IDisposable
                 h = h.mul(Importance(l));
             }
         }
-        return _leaves[2 * layers + 1].addmm(h, _leaves[2 * layers]);
+        return _leaves[2 * layers + 1].addmm(_leaves[2 * layers], h).t();
     }
 
     /// <summary>
-    /// The importance vector p_l of length D_l (method.md §1.2) as a leaf tensor for the current rate. It is computed on
+    /// The importance vector p_l of length D_l (method.md §1.2) as a leaf column [D_l × 1] for the current rate (the
+    /// forward pass is feature-major). It is computed on
     /// the host in double precision (one op to upload instead of about ten ops forward and ten backward per layer);
     /// when the width is learned, autograd delivers dL/dp_l to it and <see cref="AccumulateRateGradients"/> applies the
     /// analytic chain rule to r_l. Valid until the next <see cref="UpdateWidths"/> or <see cref="Resize"/>.
@@ -203,7 +211,7 @@ internal sealed class AdaptiveWidthNetwork : IDisposable
         if (_importance[layer] is null)
         {
             float[] p = ExponentialImportance.Probabilities(_rates[layer], _widths[layer]).Select(v => (float)v).ToArray();
-            Tensor leaf = tensor(p).DetachFromDisposeScope();
+            Tensor leaf = tensor(p, [p.Length, 1]).DetachFromDisposeScope();
             if (_settings.AdaptWidth)
             {
                 leaf.requires_grad_(true);
@@ -400,26 +408,23 @@ internal sealed class AdaptiveWidthNetwork : IDisposable
             var biases = _layout.ActiveBiases(_widths).ToArray();
             for (int l = 0; l <= layers; l++)
             {
-                leaves.Add(Leaf(weights[l].Block, weights[l].Rows, weights[l].Columns, trainable: true, matrix: true));
-                leaves.Add(Leaf(biases[l].Block, biases[l].Rows, 1, trainable: true, matrix: false));
+                leaves.Add(Leaf(weights[l].Block, weights[l].Rows, weights[l].Columns));
+                leaves.Add(Leaf(biases[l].Block, biases[l].Rows, 1));
             }
-            // The output layer's leaves are (transposed weight, bias), so Forward computes b + h·Wᵀ with addmm. The
-            // rates are not leaves: their gradient comes from the importance vectors (AccumulateRateGradients).
+            // Biases are columns [rows × 1], so each layer of the feature-major Forward is one addmm. The rates are not
+            // leaves: their gradient comes from the importance vectors (AccumulateRateGradients).
         }
         _leaves = leaves.ToArray();
     }
 
-    private Tensor Leaf(ParameterBlock block, int rows, int columns, bool trainable, bool matrix)
+    /// <summary>A trainable view [rows × columns] of the parameters whose gradient is the same view of the flat gradient.</summary>
+    private Tensor Leaf(ParameterBlock block, int rows, int columns)
     {
-        Tensor leaf = matrix ? View(_parameters, block, rows, columns) : _parameters.narrow(0, block.Offset, rows);
-        leaf = leaf.DetachFromDisposeScope();
-        if (trainable)
-        {
-            leaf.requires_grad_(true);
-            Tensor gradient = matrix ? View(_gradient, block, rows, columns) : _gradient.narrow(0, block.Offset, rows);
-            leaf.grad = gradient;
-            gradient.Dispose(); // the leaf holds its own reference to the gradient view
-        }
+        Tensor leaf = View(_parameters, block, rows, columns).DetachFromDisposeScope();
+        leaf.requires_grad_(true);
+        Tensor gradient = View(_gradient, block, rows, columns);
+        leaf.grad = gradient;
+        gradient.Dispose(); // the leaf holds its own reference to the gradient view
         return leaf;
     }
 

@@ -18,6 +18,7 @@ internal sealed class FlatAdam : IDisposable
     private const double Beta1 = 0.9;
     private const double Beta2 = 0.999;
     private const double Epsilon = 1e-8;
+    private const double MinimumSecondMoment = 1e-30; // a normal float; see Step
 
     private readonly double _learningRate;
     private long _step;
@@ -34,17 +35,25 @@ internal sealed class FlatAdam : IDisposable
     public Tensor SecondMoment { get; private set; }
 
     /// <summary>θ ← θ − lr·m̂/(√v̂ + ε), in place, under no_grad.</summary>
+    /// <remarks>
+    /// <para>Seven ops: m ← m + (1−β1)(g − m) is one lerp, and the bias corrections c1 = 1−β1ᵗ, c2 = 1−β2ᵗ are folded
+    /// into scalars, lr·m̂/(√v̂ + ε) = (lr·√c2/c1)·m/(√v + ε·√c2).</para>
+    /// <para>The square root is taken of max(v, 1e-30): MKL's vectorised square root (libtorch's) leaves its fast path
+    /// for zeros and subnormals, which v holds wherever gradients are zero (unused capacity of an adaptive layer, dead
+    /// units, a frozen rate): it ran 6x slower on zeros and 38x on subnormals. The clamp changes the denominator by
+    /// at most 1e-15, against ε·√c2 ≥ 3e-10.</para>
+    /// </remarks>
     public void Step(Tensor parameters, Tensor gradient)
     {
         _step++;
         double correction1 = 1 - Math.Pow(Beta1, _step);
-        double correction2 = 1 - Math.Pow(Beta2, _step);
-        using var scope = NewDisposeScope();
+        double root2 = Math.Sqrt(1 - Math.Pow(Beta2, _step));
         using var noGrad = no_grad();
-        FirstMoment.mul_(Beta1).add_(gradient, 1 - Beta1);
+        FirstMoment.lerp_(gradient, 1 - Beta1);
         SecondMoment.mul_(Beta2).addcmul_(gradient, gradient, 1 - Beta2);
-        Tensor denominator = SecondMoment.sqrt().div_(Math.Sqrt(correction2)).add_(Epsilon);
-        parameters.addcdiv_(FirstMoment, denominator, -_learningRate / correction1);
+        using Tensor denominator = SecondMoment.clamp_min(MinimumSecondMoment);
+        denominator.sqrt_().add_(Epsilon * root2);
+        parameters.addcdiv_(FirstMoment, denominator, -_learningRate * root2 / correction1);
     }
 
     /// <summary>Zeroes the moments of a parameter region (a grown slice). Call inside a dispose scope and no_grad.</summary>

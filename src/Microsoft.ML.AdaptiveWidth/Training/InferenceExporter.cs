@@ -54,13 +54,13 @@ internal static class InferenceExporter
         }
 
         int outputs = layout.Outputs;
-        ParameterBlock output = layout.OutputWeight; // stored transposed: [C_L × outputs]
+        ParameterBlock output = layout.OutputWeight; // [outputs × C_L]
         var outputWeights = new float[outputs * inputs];
         for (int o = 0; o < outputs; o++)
         {
             for (int j = 0; j < inputs; j++)
             {
-                double w = values[output.Offset + (long)j * output.CapacityColumns + o] * (double)importance[layers - 1][j];
+                double w = values[output.Offset + (long)o * output.CapacityColumns + j] * (double)importance[layers - 1][j];
                 outputWeights[o * inputs + j] = (float)(w * targetScale);
             }
         }

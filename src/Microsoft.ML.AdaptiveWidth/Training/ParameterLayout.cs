@@ -8,9 +8,9 @@ internal readonly record struct ParameterBlock(long Offset, int CapacityRows, in
 
 /// <summary>
 /// Where every parameter lives in the network's single flat buffer, for given per-layer capacities.
-/// Order: for each hidden layer its weight [C_l × C_{l−1}] then its bias [C_l]; the output weight stored
-/// transposed [C_L × outputs] (so a narrower last layer is a row prefix) and the output bias; last, the raw rates r.
-/// The weights and biases (everything before the rates) are the θ of the weight prior.
+/// Order: for each hidden layer its weight [C_l × C_{l−1}] then its bias [C_l]; the output weight [outputs × C_L]
+/// (a narrower last layer is a column prefix, as for every layer fed by an adaptive one) and the output bias; last,
+/// the raw rates r. The weights and biases (everything before the rates) are the θ of the weight prior.
 /// </summary>
 internal sealed class ParameterLayout
 {
@@ -31,7 +31,7 @@ internal sealed class ParameterLayout
             Biases[l] = new ParameterBlock(offset, Capacities[l], 1);
             offset += Biases[l].Length;
         }
-        OutputWeight = new ParameterBlock(offset, Capacities[^1], outputs);
+        OutputWeight = new ParameterBlock(offset, outputs, Capacities[^1]);
         offset += OutputWeight.Length;
         OutputBias = new ParameterBlock(offset, outputs, 1);
         offset += OutputBias.Length;
@@ -68,7 +68,7 @@ internal sealed class ParameterLayout
         {
             yield return (Weights[l], widths[l], l == 0 ? Inputs : widths[l - 1]);
         }
-        yield return (OutputWeight, widths[^1], Outputs);
+        yield return (OutputWeight, Outputs, widths[^1]);
     }
 
     /// <summary>Every bias block with its active length for the given widths (hidden layers, then the output bias).</summary>

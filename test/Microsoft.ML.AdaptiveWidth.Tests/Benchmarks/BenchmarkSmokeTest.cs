@@ -5,7 +5,7 @@ namespace Microsoft.ML.AdaptiveWidth.Tests.Benchmarks;
 
 /// <summary>
 /// Runs the benchmark program's smoke mode (tiny sizes) in a child process, so the program cannot rot: it must exit 0
-/// and print the epoch-cost table, the trainer-comparison tables and the no-tuning tables, without writing any file.
+/// and print the epoch-cost table, the trainer-comparison tables, the no-tuning, scale and training-speed tables, without writing any file.
 /// </summary>
 [TestClass]
 public sealed class BenchmarkSmokeTest
@@ -52,6 +52,15 @@ public sealed class BenchmarkSmokeTest
             StringAssert.Contains(output, dataSet);
         }
 
+        // The scale study's quick mode: both paths measured in child processes.
+        StringAssert.Contains(output, "# Scale:");
+        StringAssert.Contains(output, "| 2,000 | in memory |");
+        StringAssert.Contains(output, "| 2,000 | streaming |");
+
+        // The training-speed study's quick mode: the bound table always, the PyTorch table or its skip message.
+        StringAssert.Contains(output, "# Training speed");
+        StringAssert.Contains(output, "| shape | MACs/row | bound ms/epoch |");
+        Assert.IsTrue(output.Contains("| shape | PyTorch ms/epoch |", StringComparison.Ordinal) || output.Contains("PyTorch skipped:", StringComparison.Ordinal), output);
         Assert.DoesNotContain("Wrote ", errors, "smoke mode must not write the report");
     }
 }
