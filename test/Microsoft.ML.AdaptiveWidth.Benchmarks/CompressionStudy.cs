@@ -410,11 +410,7 @@ internal static class CompressionStudy
         return Directory.GetCurrentDirectory();
     }
 
-    private static string Argument(string[] args, string name, string fallback)
-    {
-        int at = Array.IndexOf(args, name);
-        return at >= 0 && at + 1 < args.Length ? args[at + 1] : fallback;
-    }
+    private static string Argument(string[] args, string name, string fallback) => CommandLine.Argument(args, name, fallback);
 
     private static void Log(string message) => Console.Error.WriteLine(message);
 }

@@ -496,11 +496,7 @@ internal static class PaperStudy
 
     private static string Seeds(int[] seeds) => seeds.Length == 1 ? $"{seeds[0]} (1 seed)" : $"{seeds[0]}–{seeds[^1]} ({seeds.Length} seeds)";
 
-    private static string Argument(string[] args, string name, string fallback)
-    {
-        int at = Array.IndexOf(args, name);
-        return at >= 0 && at + 1 < args.Length ? args[at + 1] : fallback;
-    }
+    private static string Argument(string[] args, string name, string fallback) => CommandLine.Argument(args, name, fallback);
 
     private static void Log(string message) => Console.Error.WriteLine(message);
 }

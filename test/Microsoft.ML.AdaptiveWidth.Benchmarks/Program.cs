@@ -209,27 +209,13 @@ int Trainers(bool quick, bool write, bool skipFashion = false)
     return exit;
 }
 
-string Argument(string name, string fallback)
-{
-    int at = Array.IndexOf(args, name);
-    return at >= 0 && at + 1 < args.Length ? args[at + 1] : fallback;
-}
+string Argument(string name, string fallback) => CommandLine.Argument(args, name, fallback);
 
 // Runs one study as its own process of this program, so that studies do not share process state (libtorch threads,
 // peak memory) and each document's "Command" line is the command that reproduces it.
 static int RunStudy(string[] arguments)
 {
-    string self = Environment.ProcessPath ?? throw new InvalidOperationException("No process path.");
-    var start = new System.Diagnostics.ProcessStartInfo(self) { UseShellExecute = false };
-    if (Path.GetFileNameWithoutExtension(self) == "dotnet")
-    {
-        start.ArgumentList.Add(typeof(BenchmarkSummary).Assembly.Location);
-    }
-    foreach (string a in arguments)
-    {
-        start.ArgumentList.Add(a);
-    }
-    using var process = System.Diagnostics.Process.Start(start)!;
+    using var process = System.Diagnostics.Process.Start(CommandLine.Self(arguments, redirectOutput: false))!;
     process.WaitForExit();
     return process.ExitCode;
 }

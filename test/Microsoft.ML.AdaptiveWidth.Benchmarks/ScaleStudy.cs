@@ -188,16 +188,9 @@ internal static class ScaleStudy
     /// <summary>Runs one configuration in a child process of this program and parses its RESULT line.</summary>
     private static RunResult Child(long rows, string mode, int epochs, int width)
     {
-        string self = Environment.ProcessPath ?? throw new InvalidOperationException("No process path.");
-        var start = new ProcessStartInfo(self) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        if (System.IO.Path.GetFileNameWithoutExtension(self) == "dotnet")
-        {
-            start.ArgumentList.Add(typeof(ScaleStudy).Assembly.Location);
-        }
-        foreach (string a in new[] { "scale-run", "--rows", rows.ToString(Inv), "--mode", mode, "--epochs", epochs.ToString(Inv), "--initial-width", width.ToString(Inv) })
-        {
-            start.ArgumentList.Add(a);
-        }
+        ProcessStartInfo start = CommandLine.Self(
+            ["scale-run", "--rows", rows.ToString(Inv), "--mode", mode, "--epochs", epochs.ToString(Inv), "--initial-width", width.ToString(Inv)],
+            redirectOutput: true);
         using Process child = Process.Start(start)!;
         Task<string> errors = child.StandardError.ReadToEndAsync();
         string output = child.StandardOutput.ReadToEnd();
@@ -274,9 +267,5 @@ internal static class ScaleStudy
         plot.ShowLegend();
     }
 
-    private static string Argument(string[] args, string name, string fallback)
-    {
-        int at = Array.IndexOf(args, name);
-        return at >= 0 && at + 1 < args.Length ? args[at + 1] : fallback;
-    }
+    private static string Argument(string[] args, string name, string fallback) => CommandLine.Argument(args, name, fallback);
 }

@@ -503,9 +503,5 @@ internal static class TrainingSpeedStudy
         return new TrainingData(x, features, y);
     }
 
-    private static string Argument(string[] args, string name, string fallback)
-    {
-        int at = Array.IndexOf(args, name);
-        return at >= 0 && at + 1 < args.Length ? args[at + 1] : fallback;
-    }
+    private static string Argument(string[] args, string name, string fallback) => CommandLine.Argument(args, name, fallback);
 }

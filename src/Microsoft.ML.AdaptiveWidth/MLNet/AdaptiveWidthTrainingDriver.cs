@@ -256,7 +256,8 @@ internal static class AdaptiveWidthTrainingDriver
         using (ITrainingRowReader reader = data.Source.OpenReader())
         {
             int read;
-            while (filled < rows && (read = reader.ReadRows(features.AsSpan(filled * f), labels.AsSpan(filled), weights.AsSpan(filled))) > 0)
+            while (filled < rows
+                && (read = StreamingTrainingData.ReadBlock(reader, features.AsSpan(filled * f), labels.AsSpan(filled), weights.AsSpan(filled), f)) > 0)
             {
                 filled += read;
             }
