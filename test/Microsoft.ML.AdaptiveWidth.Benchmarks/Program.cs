@@ -6,7 +6,7 @@
 //   ... -- step-cost [--shape 50-1024-10] [--fixed] [--reps N]   (µs of the pieces of one training step)
 //   ... -- smoke      (tiny sizes, seconds; run by the test suite so the program cannot rot; writes no files;
 //                      runs epoch-cost, trainers --quick (without Fashion-MNIST), compression --quick, no-tuning --quick,
-//                      scale --quick and training-speed --quick)
+//                      scale --quick, training-speed --quick and gc-soak --quick)
 //   ... -- compression [--quick] [--seeds N] [--no-fashion]   (writes docs/compression.md and docs/compression/*.png)
 //   ... -- optimizer-state [--seeds N]   (keeping vs resetting Adam moments across width changes)
 //   ... -- paper [--quick] [--seeds N] [--grid-seeds N] [--small-seeds N] [--parts 1,5,6]
@@ -19,6 +19,9 @@
 //          (issue 9 study 2: the default trainer vs the best of a trimmed fixed-width grid on real data, test metric and
 //           training time; writes docs/no-tuning.md unless --quick or --no-write; exits 3 when Fashion-MNIST is not
 //           fetched, unless --quick or --no-fashion)
+//   ... -- gc-soak [--quick] [--no-write] [--fits N] [--seed S]
+//          (issue 13: N fits (300) of random tasks, sizes and options while another thread forces full collections and
+//           finalizers; fits, failures, peak memory; writes docs/gc-soak.md unless --quick or --no-write; smoke runs --quick)
 //   ... -- summary   (writes docs/benchmarks.md from the study documents: headers and headline tables, copied)
 //   ... -- all       (every study in full, in turn, then summary; about two hours; stops at the first study that fails)
 //   ... -- training-speed [--quick] [--no-write] [--rows N] [--epochs E] [--reps R] [--shapes 50-1024-10,...] [--no-pytorch] [--python PATH]
@@ -81,6 +84,12 @@ if (study == "no-tuning")
     return NoTuningStudy.Run(args, quick: args.Contains("--quick"));
 }
 
+if (study == "gc-soak")
+{
+    // Issue 13: fits of random tasks and options while another thread forces collections; writes docs/gc-soak.md.
+    return GcSoakStudy.Run(args, quick: args.Contains("--quick"));
+}
+
 if (study == "compression")
 {
     // Writes its own header (machine, command, seeds) into the document.
@@ -124,7 +133,9 @@ switch (study)
             Console.WriteLine();
             int scale = noTuning != 0 ? noTuning : ScaleStudy.Run(["scale", "--quick"]);
             Console.WriteLine();
-            return scale != 0 ? scale : TrainingSpeedStudy.Run(["training-speed", "--quick"], quick: true, smoke: true);
+            int speed = scale != 0 ? scale : TrainingSpeedStudy.Run(["training-speed", "--quick"], quick: true, smoke: true);
+            Console.WriteLine();
+            return speed != 0 ? speed : GcSoakStudy.Run(["gc-soak", "--quick"], quick: true);
         }
         return 0;
     }
@@ -152,7 +163,7 @@ switch (study)
     case "trainers":
         return Trainers(quick: args.Contains("--quick"), write: !args.Contains("--no-write") && !args.Contains("--quick"));
     default:
-        Console.Error.WriteLine($"Unknown study '{study}'. Studies: epoch-cost, step-cost, optimizer-state, trainers, compression, paper, no-tuning, training-speed, scale, summary, all, smoke.");
+        Console.Error.WriteLine($"Unknown study '{study}'. Studies: epoch-cost, step-cost, optimizer-state, trainers, compression, paper, no-tuning, training-speed, scale, gc-soak, summary, all, smoke.");
         return 2;
 }
 

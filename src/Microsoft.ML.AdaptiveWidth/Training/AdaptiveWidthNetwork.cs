@@ -39,6 +39,9 @@ internal sealed class AdaptiveWidthNetwork : IDisposable
     // of dL/dr go through the data pointer (no op, no allocation).
     private Tensor _rateValues = null!;
     private Tensor _rateGradients = null!;
+    // Scalars passed to TorchSharp are held here for the network's lifetime (Training/TorchScalars.cs).
+    private readonly ScalarCache _constants = new();
+    private readonly ScalarSlot _fill = new();
 
     public AdaptiveWidthNetwork(int inputs, int outputs, TrainingSettings settings, Generator generator)
     {
@@ -121,7 +124,7 @@ internal sealed class AdaptiveWidthNetwork : IDisposable
                 using var scope = NewDisposeScope();
                 using var noGrad = no_grad();
                 raw[l] = ExponentialImportance.InverseSoftplus(bound);
-                _parameters.narrow(0, _layout.Rates.Offset + l, 1).fill_(raw[l]);
+                _parameters.narrow(0, _layout.Rates.Offset + l, 1).fill_(_fill.Of(raw[l]));
                 rates[l] = bound;
             }
             // A rate can only reach the supported maximum width when no bound is set: clamp so that memory stays bounded.
@@ -189,7 +192,7 @@ internal sealed class AdaptiveWidthNetwork : IDisposable
             {
                 ActivationKind.ReLU6 => F.relu6(z),
                 ActivationKind.ReLU => F.relu(z),
-                _ => F.leaky_relu(z, 0.01),
+                _ => z.leaky_relu(_constants[0.01]), // not F.leaky_relu(z, 0.01): it converts the slope to a temporary Scalar
             };
             if (_settings.UseImportance)
             {
@@ -274,6 +277,8 @@ internal sealed class AdaptiveWidthNetwork : IDisposable
         _parameters.Dispose();
         _gradient.Dispose();
         Optimizer.Dispose();
+        _constants.Dispose();
+        _fill.Dispose();
     }
 
     private void Initialize()
@@ -281,7 +286,7 @@ internal sealed class AdaptiveWidthNetwork : IDisposable
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         double rawRate = ExponentialImportance.InverseSoftplus(_settings.InitialRate);
-        View(_parameters, _layout.Rates, _widths.Length, 1).fill_(rawRate);
+        View(_parameters, _layout.Rates, _widths.Length, 1).fill_(_fill.Of(rawRate));
 
         int fanIn = _layout.Inputs;
         double incomingSquareSum = double.NaN;

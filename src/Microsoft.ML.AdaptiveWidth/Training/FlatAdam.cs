@@ -21,6 +21,10 @@ internal sealed class FlatAdam : IDisposable
     private const double MinimumSecondMoment = 1e-30; // a normal float; see Step
 
     private readonly double _learningRate;
+    private readonly ScalarCache _constants = new();
+    private readonly ScalarSlot _epsilon = new();
+    private readonly ScalarSlot _stepSize = new();
+    private readonly Tensor _firstMomentWeight = tensor(1 - Beta1).DetachFromDisposeScope(); // lerp_ takes a tensor weight
     private long _step;
 
     public FlatAdam(long length, double learningRate)
@@ -49,11 +53,12 @@ internal sealed class FlatAdam : IDisposable
         double correction1 = 1 - Math.Pow(Beta1, _step);
         double root2 = Math.Sqrt(1 - Math.Pow(Beta2, _step));
         using var noGrad = no_grad();
-        FirstMoment.lerp_(gradient, 1 - Beta1);
-        SecondMoment.mul_(Beta2).addcmul_(gradient, gradient, 1 - Beta2);
-        using Tensor denominator = SecondMoment.clamp_min(MinimumSecondMoment);
-        denominator.sqrt_().add_(Epsilon * root2);
-        parameters.addcdiv_(FirstMoment, denominator, -_learningRate * root2 / correction1);
+        // Every Scalar is held by this object (Training/TorchScalars.cs).
+        FirstMoment.lerp_(gradient, _firstMomentWeight);
+        SecondMoment.mul_(_constants[Beta2]).addcmul_(gradient, gradient, _constants[1 - Beta2]);
+        using Tensor denominator = SecondMoment.clamp_min(_constants[MinimumSecondMoment]);
+        denominator.sqrt_().add_(_epsilon.Of(Epsilon * root2), _constants[1]);
+        parameters.addcdiv_(FirstMoment, denominator, _stepSize.Of(-_learningRate * root2 / correction1));
     }
 
     /// <summary>Zeroes the moments of a parameter region (a grown slice). Call inside a dispose scope and no_grad.</summary>
@@ -80,5 +85,9 @@ internal sealed class FlatAdam : IDisposable
     {
         FirstMoment.Dispose();
         SecondMoment.Dispose();
+        _constants.Dispose();
+        _firstMomentWeight.Dispose();
+        _epsilon.Dispose();
+        _stepSize.Dispose();
     }
 }

@@ -28,6 +28,9 @@ internal sealed class TrainingLoop : IDisposable
     private readonly BatchSource? _validation;
     private readonly double _targetMean;
     private readonly double _targetScale;
+    // Scalars passed to TorchSharp are held here for the run (Training/TorchScalars.cs).
+    private readonly ScalarCache _constants = new();
+    private readonly ScalarSlot _batchLength = new();
 
     /// <summary>Trains on data held in memory.</summary>
     public TrainingLoop(NetworkTask task, int outputs, TrainingData train, TrainingData? validation, TrainingSettings settings)
@@ -171,7 +174,7 @@ internal sealed class TrainingLoop : IDisposable
                 _network.Optimizer.Step(_network.Parameters, _network.Gradient);
                 using (no_grad())
                 {
-                    lossSum.add_(loss, batch.Length);
+                    lossSum.add_(loss, _batchLength.Of(batch.Length));
                 }
             }
         }
@@ -198,7 +201,7 @@ internal sealed class TrainingLoop : IDisposable
             lossSum += _objective.DataLoss(output, chunk.Labels, chunk.Weights).ToDouble() * chunk.Length;
             if (_task == NetworkTask.BinaryClassification)
             {
-                correct += output.view(-1).gt(0).eq(chunk.Labels.gt(0.5)).sum().ToInt64();
+                correct += output.view(-1).gt(_constants[0]).eq(chunk.Labels.gt(_constants[0.5])).sum().ToInt64();
             }
             else if (_task == NetworkTask.MulticlassClassification)
             {
@@ -212,6 +215,9 @@ internal sealed class TrainingLoop : IDisposable
     public void Dispose()
     {
         _network.Dispose();
+        _objective.Dispose();
+        _constants.Dispose();
+        _batchLength.Dispose();
         _train.Dispose();
         _validation?.Dispose();
         _generator.Dispose();

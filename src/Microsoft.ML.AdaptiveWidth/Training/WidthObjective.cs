@@ -10,10 +10,11 @@ namespace Microsoft.ML.AdaptiveWidth.Training;
 /// The data term goes through autograd; the weight prior's gradient θ/(σθ²N) is added to the flat gradient directly
 /// (one op instead of one per parameter tensor); the rate prior's gradient is added on the host with the rates'.
 /// </summary>
-internal sealed class WidthObjective
+internal sealed class WidthObjective : IDisposable
 {
     private readonly NetworkTask _task;
     private readonly TrainingSettings _settings;
+    private readonly ScalarCache _constants = new(); // Training/TorchScalars.cs
 
     public WidthObjective(NetworkTask task, TrainingSettings settings, double observationCount)
     {
@@ -56,9 +57,11 @@ internal sealed class WidthObjective
                     ? F.cross_entropy(output, target)
                     : F.cross_entropy(output, target, reduction: nn.Reduction.None).mul(weight).mean();
             default:
-                // No in-place ops here: autograd keeps these intermediates for the backward pass.
-                Tensor squared = output.view(-1).sub(target).square();
-                return (weight is null ? squared.mean() : squared.mul(weight).mean()).mul(0.5);
+                // No in-place ops here: autograd keeps these intermediates for the backward pass. d·d rather than
+                // square(), which is pow(2) with a temporary Scalar (Training/TorchScalars.cs).
+                Tensor difference = output.view(-1).sub(target);
+                Tensor squared = difference.mul(difference);
+                return (weight is null ? squared.mean() : squared.mul(weight).mean()).mul(_constants[0.5]);
         }
     }
 
@@ -78,7 +81,7 @@ internal sealed class WidthObjective
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        gradient.narrow(0, 0, thetaLength).add_(parameters.narrow(0, 0, thetaLength), WeightDecay);
+        gradient.narrow(0, 0, thetaLength).add_(parameters.narrow(0, 0, thetaLength), _constants[WeightDecay]);
     }
 
     /// <summary>The weight prior Σθ²/(2σθ²N) over the active parameters (for reporting, once an epoch).</summary>
@@ -110,4 +113,6 @@ internal sealed class WidthObjective
         double scale = _rateScale!.Value;
         return rates.Sum(r => Math.Log(scale) + (r - _settings.RatePriorMean) * (r - _settings.RatePriorMean) / (2 * scale * scale)) / ObservationCount;
     }
+
+    public void Dispose() => _constants.Dispose();
 }
