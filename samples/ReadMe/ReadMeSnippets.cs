@@ -45,7 +45,7 @@ public static class ReadMeSnippets
     {
         var train = new TrainingData(features, featureCount, labels);          // row-major floats, labels 0/1
         TrainingResult result = AdaptiveWidthNetworkTrainer.Train(
-            NetworkTask.BinaryClassification, classCount: 2, train, validation, new TrainingSettings { MaxEpochs = 200 });
+            NetworkTask.BinaryClassification, classCount: 2, train, validation, new TrainingSettings { MaxEpoch = 200 });
         Console.WriteLine(string.Join("-", result.Model.LayerWidths));        // the learned widths
         var output = new float[result.Model.OutputCount];
         result.Model.Score(row, output);                                       // managed scoring, no libtorch

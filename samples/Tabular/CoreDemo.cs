@@ -43,9 +43,9 @@ public static class CoreDemo
         }
         Console.WriteLine($"{data.Name}: {train.RowCount} training, {validation.RowCount} validation, {test.RowCount} test rows");
 
-        var settings = new TrainingSettings { MaxEpochs = epochs, EarlyStoppingPatience = patience, Seed = seed, WeightPriorScale = sigmaTheta, LearningRate = lr, HiddenLayerCount = layers, BatchSize = batch,
+        var settings = new TrainingSettings { MaxEpoch = epochs, EarlyStoppingPatience = patience, Seed = seed, WeightPriorScale = sigmaTheta, LearningRate = lr, NumberOfLayers = layers, BatchSize = batch,
             AdaptWidth = !args.Contains("--plain"), UseImportance = !args.Contains("--plain"),
-            Activation = activation, RatePriorScale = ratePriorScale, RatePriorMean = ratePriorMean, ObservationCount = observations };
+            Activation = activation, WidthRegularization = ratePriorScale is double sl ? 1 / sl : 0, RatePriorMean = ratePriorMean, ObservationCount = observations };
         var clock = Stopwatch.StartNew();
         TrainingResult result = AdaptiveWidthNetworkTrainer.Train(
             NetworkTask.BinaryClassification, 2, ToTrainingData(train), ToTrainingData(validation), settings, new ConsoleProgress());

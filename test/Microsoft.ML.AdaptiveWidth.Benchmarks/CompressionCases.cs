@@ -16,8 +16,8 @@ internal sealed record CompressionCase(
 
     public static LabeledRows Rows(Dataset d) => new(d.Features, d.FeatureCount, d.Labels, QualityMetric.Accuracy);
 
-    public string Config => $"{Settings.HiddenLayerCount} layer(s), lr {Settings.LearningRate}, batch {Settings.BatchSize}, " +
-        $"σθ {Settings.WeightPriorScale}, {Settings.MaxEpochs} epochs max, patience {(Settings.EarlyStoppingPatience == 0 ? "off" : Settings.EarlyStoppingPatience.ToString(System.Globalization.CultureInfo.InvariantCulture))}";
+    public string Config => $"{Settings.NumberOfLayers} layer(s), lr {Settings.LearningRate}, batch {Settings.BatchSize}, " +
+        $"σθ {Settings.WeightPriorScale}, {Settings.MaxEpoch} epochs max, patience {(Settings.EarlyStoppingPatience == 0 ? "off" : Settings.EarlyStoppingPatience.ToString(System.Globalization.CultureInfo.InvariantCulture))}";
 }
 
 /// <summary>The data sets of the compression study, with the training configurations measured to work here.</summary>
@@ -35,7 +35,7 @@ internal static class CompressionCases
 
         var (spTrain, spVal, spTest) = Splits.PaperSplit(PaperDatasets.Spiral(), SplitSeed);
         yield return new CompressionCase("Spiral", spTrain, spVal, spTest,
-            new TrainingSettings { HiddenLayerCount = 1, LearningRate = 0.05, WeightPriorScale = 10, MaxEpochs = E(150) },
+            new TrainingSettings { NumberOfLayers = 1, LearningRate = 0.05, WeightPriorScale = 10, MaxEpoch = E(150) },
             "paper split 72/8/20 (3600/400/1000 rows), raw coordinates");
 
         var (shTrain, shVal, shTest) = Splits.PaperSplit(PaperDatasets.SpiralHard(), SplitSeed);
@@ -44,12 +44,12 @@ internal static class CompressionCases
 
         var (bcTrain, bcVal, bcTest) = Splits.PaperSplit(SklearnDatasets.BreastCancer(), SplitSeed);
         (bcTrain, bcVal, bcTest) = Standardize(bcTrain, bcVal, bcTest);
-        yield return new CompressionCase("BreastCancer", bcTrain, bcVal, bcTest, new TrainingSettings { MaxEpochs = E(200) },
+        yield return new CompressionCase("BreastCancer", bcTrain, bcVal, bcTest, new TrainingSettings { MaxEpoch = E(200) },
             $"stratified 72/8/20 ({bcTrain.RowCount}/{bcVal.RowCount}/{bcTest.RowCount} rows), features standardised (mean/sd of the training split)");
 
         var (dgTrain, dgVal, dgTest) = Splits.PaperSplit(SklearnDatasets.Digits(), SplitSeed);
         (dgTrain, dgVal, dgTest) = Standardize(dgTrain, dgVal, dgTest);
-        yield return new CompressionCase("Digits", dgTrain, dgVal, dgTest, new TrainingSettings { MaxEpochs = E(200) },
+        yield return new CompressionCase("Digits", dgTrain, dgVal, dgTest, new TrainingSettings { MaxEpoch = E(200) },
             $"stratified 72/8/20 ({dgTrain.RowCount}/{dgVal.RowCount}/{dgTest.RowCount} rows), features standardised (training split; constant pixels left at 0)");
 
         if (fashion && FashionMnist.TryLoad(null, out Dataset? fTrainAll, out Dataset? fTestAll))
@@ -59,7 +59,7 @@ internal static class CompressionCases
             var (_, fPool) = Splits.StratifiedTrainTest(fTrainAll, 11_000.0 / fTrainAll.RowCount, SplitSeed);
             var (fTrain, fVal) = Splits.StratifiedTrainTest(fPool, 1_000.0 / fPool.RowCount, SplitSeed);
             var (_, fTest) = Splits.StratifiedTrainTest(fTestAll, 0.5, SplitSeed);
-            yield return new CompressionCase("FashionMNIST", fTrain, fVal, fTest, new TrainingSettings { MaxEpochs = E(40) },
+            yield return new CompressionCase("FashionMNIST", fTrain, fVal, fTest, new TrainingSettings { MaxEpoch = E(40) },
                 $"subsampled, stratified: {fTrain.RowCount} train / {fVal.RowCount} validation rows from the 60,000 training images, " +
                 $"{fTest.RowCount} of the 10,000 test images; pixels/255 (min-max); 40 epochs max");
         }
@@ -68,10 +68,10 @@ internal static class CompressionCases
     /// <summary>SpiralHard's configuration: 2 layers, lr 0.05, σθ 10, 300 epochs, all run (best validation epoch kept).</summary>
     public static TrainingSettings SpiralHardSettings(bool quick) => new()
     {
-        HiddenLayerCount = 2,
+        NumberOfLayers = 2,
         LearningRate = 0.05,
         WeightPriorScale = 10,
-        MaxEpochs = quick ? 3 : 300,
+        MaxEpoch = quick ? 3 : 300,
         EarlyStoppingPatience = 0,
     };
 
@@ -79,10 +79,10 @@ internal static class CompressionCases
     public static TrainingSettings Annealed(TrainingSettings baseSettings) => baseSettings with
     {
         RatePriorMean = 0.05,
-        RatePriorScale = 0.1,
-        AnnealingStartEpoch = Math.Max(1, baseSettings.MaxEpochs / 3),
-        AnnealingEndEpoch = baseSettings.MaxEpochs,
-        AnnealingAmount = 0.9,
+        WidthRegularization = 10, // σλ0 = 0.1
+        WidthRegularizationStartEpoch = Math.Max(1, baseSettings.MaxEpoch / 3),
+        WidthRegularizationEndEpoch = baseSettings.MaxEpoch,
+        WidthRegularizationAnnealing = 0.9,
     };
 
     /// <summary>z-scores every feature with the training split's mean and standard deviation (sd 0 → the feature becomes 0).</summary>

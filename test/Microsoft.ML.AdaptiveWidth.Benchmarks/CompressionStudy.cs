@@ -74,7 +74,7 @@ internal static class CompressionStudy
         {
             var sw = Stopwatch.StartNew();
             TrainingResult result = AdaptiveWidthNetworkTrainer.Train(hard.Task, hard.ClassCount, CompressionCase.Training(hard.Train),
-                CompressionCase.Training(hard.Validation), annealedSettings with { Seed = seed, RatePriorScale = scale });
+                CompressionCase.Training(hard.Validation), annealedSettings with { Seed = seed, WidthRegularization = 1 / scale });
             double test = CompressionCase.Rows(hard.Test).Evaluate(result.Model);
             annealed.Add((scale, seed, result, test, sw.Elapsed.TotalSeconds));
             Log($"[{clock.Elapsed:mm\\:ss}] SpiralHard annealed σλ0 {scale} seed {seed}: widths {Join(result.Model.LayerWidths)} (best epoch {result.BestEpoch}), " +
@@ -263,8 +263,8 @@ internal static class CompressionStudy
         L("## Annealed vs un-annealed width regularisation (SpiralHard)");
         L();
         L($"Both: {hard.Config}, same seeds and splits. Annealed: `RatePriorMean` = {annealedSettings.RatePriorMean}, `RatePriorScale` (σλ0) = {string.Join(", ", annealed.Select(a => a.Scale).Distinct().Select(v => v.ToString(Inv)))} (one run each), " +
-          $"`AnnealingStartEpoch` = {annealedSettings.AnnealingStartEpoch}, `AnnealingEndEpoch` = {annealedSettings.AnnealingEndEpoch}, `AnnealingAmount` = {annealedSettings.AnnealingAmount} " +
-          $"(the rate prior is off before epoch {annealedSettings.AnnealingStartEpoch}, then σλ falls linearly every epoch to {(annealedSettings.RatePriorScaleAt(annealedSettings.MaxEpochs)!.Value / annealedSettings.RatePriorScale!.Value).ToString("G3", Inv)}·σλ0 at the last epoch). The prior term is divided by N = {hard.Train.RowCount} training rows, so σλ0 = 0.1 (the value suggested for this study) is weak; smaller σλ0 are stronger. Un-annealed: no rate prior (the SpiralHard runs above).");
+          $"`WidthRegularizationStartEpoch` = {annealedSettings.WidthRegularizationStartEpoch}, `WidthRegularizationEndEpoch` = {annealedSettings.WidthRegularizationEndEpoch}, `WidthRegularizationAnnealing` = {annealedSettings.WidthRegularizationAnnealing} " +
+          $"(the rate prior is off before epoch {annealedSettings.WidthRegularizationStartEpoch}, then σλ falls linearly every epoch to {(annealedSettings.RatePriorScaleAt(annealedSettings.MaxEpoch)!.Value / annealedSettings.RatePriorScale!.Value).ToString("G3", Inv)}·σλ0 at the last epoch). The prior term is divided by N = {hard.Train.RowCount} training rows, so σλ0 = 0.1 (the value suggested for this study) is weak; smaller σλ0 are stronger. Un-annealed: no rate prior (the SpiralHard runs above).");
         L("Widths are those of the kept (best-validation) epoch; the last epoch's widths are shown too.");
         L();
         L("| run | seed | widths (kept epoch) | neurons | multiply-adds | best epoch | last-epoch widths | test acc % | training s |");

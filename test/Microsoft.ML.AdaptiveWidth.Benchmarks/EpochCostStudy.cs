@@ -18,14 +18,14 @@ internal static class EpochCostStudy
         foreach (int features in new[] { 2, 50 })
         {
             TrainingData data = Teacher(rows, features, seed: features);
-            var adaptive = new TrainingSettings { MaxEpochs = epochs, EarlyStoppingPatience = 0, Seed = 1 };
+            var adaptive = new TrainingSettings { MaxEpoch = epochs, EarlyStoppingPatience = 0, Seed = 1 };
             TimeSpan cpu = Process.GetCurrentProcess().TotalProcessorTime;
             TrainingResult a = AdaptiveWidthNetworkTrainer.Train(NetworkTask.BinaryClassification, 2, data, null, adaptive);
             double adaptiveCpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds / epochs;
             int width = a.Model.LayerWidths[0];
             // The rate whose quantile width is the adaptive run's final width.
             double rate = -Math.Log(1 - adaptive.Quantile) / (width - 1.5);
-            var fixedSettings = adaptive with { AdaptWidth = false, InitialRate = rate, RateLowerBound = null };
+            var fixedSettings = adaptive with { AdaptWidth = false, InitialWidth = ExponentialImportance.Width(rate, 0.9), MaximumWidth = null };
             cpu = Process.GetCurrentProcess().TotalProcessorTime;
             TrainingResult f = AdaptiveWidthNetworkTrainer.Train(NetworkTask.BinaryClassification, 2, data, null, fixedSettings);
             double fixedCpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds / epochs;

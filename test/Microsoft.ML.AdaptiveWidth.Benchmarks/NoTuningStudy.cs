@@ -124,7 +124,7 @@ internal static class NoTuningStudy
 
         public int FashionTestRows { get; init; }
 
-        public int? MaxEpochs { get; init; }
+        public int? MaxEpoch { get; init; }
 
         public Member[] Grid { get; init; } = [];
 
@@ -149,7 +149,7 @@ internal static class NoTuningStudy
             FashionTrainRows = quick ? 1_000 : int.Parse(Argument(args, "--fashion-train-rows", "10000"), Inv),
             FashionValidationRows = quick ? 200 : 1_000,
             FashionTestRows = quick ? 500 : 5_000,
-            MaxEpochs = quick ? 3 : null,
+            MaxEpoch = quick ? 3 : null,
             PriorGrid = !args.Contains("--no-prior-grid"),
             PriorGridFashion = args.Contains("--prior-grid-fashion"),
             Grid = quick
@@ -281,14 +281,14 @@ internal static class NoTuningStudy
         {
             while (next < seeds.Length && next * o.Grid.Length / seeds.Length <= i)
             {
-                Trained d = DefaultRun(c, seeds[next], o.MaxEpochs);
+                Trained d = DefaultRun(c, seeds[next], o.MaxEpoch);
                 defaults.Add(d);
                 Log($"[{clock.Elapsed:mm\\:ss}]   default, seed {seeds[next]}: width {CompressionStudy.Join(d.Widths)}, {d.Epochs} epochs (kept {d.BestEpoch}), " +
                     $"validation {d.Validation:F2}, test {d.Test:F2}, {d.Seconds:F1} s");
                 next++;
             }
             Member m = o.Grid[i];
-            Trained g = GridRun(c, m, seeds[0], o.MaxEpochs);
+            Trained g = GridRun(c, m, seeds[0], o.MaxEpoch);
             grid.Add((m, g));
             Log($"[{clock.Elapsed:mm\\:ss}]   fixed {m.Label}, seed {seeds[0]}: {g.Epochs} epochs (kept {g.BestEpoch}), validation {g.Validation:F2} (loss {g.ValidationLoss:F4}), " +
                 $"test {g.Test:F2}, {g.Seconds:F1} s");
@@ -301,7 +301,7 @@ internal static class NoTuningStudy
             var runs = new List<(Member, Trained)>();
             foreach (Member m in o.Grid)
             {
-                Trained g = GridRun(c, m, seeds[0], o.MaxEpochs, DefaultWeightPrior);
+                Trained g = GridRun(c, m, seeds[0], o.MaxEpoch, DefaultWeightPrior);
                 runs.Add((m, g));
                 Log($"[{clock.Elapsed:mm\\:ss}]   fixed σθ {DefaultWeightPrior} {m.Label}, seed {seeds[0]}: {g.Epochs} epochs (kept {g.BestEpoch}), validation {g.Validation:F2}, test {g.Test:F2}, {g.Seconds:F1} s");
             }
@@ -323,7 +323,7 @@ internal static class NoTuningStudy
         var winnerRuns = new List<Trained> { runs.First(g => g.Item1 == winner).Item2 };
         foreach (int seed in seeds.Skip(1))
         {
-            Trained r = GridRun(c, winner, seed, o.MaxEpochs, weightPrior);
+            Trained r = GridRun(c, winner, seed, o.MaxEpoch, weightPrior);
             winnerRuns.Add(r);
             Log($"[{clock.Elapsed:mm\\:ss}]   grid winner{(weightPrior is null ? "" : $" (σθ {weightPrior})")} {winner.Label}, seed {seed}: test {r.Test:F2}, {r.Seconds:F1} s");
         }
@@ -412,17 +412,17 @@ internal static class NoTuningStudy
         var defaults = new TrainingSettings();
         var settings = new TrainingSettings
         {
-            HiddenLayerCount = m.Layers,
+            NumberOfLayers = m.Layers,
             Activation = m.Activation,
             LearningRate = m.LearningRate,
             BatchSize = m.BatchSize,
-            MaxEpochs = maxEpochs ?? defaults.MaxEpochs,
+            MaxEpoch = maxEpochs ?? defaults.MaxEpoch,
             EarlyStoppingPatience = defaults.EarlyStoppingPatience,
             AdaptWidth = false,
             UseImportance = false,
-            InitialRate = -Math.Log(1 - defaults.Quantile) / (m.Width - 1.5),
-            RateLowerBound = null,
-            RatePriorScale = null,
+            InitialWidth = m.Width,
+            MaximumWidth = null,
+            WidthRegularization = 0,
             WeightPriorScale = weightPrior ?? NoWeightPrior,
             Seed = seed,
         };

@@ -141,14 +141,14 @@ internal static class PaperStudy
     {
         var (mTrain, mVal, mTest) = Splits.PaperSplit(PaperDatasets.DoubleMoon());
         yield return (new Case("DoubleMoon", mTrain, mVal, mTest,
-            new TrainingSettings { LearningRate = 0.1, BatchSize = 32, MaxEpochs = quick ? 2 : 15, EarlyStoppingPatience = 0 }),
+            new TrainingSettings { LearningRate = 0.1, BatchSize = 32, MaxEpoch = quick ? 2 : 15, EarlyStoppingPatience = 0 }),
             100.0, 8.1, "1 layer, Adam 0.1, batch 32, 500 epochs");
         var (sTrain, sVal, sTest) = Splits.PaperSplit(PaperDatasets.Spiral());
         yield return (new Case("Spiral", sTrain, sVal, sTest,
-            new TrainingSettings { LearningRate = 0.05, WeightPriorScale = 10, MaxEpochs = quick ? 2 : 150, EarlyStoppingPatience = 0 }),
+            new TrainingSettings { LearningRate = 0.05, WeightPriorScale = 10, MaxEpoch = quick ? 2 : 150, EarlyStoppingPatience = 0 }),
             99.8, 65.9, "1–4 layers, Adam 0.01, batch 128, 1000 epochs");
         var (hTrain, hVal, hTest) = Splits.PaperSplit(PaperDatasets.SpiralHard());
-        yield return (new Case("SpiralHard", hTrain, hVal, hTest, CompressionCases.SpiralHardSettings(quick) with { MaxEpochs = quick ? 2 : 300 }),
+        yield return (new Case("SpiralHard", hTrain, hVal, hTest, CompressionCases.SpiralHardSettings(quick) with { MaxEpoch = quick ? 2 : 300 }),
             100.0, 227.4, "1 layer, Adam 0.01, batch 128, σθ 100, 5000 epochs");
     }
 
@@ -195,7 +195,7 @@ internal static class PaperStudy
             double width = awn.Average(r => r.Total);
             bool accOk = acc >= paperAcc - 0.3;
             bool widthOk = width >= 0.5 * paperWidth && width <= 1.5 * paperWidth;
-            string layers = c.Settings.HiddenLayerCount == 1 ? "1 layer" : $"{c.Settings.HiddenLayerCount} layers";
+            string layers = c.Settings.NumberOfLayers == 1 ? "1 layer" : $"{c.Settings.NumberOfLayers} layers";
             double lastWidth = awn.Average(r => r.LastTotal);
             rows.Add($"| {c.Name} | {CompressionStudy.MeanSd(awn.Select(r => r.Test), "F2")} | {CompressionStudy.MeanSd(awn.Select(r => (double)r.Total), "F1")} " +
                 $"({string.Join("; ", awn.Select(r => CompressionStudy.Join(r.Widths)))}) | {CompressionStudy.MeanSd(awn.Select(r => (double)r.LastTotal), "F1")} " +
@@ -204,14 +204,14 @@ internal static class PaperStudy
                 $"| {layers} × {best.Width}, lr {best.Rate.ToString(Inv)} | {(accOk ? "met" : "**not met**")} | {(widthOk ? "met" : "**not met**")} ({width / paperWidth:F2}x; last epoch {lastWidth / paperWidth:F2}x) |");
             goals.Add($"{c.Name}: accuracy {acc:F2}% vs the bar {paperAcc - 0.3:F1}% → {(accOk ? "met" : "not met")}; width {width:F1} = {width / paperWidth:F2}x the paper's {paperWidth} → {(widthOk ? "met" : "not met")} (the last epoch's width, {lastWidth:F1} = {lastWidth / paperWidth:F2}x, " +
                 $"would {(lastWidth >= 0.5 * paperWidth && lastWidth <= 1.5 * paperWidth ? "meet" : "miss")} it)" +
-                (c.Settings.HiddenLayerCount > 1 ? $" (our {layers}' total width against the paper's single layer)" : "") + ".");
+                (c.Settings.NumberOfLayers > 1 ? $" (our {layers}' total width against the paper's single layer)" : "") + ".");
             foreach (var g in grid)
             {
                 gridRows.Add($"| {c.Name} | {layers} × {g.Width} | {g.Rate.ToString(Inv)} | {g.Run.Validation:F2} | {g.Run.Test:F2} | {g.Run.BestEpoch} | {g.Run.Seconds:F0} |");
             }
             configRows.Add($"| {c.Name} | {c.Train.RowCount}/{c.Validation.RowCount}/{c.Test.RowCount} | {layers}, Adam {c.Settings.LearningRate.ToString(Inv)}, batch {c.Settings.BatchSize}, " +
                 $"σθ {c.Settings.WeightPriorScale.ToString(Inv)}, λ0 {c.Settings.InitialRate.ToString(Inv)} (D0 {c.Settings.InitialWidth}), " +
-                $"b {c.Settings.RateLowerBound?.ToString(Inv) ?? "none"}, {c.Settings.MaxEpochs} epochs | {paperConfig} | {MeanOf(awn.Select(r => r.Seconds)):F0} s |");
+                $"b {c.Settings.RateLowerBound?.ToString(Inv) ?? "none"}, {c.Settings.MaxEpoch} epochs | {paperConfig} | {MeanOf(awn.Select(r => r.Seconds)):F0} s |");
         }
 
         L("## 1. Table 1, synthetic rows");
@@ -247,7 +247,7 @@ internal static class PaperStudy
           "the batch size, epochs, σθ and layer count of our AWN run of that data set (1 hidden layer; SpiralHard 2 layers of the same width), " +
           $"{widths.Length * rates.Length} configurations per data set instead of 30–180. Each configuration is one run (seed {o.Seeds[0]}), selected on validation accuracy " +
           $"(ties: the narrower); the winner is then retrained with seeds {Seeds(o.GridSeeds)} and its test accuracy averaged over them. " +
-          "A fixed width D is the same trainer with `AdaptWidth = false`, `UseImportance = false`, `RateLowerBound = null` and `InitialRate = −ln(1 − 0.9)/(D − 1.5)`, " +
+          "A fixed width D is the same trainer with `AdaptWidth = false`, `UseImportance = false`, `MaximumWidth = null` and `InitialWidth = D` (λ0 = −ln(1 − 0.9)/(D − 1.5)), " +
           "so it shares the data path, initialisation and optimizer (the weight prior σθ stays, as in our AWN run).");
         L();
         L("| data set | hidden layers × width | Adam lr | validation accuracy % | test accuracy % | best epoch | seconds |");
@@ -267,14 +267,14 @@ internal static class PaperStudy
         var md = new StringBuilder();
         void L(string line = "") => md.Append(line).Append('\n');
         Case spiral = SyntheticCases(o.Quick).Single(c => c.Case.Name == "Spiral").Case;
-        TrainingSettings baseSettings = spiral.Settings with { RateLowerBound = 1e-4, MaxEpochs = o.Quick ? 1 : spiral.Settings.MaxEpochs };
+        TrainingSettings baseSettings = spiral.Settings with { MaximumWidth = ExponentialImportance.Width(1e-4, 0.9), MaxEpoch = o.Quick ? 1 : spiral.Settings.MaxEpoch };
 
         var byStart = new List<(int D0, Trained Run)>();
         foreach (double rate in StartRates)
         {
             foreach (int seed in o.SmallSeeds)
             {
-                TrainingSettings s = baseSettings with { InitialRate = rate, Seed = seed };
+                TrainingSettings s = baseSettings with { InitialWidth = ExponentialImportance.Width(rate, 0.9), Seed = seed };
                 byStart.Add((s.InitialWidth, Train(spiral with { Name = $"Spiral λ0 {rate}" }, s, clock)));
             }
         }
@@ -294,7 +294,7 @@ internal static class PaperStudy
           "Here they run on **Spiral** instead: our SpiralHard needs 2 layers and 300 epochs (tens of seconds to minutes per run on this loaded machine), " +
           $"and {StartRates.Length + BatchSizes.Length} settings × {o.SmallSeeds.Length} seeds of it would not fit the time budget; Spiral with 1 layer trains in seconds. " +
           $"Settings: our Spiral configuration (1 layer, Adam {baseSettings.LearningRate.ToString(Inv)}, σθ {baseSettings.WeightPriorScale.ToString(Inv)}, " +
-          $"{baseSettings.MaxEpochs} epochs, no rate prior) with rate bound b = 1e-4 (as the paper's stability runs); the initial-width runs use batch {baseSettings.BatchSize}, " +
+          $"{baseSettings.MaxEpoch} epochs, no rate prior) with rate bound b = 1e-4 (as the paper's stability runs); the initial-width runs use batch {baseSettings.BatchSize}, " +
           $"the batch-size runs λ0 {baseSettings.InitialRate.ToString(Inv)} (D0 {baseSettings.InitialWidth}). Same number of epochs for every batch size, so the larger " +
           "batches take fewer optimizer steps (batch 512: 8 steps per epoch). Seeds " + Seeds(o.SmallSeeds) + ".");
         L();
@@ -302,7 +302,7 @@ internal static class PaperStudy
         L("|---|---|---|---|---|---|");
         foreach (var g in byStart.GroupBy(x => x.D0).OrderByDescending(g => g.Key))
         {
-            double rate = StartRates.First(r => (baseSettings with { InitialRate = r }).InitialWidth == g.Key);
+            double rate = StartRates.First(r => ExponentialImportance.Width(r, 0.9) == g.Key);
             L($"| {rate.ToString(Inv)} | {g.Key} | {CompressionStudy.MeanSd(g.Select(x => (double)x.Run.Total), "F1")} ({string.Join("; ", g.Select(x => x.Run.Total))}) " +
               $"| {CompressionStudy.MeanSd(g.Select(x => (double)x.Run.LastTotal), "F1")} | {CompressionStudy.MeanSd(g.Select(x => x.Run.Test), "F2")} | {MeanOf(g.Select(x => x.Run.Seconds)):F0} |");
         }
@@ -366,10 +366,10 @@ internal static class PaperStudy
         foreach (var (c, _, _, _) in SyntheticCases(o.Quick))
         {
             var runs = o.SmallSeeds.Select(seed => cache.TryGetValue((c.Name, seed), out Trained? r) ? r : Train(c, c.Settings with { Seed = seed }, clock)).ToList();
-            results.Add((c.Name, $"as in part 1 ({c.Settings.HiddenLayerCount} layer(s), {c.Settings.MaxEpochs} epochs)", runs));
+            results.Add((c.Name, $"as in part 1 ({c.Settings.NumberOfLayers} layer(s), {c.Settings.MaxEpoch} epochs)", runs));
         }
 
-        TrainingSettings real = new() { MaxEpochs = o.Quick ? 2 : 200 };
+        TrainingSettings real = new() { MaxEpoch = o.Quick ? 2 : 200 };
         Dataset digits = SklearnDatasets.Digits();
         foreach (int k in new[] { 2, 5, 10 })
         {
@@ -391,7 +391,7 @@ internal static class PaperStudy
             var (_, pool) = Splits.StratifiedTrainTest(fTrainAll, 11_000.0 / fTrainAll.RowCount, CompressionCases.SplitSeed);
             var (fTrain, fVal) = Splits.StratifiedTrainTest(pool, 1_000.0 / pool.RowCount, CompressionCases.SplitSeed);
             var (_, fTest) = Splits.StratifiedTrainTest(fTestAll, 0.5, CompressionCases.SplitSeed);
-            TrainingSettings fs = new() { MaxEpochs = 40 };
+            TrainingSettings fs = new() { MaxEpoch = 40 };
             var c = new Case("Fashion-MNIST", fTrain, fVal, fTest, fs);
             results.Add((c.Name, $"subsample {fTrain.RowCount}/{fVal.RowCount}/{fTest.RowCount} rows, pixels/255; defaults but ≤ 40 epochs",
                 o.SmallSeeds.Select(seed => Train(c, fs with { Seed = seed }, clock)).ToList()));
@@ -468,9 +468,9 @@ internal static class PaperStudy
         {
             AdaptWidth = false,
             UseImportance = false,
-            RateLowerBound = null,
-            RatePriorScale = null,
-            InitialRate = -Math.Log(1 - awn.Quantile) / (width - 1.5),
+            MaximumWidth = null,
+            WidthRegularization = 0,
+            InitialWidth = width,
             LearningRate = learningRate,
         };
         if (s.InitialWidth != width)

@@ -20,9 +20,9 @@ internal static class StepCostStudy
         TorchRuntime.Initialize(1);
         var settings = new TrainingSettings
         {
-            HiddenLayerCount = layers,
-            InitialRate = -Math.Log(1 - 0.9) / (width - 1.5),
-            RateLowerBound = null,
+            NumberOfLayers = layers,
+            InitialWidth = width,
+            MaximumWidth = null,
             AdaptWidth = adaptive,
             UseImportance = adaptive,
         };
@@ -62,7 +62,7 @@ internal static class StepCostStudy
             network.Gradient.zero_();
             Tensor loss = objective.DataLoss(network.Forward(x), y, null);
             loss.backward();
-            network.AccumulateRateGradients(objective);
+            network.AccumulateRateGradients(objective.RatePriorGradient);
             objective.AddWeightPriorGradient(network.Parameters, network.Gradient, network.Layout.ThetaLength);
             network.Optimizer.Step(network.Parameters, network.Gradient);
         }
@@ -82,7 +82,7 @@ internal static class StepCostStudy
             long t3 = Stopwatch.GetTimestamp();
             loss.backward();
             long t4 = Stopwatch.GetTimestamp();
-            network.AccumulateRateGradients(objective);
+            network.AccumulateRateGradients(objective.RatePriorGradient);
             objective.AddWeightPriorGradient(network.Parameters, network.Gradient, network.Layout.ThetaLength);
             long t5 = Stopwatch.GetTimestamp();
             network.Optimizer.Step(network.Parameters, network.Gradient);
@@ -111,7 +111,7 @@ internal static class StepCostStudy
         yield return $"| forward+loss+backward after an in-place update of the flat buffer | {Time(() => { using (no_grad()) { network.Parameters.add_(0f); } using var s = NewDisposeScope(); objective.DataLoss(network.Forward(x), y, null).backward(); }):F1} |";
         yield return $"| zero + forward+loss+backward | {Time(() => { network.Gradient.zero_(); using var s = NewDisposeScope(); objective.DataLoss(network.Forward(x), y, null).backward(); }):F1} |";
         yield return $"| update widths + importance upload | {Time(() => { network.UpdateWidths(); if (adaptive) { network.Importance(0); } }):F1} |";
-        yield return $"| accumulate rate gradients | {Time(() => network.AccumulateRateGradients(objective)):F1} |";
+        yield return $"| accumulate rate gradients | {Time(() => network.AccumulateRateGradients(objective.RatePriorGradient)):F1} |";
         yield return $"| zero gradient | {Time(() => network.Gradient.zero_()):F1} |";
         yield return $"| Adam step | {Time(() => network.Optimizer.Step(network.Parameters, network.Gradient)):F1} |";
         yield return $"| weight prior gradient | {Time(() => objective.AddWeightPriorGradient(network.Parameters, network.Gradient, network.Layout.ThetaLength)):F1} |";

@@ -195,7 +195,7 @@ internal static class TrainingSpeedStudy
             {
                 AdaptWidth = true,
                 UseImportance = true,
-                RateLowerBound = new TrainingSettings().RateLowerBound,
+                MaximumWidth = new TrainingSettings().MaximumWidth,
             });
 
             // A fixed network with the multiply-adds of the adaptive run's median epoch, for the like-for-like ratio.
@@ -226,18 +226,18 @@ internal static class TrainingSpeedStudy
     {
         var settings = new TrainingSettings
         {
-            HiddenLayerCount = shape.Hidden.Length,
+            NumberOfLayers = shape.Hidden.Length,
             AdaptWidth = false,
             UseImportance = false,
-            RateLowerBound = null,
-            InitialRate = -Math.Log(1 - 0.9) / (width - 1.5),
+            MaximumWidth = null,
+            InitialWidth = width,
             Quantile = 0.9,
             LearningRate = LearningRate,
             BatchSize = Batch,
-            MaxEpochs = epochs,
+            MaxEpoch = epochs,
             EarlyStoppingPatience = 0,
             Seed = seed,
-            IntraOpThreads = Threads,
+            NumberOfThreads = Threads,
         };
         if (settings.InitialWidth != width)
         {

@@ -33,41 +33,44 @@ public abstract class AdaptiveWidthOptionsBase : TrainerInputBaseWithWeight
     {
     }
 
-    /// <summary>The default values, shared by the options and by the catalog methods' simple overloads.</summary>
+    /// <summary>
+    /// The default values, shared by the options and by the catalog methods' simple overloads. The training
+    /// hyper-parameters' defaults are defined once, in <see cref="TrainingDefaults"/>; these name them for ML.NET users.
+    /// </summary>
     public static class Defaults
     {
         /// <summary>Default of <see cref="NumberOfLayers"/>: 1.</summary>
-        public const int NumberOfLayers = 1;
+        public const int NumberOfLayers = TrainingDefaults.NumberOfLayers;
 
         /// <summary>Default of <see cref="MaxEpoch"/>: 200.</summary>
-        public const int MaxEpoch = 200;
+        public const int MaxEpoch = TrainingDefaults.MaxEpoch;
 
         /// <summary>Default of <see cref="InitialWidth"/>: 232 (rate 0.01 at k = 0.9).</summary>
-        public const int InitialWidth = 232;
+        public const int InitialWidth = TrainingDefaults.InitialWidth;
 
         /// <summary>Default of <see cref="MaximumWidth"/>: 4607 (rate bound 5e-4 at k = 0.9).</summary>
-        public const int MaximumWidth = 4607;
+        public const int MaximumWidth = TrainingDefaults.MaximumWidth;
 
         /// <summary>Default of <see cref="Quantile"/>: 0.9.</summary>
-        public const double Quantile = 0.9;
+        public const double Quantile = TrainingDefaults.Quantile;
 
         /// <summary>Default of <see cref="LearningRate"/>: 0.01.</summary>
-        public const double LearningRate = 0.01;
+        public const double LearningRate = TrainingDefaults.LearningRate;
 
         /// <summary>Default of <see cref="BatchSize"/>: 128.</summary>
-        public const int BatchSize = 128;
+        public const int BatchSize = TrainingDefaults.BatchSize;
 
         /// <summary>Default of <see cref="EarlyStoppingPatience"/>: 30.</summary>
-        public const int EarlyStoppingPatience = 30;
+        public const int EarlyStoppingPatience = TrainingDefaults.EarlyStoppingPatience;
 
         /// <summary>Default of <see cref="ValidationFraction"/>: 0.1.</summary>
         public const double ValidationFraction = 0.1;
 
         /// <summary>Default of <see cref="WeightPriorScale"/>: 1.</summary>
-        public const double WeightPriorScale = 1.0;
+        public const double WeightPriorScale = TrainingDefaults.WeightPriorScale;
 
         /// <summary>Default of <see cref="RatePriorMean"/>: 0.05.</summary>
-        public const double RatePriorMean = 0.05;
+        public const double RatePriorMean = TrainingDefaults.RatePriorMean;
 
         /// <summary>Default of <see cref="InMemoryLimitMegabytes"/>: 512 MB.</summary>
         public const int InMemoryLimitMegabytes = 512;
@@ -81,7 +84,7 @@ public abstract class AdaptiveWidthOptionsBase : TrainerInputBaseWithWeight
 
     /// <summary>Strength s of the width regularization (see the remarks): 0 is off, larger gives narrower layers.</summary>
     /// <value>Finite and ≥ 0. Default 0 (off).</value>
-    public double WidthRegularization = 0;
+    public double WidthRegularization = TrainingDefaults.WidthRegularization;
 
     /// <summary>
     /// Anneals the width regularization (the paper's "dynamic compression", method.md §2): off before this epoch, then
@@ -102,7 +105,7 @@ public abstract class AdaptiveWidthOptionsBase : TrainerInputBaseWithWeight
 
     /// <summary>Annealing amount a: the fraction of σλ0 removed over the annealing epochs.</summary>
     /// <value>In [0, 1). Default 0.9, the paper's; 0 keeps σλ0 constant from the start epoch on.</value>
-    public double WidthRegularizationAnnealing = 0.9;
+    public double WidthRegularizationAnnealing = TrainingDefaults.WidthRegularizationAnnealing;
 
     /// <summary>Mean μλ of the prior on each layer's rate, used when <see cref="WidthRegularization"/> is on.</summary>
     /// <value>A positive rate; 0.05 corresponds to a width of 48 at k = 0.9. Default 0.05.</value>
@@ -151,7 +154,7 @@ public abstract class AdaptiveWidthOptionsBase : TrainerInputBaseWithWeight
 
     /// <summary>Nonlinearity of the adaptive layers.</summary>
     /// <value>ReLU6, ReLU or LeakyReLU. Default ReLU6: bounded, which the paper recommends for stable widths.</value>
-    public ActivationKind Activation = ActivationKind.ReLU6;
+    public ActivationKind Activation = TrainingDefaults.Activation;
 
     /// <summary>Adam learning rate, for the weights and the rates alike.</summary>
     /// <value>Positive. Default 0.01.</value>
@@ -168,6 +171,14 @@ public abstract class AdaptiveWidthOptionsBase : TrainerInputBaseWithWeight
     /// <summary>Stop after this many epochs without a better validation loss; the best epoch's network is kept.</summary>
     /// <value>≥ 0; 0 switches early stopping off. Default 30.</value>
     public int EarlyStoppingPatience = Defaults.EarlyStoppingPatience;
+
+    /// <summary>
+    /// What selects the best epoch (whose network is kept) and drives early stopping: the validation loss, or the
+    /// validation accuracy with ties broken by the loss (classification only; regression always uses the loss).
+    /// </summary>
+    /// <value>Default <see cref="EarlyStoppingMetric.Loss"/>: smooth, and a proper scoring rule; accuracy saturates on small
+    /// validation sets and then keeps an early, under-trained epoch.</value>
+    public EarlyStoppingMetric EarlyStoppingMetric = TrainingDefaults.EarlyStoppingMetric;
 
     /// <summary>
     /// Fraction of the training rows held out for early stopping when neither <see cref="ValidationSet"/> nor <c>Fit</c>
@@ -212,9 +223,9 @@ public abstract class AdaptiveWidthOptionsBase : TrainerInputBaseWithWeight
 
     /// <summary>Threads libtorch may use for one operation.</summary>
     /// <value>≥ 1. Default 1, the fastest for the small matrices of tabular networks.</value>
-    public int NumberOfThreads = 1;
+    public int NumberOfThreads = TrainingDefaults.NumberOfThreads;
 
-    /// <summary>Cancels training; checked before every mini-batch. <c>MLContext.CancelExecution</c> is also honoured, once per epoch.</summary>
+    /// <summary>Cancels training; checked before every mini-batch. <c>MLContext.CancelExecution</c> is also honoured, before every mini-batch.</summary>
     /// <value>Default: none.</value>
     public CancellationToken CancellationToken;
 
@@ -222,10 +233,11 @@ public abstract class AdaptiveWidthOptionsBase : TrainerInputBaseWithWeight
     /// <value>Positive. Default 1; smaller regularizes more.</value>
     public double WeightPriorScale = Defaults.WeightPriorScale;
 
-    /// <summary>The rate whose width at quantile <paramref name="quantile"/> is exactly <paramref name="width"/>.</summary>
-    internal static double RateForWidth(int width, double quantile) => -Math.Log(1 - quantile) / (width - 1.5);
-
-    /// <summary>Checks every option; the exception names the option at fault and what would fix it.</summary>
+    /// <summary>
+    /// Checks every option; the exception names the option at fault and what would fix it. The training
+    /// hyper-parameters are checked by <see cref="TrainingSettings.Validate"/>, whose names are the options' names; this
+    /// adds only what the ML.NET layer owns (columns, truncation, compression, validation split, data reading).
+    /// </summary>
     /// <exception cref="ArgumentException">A column name is empty.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
     internal void Validate()
@@ -236,30 +248,11 @@ public abstract class AdaptiveWidthOptionsBase : TrainerInputBaseWithWeight
         {
             CheckName(ExampleWeightColumnName, nameof(ExampleWeightColumnName));
         }
-        Check(double.IsFinite(WidthRegularization) && WidthRegularization >= 0, nameof(WidthRegularization), WidthRegularization, "must be 0 (off) or a positive strength");
-        Check(double.IsFinite(RatePriorMean) && RatePriorMean > 0, nameof(RatePriorMean), RatePriorMean, "must be a positive rate, for example 0.05");
+        ToTrainingSettings(seed: 0).Validate();
         Check(TruncationBudget > 0 && TruncationBudget <= 1, nameof(TruncationBudget), TruncationBudget, "must be in (0, 1]; use 1 to keep every neuron");
         Check(MaxUnitsPerLayer is null || MaxUnitsPerLayer >= 1, nameof(MaxUnitsPerLayer), MaxUnitsPerLayer, "must be null (no cap) or at least 1");
-        Check(WidthRegularizationStartEpoch is null || (WidthRegularizationStartEpoch >= 1 && WidthRegularizationStartEpoch <= MaxEpoch), nameof(WidthRegularizationStartEpoch),
-            WidthRegularizationStartEpoch, $"must be null or between 1 and {nameof(MaxEpoch)} ({MaxEpoch})");
-        Check(WidthRegularizationStartEpoch is null || WidthRegularization > 0, nameof(WidthRegularizationStartEpoch), WidthRegularizationStartEpoch,
-            $"anneals the width regularization, so {nameof(WidthRegularization)} must be above 0");
-        Check(WidthRegularizationEndEpoch is null || WidthRegularizationEndEpoch >= (WidthRegularizationStartEpoch ?? 1), nameof(WidthRegularizationEndEpoch),
-            WidthRegularizationEndEpoch, $"must be null or at least {nameof(WidthRegularizationStartEpoch)}");
-        Check(WidthRegularizationAnnealing >= 0 && WidthRegularizationAnnealing < 1, nameof(WidthRegularizationAnnealing), WidthRegularizationAnnealing, "must be in [0, 1)");
         Check(CompressionTolerance is null || (double.IsFinite(CompressionTolerance.Value) && CompressionTolerance >= 0), nameof(CompressionTolerance),
             CompressionTolerance, "must be null (off) or a finite tolerance of at least 0");
-        Check(NumberOfLayers is >= 1 and <= 16, nameof(NumberOfLayers), NumberOfLayers, "must be between 1 and 16");
-        Check(Quantile > 0 && Quantile < 1, nameof(Quantile), Quantile, "must be in (0, 1), for example 0.9");
-        Check(MaximumWidth >= 2 && MaximumWidth <= Defaults.LargestSupportedWidth, nameof(MaximumWidth), MaximumWidth,
-            $"must be between 2 and {Defaults.LargestSupportedWidth}");
-        Check(InitialWidth >= 2 && InitialWidth <= MaximumWidth, nameof(InitialWidth), InitialWidth,
-            $"must be between 2 and {nameof(MaximumWidth)} ({MaximumWidth}); raise {nameof(MaximumWidth)} for wider starts");
-        Check(Enum.IsDefined(Activation) && Activation != ActivationKind.Identity, nameof(Activation), Activation, "must be ReLU6, ReLU or LeakyReLU");
-        Check(double.IsFinite(LearningRate) && LearningRate > 0, nameof(LearningRate), LearningRate, "must be positive, for example 0.01");
-        Check(BatchSize >= 1, nameof(BatchSize), BatchSize, "must be at least 1, for example 128");
-        Check(MaxEpoch >= 1, nameof(MaxEpoch), MaxEpoch, "must be at least 1");
-        Check(EarlyStoppingPatience >= 0, nameof(EarlyStoppingPatience), EarlyStoppingPatience, "must be 0 (off) or positive");
         Check(ValidationFraction >= 0 && ValidationFraction < 1, nameof(ValidationFraction), ValidationFraction,
             "must be in [0, 1); use 0 to train on every row, or pass validation data to Fit");
         // Throws for a metric the task cannot measure (the binary options' CompressionMetric).
@@ -267,33 +260,32 @@ public abstract class AdaptiveWidthOptionsBase : TrainerInputBaseWithWeight
         Check(Enum.IsDefined(DataMode), nameof(DataMode), DataMode, "must be Auto, InMemory or Streaming");
         Check(InMemoryLimitMegabytes >= 1, nameof(InMemoryLimitMegabytes), InMemoryLimitMegabytes, "must be at least 1 (MB)");
         Check(ShuffleBufferRows >= 1, nameof(ShuffleBufferRows), ShuffleBufferRows, "must be at least 1, for example 65536");
-        Check(NumberOfThreads >= 1, nameof(NumberOfThreads), NumberOfThreads, "must be at least 1");
-        Check(double.IsFinite(WeightPriorScale) && WeightPriorScale > 0, nameof(WeightPriorScale), WeightPriorScale, "must be positive, for example 1");
     }
 
     /// <summary>The metric that <see cref="CompressionTolerance"/> is measured in: accuracy for classifiers, RMSE for regression.</summary>
     internal virtual QualityMetric ValidatedCompressionMetric(NetworkTask task) => task == NetworkTask.Regression ? QualityMetric.Rmse : QualityMetric.Accuracy;
 
-    /// <summary>Maps the options onto the training loop's settings.</summary>
+    /// <summary>Maps the options onto the training loop's settings: the same hyper-parameters under the same names.</summary>
     internal TrainingSettings ToTrainingSettings(int seed) => new()
     {
-        HiddenLayerCount = NumberOfLayers,
+        NumberOfLayers = NumberOfLayers,
         Quantile = Quantile,
-        InitialRate = RateForWidth(InitialWidth, Quantile),
-        RateLowerBound = RateForWidth(MaximumWidth, Quantile),
+        InitialWidth = InitialWidth,
+        MaximumWidth = MaximumWidth,
         Activation = Activation,
         LearningRate = LearningRate,
         BatchSize = BatchSize,
-        MaxEpochs = MaxEpoch,
+        MaxEpoch = MaxEpoch,
         EarlyStoppingPatience = EarlyStoppingPatience,
+        EarlyStoppingMetric = EarlyStoppingMetric,
         WeightPriorScale = WeightPriorScale,
         RatePriorMean = RatePriorMean,
-        RatePriorScale = WidthRegularization > 0 ? 1.0 / WidthRegularization : null,
-        AnnealingStartEpoch = WidthRegularizationStartEpoch,
-        AnnealingEndEpoch = WidthRegularizationEndEpoch,
-        AnnealingAmount = WidthRegularizationAnnealing,
+        WidthRegularization = WidthRegularization,
+        WidthRegularizationStartEpoch = WidthRegularizationStartEpoch,
+        WidthRegularizationEndEpoch = WidthRegularizationEndEpoch,
+        WidthRegularizationAnnealing = WidthRegularizationAnnealing,
         Seed = seed,
-        IntraOpThreads = NumberOfThreads,
+        NumberOfThreads = NumberOfThreads,
     };
 
     private static void CheckName(string? name, string option)

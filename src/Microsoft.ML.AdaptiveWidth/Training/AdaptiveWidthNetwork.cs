@@ -47,8 +47,8 @@ internal sealed class AdaptiveWidthNetwork : IDisposable
     {
         _settings = settings;
         _generator = generator;
-        int layers = settings.HiddenLayerCount;
-        _maxWidth = settings.MaxWidth ?? ExponentialImportance.MaxSupportedWidth;
+        int layers = settings.NumberOfLayers;
+        _maxWidth = settings.WidthCap;
         int initialWidth = Math.Min(settings.InitialWidth, _maxWidth);
         _widths = Enumerable.Repeat(initialWidth, layers).ToArray();
         _importance = new Tensor?[layers];
@@ -225,10 +225,12 @@ internal sealed class AdaptiveWidthNetwork : IDisposable
     }
 
     /// <summary>
-    /// After backward: dL/dr_l = (dL/dλ_l from the data, through p_l, plus the rate prior's gradient) · σ(r_l), written
-    /// into the rates' slots of the flat gradient, so the optimizer's flat step moves r with everything else.
+    /// After backward: dL/dr_l = (dL/dλ_l from the data, through p_l, plus <paramref name="ratePriorGradient"/>(λ_l), the
+    /// derivative of any prior on the rate) · σ(r_l), written into the rates' slots of the flat gradient, so the
+    /// optimizer's flat step moves r with everything else. The network knows nothing of the objective: the training
+    /// loop passes the objective's <c>RatePriorGradient</c>.
     /// </summary>
-    public void AccumulateRateGradients(WidthObjective objective)
+    public void AccumulateRateGradients(Func<double, double> ratePriorGradient)
     {
         if (!_settings.AdaptWidth)
         {
@@ -237,7 +239,7 @@ internal sealed class AdaptiveWidthNetwork : IDisposable
         var gradients = _rateGradients.data<float>();
         for (int l = 0; l < _widths.Length; l++)
         {
-            double dRate = objective.RatePriorGradient(_rates[l]);
+            double dRate = ratePriorGradient(_rates[l]);
             if (_settings.UseImportance && _importance[l]?.grad is Tensor g)
             {
                 using (g)

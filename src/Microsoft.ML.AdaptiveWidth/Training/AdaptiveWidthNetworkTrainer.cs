@@ -37,7 +37,7 @@ public static class AdaptiveWidthNetworkTrainer
             CheckLabels(task, classCount, validation, nameof(validation));
         }
 
-        TorchRuntime.Initialize(settings.IntraOpThreads);
+        TorchRuntime.Initialize(settings.NumberOfThreads);
         using var loop = new TrainingLoop(task, outputs, train, validation, settings);
         return loop.Run(progress, cancellationToken, beforeBatch);
     }
@@ -82,7 +82,7 @@ public static class AdaptiveWidthNetworkTrainer
             CheckLabels(task, classCount, validation.DistinctLabels, nameof(validation));
         }
 
-        TorchRuntime.Initialize(settings.IntraOpThreads);
+        TorchRuntime.Initialize(settings.NumberOfThreads);
         using var loop = new TrainingLoop(task, outputs, train, validation, settings, shuffleBufferRows);
         return loop.Run(progress, cancellationToken, beforeBatch);
     }

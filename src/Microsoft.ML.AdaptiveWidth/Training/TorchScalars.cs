@@ -13,7 +13,9 @@ namespace Microsoft.ML.AdaptiveWidth.Training;
 //    from a ScalarCache (values fixed for the run) or a ScalarSlot (a value that changes between calls).
 // 2. No TorchSharp API that creates one inside: e.g. `square()` is `pow(2)`, `add_(Scalar)` is `add_(s, 1)`,
 //    `functional.leaky_relu(t, slope)` converts the slope. Use an equivalent that takes a held Scalar or none
-//    (`x.mul(x)`, `add_(s, one)`, `t.leaky_relu(slope)`).
+//    (`x.mul(x)`, `add_(s, one)`, `t.leaky_relu(slope)`). Reading a number back is `t.item<float>()`, never
+//    `t.ToDouble()` or `t.ToInt64()`: those go through a temporary Scalar, and a finalizer that frees it mid-read
+//    aborts the process (libtorch throws inside a function that catches nothing).
 // 3. No implicit Tensor from a number, and every Tensor an op returns is either held in a variable until after its
 //    last use or created inside a dispose scope (the scope holds it).
 // Test/Training/TorchSharpLifetimeGuardTest reads the IL of this library and of TorchSharp and fails on a new

@@ -93,7 +93,7 @@ internal sealed class TrainingLoop : IDisposable
         int sinceBest = 0;
         StopReason stopped = StopReason.MaxEpochs;
 
-        for (int epoch = 1; epoch <= _settings.MaxEpochs; epoch++)
+        for (int epoch = 1; epoch <= _settings.MaxEpoch; epoch++)
         {
             var clock = Stopwatch.StartNew();
             // The annealing scheduler runs at the start of each epoch, as in the reference (method.md §2).
@@ -169,7 +169,7 @@ internal sealed class TrainingLoop : IDisposable
                 Tensor output = _network.Forward(batch.Features);
                 Tensor loss = _objective.DataLoss(output, batch.Labels, batch.Weights);
                 loss.backward();
-                _network.AccumulateRateGradients(_objective);
+                _network.AccumulateRateGradients(_objective.RatePriorGradient);
                 _objective.AddWeightPriorGradient(_network.Parameters, _network.Gradient, _network.Layout.ThetaLength);
                 _network.Optimizer.Step(_network.Parameters, _network.Gradient);
                 using (no_grad())
@@ -179,7 +179,7 @@ internal sealed class TrainingLoop : IDisposable
             }
         }
         // Reported in the target's original units (regression learns a standardised target).
-        return lossSum.ToDouble() / rows * _targetScale * _targetScale;
+        return lossSum.item<float>() / rows * _targetScale * _targetScale;
     }
 
     /// <summary>Mean data loss (original units) and accuracy (classification) over a data set, under no_grad.</summary>
@@ -198,14 +198,14 @@ internal sealed class TrainingLoop : IDisposable
             using var chunkScope = NewDisposeScope();
             Batch chunk = pass.Current();
             Tensor output = _network.Forward(chunk.Features);
-            lossSum += _objective.DataLoss(output, chunk.Labels, chunk.Weights).ToDouble() * chunk.Length;
+            lossSum += _objective.DataLoss(output, chunk.Labels, chunk.Weights).item<float>() * chunk.Length;
             if (_task == NetworkTask.BinaryClassification)
             {
-                correct += output.view(-1).gt(_constants[0]).eq(chunk.Labels.gt(_constants[0.5])).sum().ToInt64();
+                correct += output.view(-1).gt(_constants[0]).eq(chunk.Labels.gt(_constants[0.5])).sum().item<long>();
             }
             else if (_task == NetworkTask.MulticlassClassification)
             {
-                correct += output.argmax(1).eq(chunk.Labels).sum().ToInt64();
+                correct += output.argmax(1).eq(chunk.Labels).sum().item<long>();
             }
         }
         double accuracy = _task == NetworkTask.Regression ? double.NaN : (double)correct / data.RowCount;

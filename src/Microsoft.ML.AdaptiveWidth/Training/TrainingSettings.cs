@@ -3,101 +3,137 @@ using Microsoft.ML.AdaptiveWidth.Inference;
 namespace Microsoft.ML.AdaptiveWidth.Training;
 
 /// <summary>
-/// Everything the training loop needs to know, with the paper's defaults (method.md §3). A plain record: no ML.NET
-/// or TorchSharp types, so the ML.NET options map onto it and tests can build it directly.
+/// The one definition of every training hyper-parameter's default (docs/method.md §5). <see cref="TrainingSettings"/>
+/// initialises from these, and the ML.NET options (<c>AdaptiveWidthOptionsBase</c>, its <c>Defaults</c> and the catalog
+/// methods' simple overloads) take them from here, so the two layers cannot drift apart.
+/// </summary>
+public static class TrainingDefaults
+{
+    /// <summary>Adaptive hidden layers: 1.</summary>
+    public const int NumberOfLayers = 1;
+
+    /// <summary>Width every adaptive layer starts from: 232 (λ0 ≈ 0.01 at k = 0.9).</summary>
+    public const int InitialWidth = 232;
+
+    /// <summary>The widest a layer may grow: 4607 (a rate bound of about 5e-4 at k = 0.9).</summary>
+    public const int MaximumWidth = 4607;
+
+    /// <summary>Quantile level k that turns a rate into a width: 0.9.</summary>
+    public const double Quantile = 0.9;
+
+    /// <summary>Adam learning rate: 0.01.</summary>
+    public const double LearningRate = 0.01;
+
+    /// <summary>Mini-batch size: 128.</summary>
+    public const int BatchSize = 128;
+
+    /// <summary>Maximum number of epochs: 200.</summary>
+    public const int MaxEpoch = 200;
+
+    /// <summary>Epochs without a better validation metric before stopping: 30.</summary>
+    public const int EarlyStoppingPatience = 30;
+
+    /// <summary>Scale σθ of the weight prior: 1.</summary>
+    public const double WeightPriorScale = 1.0;
+
+    /// <summary>Mean μλ of the rate prior: 0.05 (a width of 48 at k = 0.9).</summary>
+    public const double RatePriorMean = 0.05;
+
+    /// <summary>Strength s of the width regularization (the rate prior, σλ = 1/s): 0, off.</summary>
+    public const double WidthRegularization = 0;
+
+    /// <summary>Fraction of σλ0 removed over the annealing epochs: 0.9.</summary>
+    public const double WidthRegularizationAnnealing = 0.9;
+
+    /// <summary>libtorch intra-op threads: 1.</summary>
+    public const int NumberOfThreads = 1;
+
+    /// <summary>The best epoch is the one with the lowest validation loss.</summary>
+    public const EarlyStoppingMetric EarlyStoppingMetric = Training.EarlyStoppingMetric.Loss;
+
+    /// <summary>Hidden activation: ReLU6 (bounded, which keeps widths stable).</summary>
+    public const ActivationKind Activation = ActivationKind.ReLU6;
+}
+
+/// <summary>
+/// Everything the training loop needs to know, with the defaults of <see cref="TrainingDefaults"/>. A plain record: no
+/// ML.NET or TorchSharp types. Where the ML.NET options have the same hyper-parameter it has the same name, and the
+/// options map onto it one to one; <see cref="Validate"/> holds the one set of rules for both layers.
 /// </summary>
 public sealed record TrainingSettings
 {
-    /// <summary>Number of adaptive hidden layers. (Default is 1.)</summary>
-    public int HiddenLayerCount { get; init; } = 1;
+    /// <summary>Number of adaptive hidden layers, 1 to 16. (Default is 1.)</summary>
+    public int NumberOfLayers { get; init; } = TrainingDefaults.NumberOfLayers;
 
     /// <summary>Quantile level k that turns the rate into a width, D = floor(−ln(1−k)/λ) + 2. Range (0, 1). (Default is 0.9.)</summary>
-    public double Quantile { get; init; } = 0.9;
-
-    /// <summary>Initial rate λ0 of every layer; 0.01 gives an initial width of 232 at k = 0.9. Must be &gt; 0. (Default is 0.01.)</summary>
-    public double InitialRate { get; init; } = 0.01;
+    public double Quantile { get; init; } = TrainingDefaults.Quantile;
 
     /// <summary>
-    /// Lower bound on λ, which caps the width: 5e-4 caps it at 4607 neurons (k = 0.9). Null disables the cap.
-    /// (Default is 5e-4.)
+    /// Width every adaptive layer starts from, 2 to <see cref="MaximumWidth"/>; it sets the initial rate
+    /// λ0 = −ln(1−k)/(D0 − 1.5) (<see cref="InitialRate"/>), whose width is exactly D0. (Default is 232, λ0 ≈ 0.01.)
     /// </summary>
-    public double? RateLowerBound { get; init; } = 5e-4;
+    public int InitialWidth { get; init; } = TrainingDefaults.InitialWidth;
+
+    /// <summary>
+    /// The widest a layer may grow, turned into a lower bound on λ (<see cref="RateLowerBound"/>): a rate below it is
+    /// reset to it. Null removes the bound (widths are then only clamped to the supported maximum, 65,536).
+    /// (Default is 4607, a bound of about 5e-4.)
+    /// </summary>
+    public int? MaximumWidth { get; init; } = TrainingDefaults.MaximumWidth;
 
     /// <summary>Hidden activation. (Default is ReLU6, bounded, as the paper recommends.)</summary>
-    public ActivationKind Activation { get; init; } = ActivationKind.ReLU6;
+    public ActivationKind Activation { get; init; } = TrainingDefaults.Activation;
 
     /// <summary>Adam learning rate, also for the rates λ. (Default is 0.01.)</summary>
-    public double LearningRate { get; init; } = 0.01;
+    public double LearningRate { get; init; } = TrainingDefaults.LearningRate;
 
     /// <summary>Mini-batch size. (Default is 128.)</summary>
-    public int BatchSize { get; init; } = 128;
+    public int BatchSize { get; init; } = TrainingDefaults.BatchSize;
 
     /// <summary>Maximum number of epochs. (Default is 200.)</summary>
-    public int MaxEpochs { get; init; } = 200;
+    public int MaxEpoch { get; init; } = TrainingDefaults.MaxEpoch;
 
     /// <summary>Stop after this many epochs without a better validation metric; 0 disables early stopping. (Default is 30.)</summary>
-    public int EarlyStoppingPatience { get; init; } = 30;
+    public int EarlyStoppingPatience { get; init; } = TrainingDefaults.EarlyStoppingPatience;
 
     /// <summary>
     /// What selects the best epoch and drives early stopping: the validation loss (default; smooth, and for
     /// classification a proper scoring rule) or, as the paper does, the validation accuracy (ties broken by loss).
     /// Accuracy saturates on small validation sets and then keeps an early, under-trained epoch.
     /// </summary>
-    public EarlyStoppingMetric EarlyStoppingMetric { get; init; } = EarlyStoppingMetric.Loss;
+    public EarlyStoppingMetric EarlyStoppingMetric { get; init; } = TrainingDefaults.EarlyStoppingMetric;
 
     /// <summary>Scale σθ of the Gaussian prior on all weights and biases: an L2 penalty Σθ²/(2σθ²N). (Default is 1.)</summary>
-    public double WeightPriorScale { get; init; } = 1.0;
+    public double WeightPriorScale { get; init; } = TrainingDefaults.WeightPriorScale;
 
     /// <summary>Mean μλ of the Gaussian prior on each rate λ; a higher mean pulls toward narrower layers. (Default is 0.05.)</summary>
-    public double RatePriorMean { get; init; } = 0.05;
-
-    /// <summary>Scale σλ of the prior on each rate; null switches the rate prior off (the paper's default). (Default is null.)</summary>
-    public double? RatePriorScale { get; init; }
+    public double RatePriorMean { get; init; } = TrainingDefaults.RatePriorMean;
 
     /// <summary>
-    /// First epoch (1-based) of the annealed rate prior (method.md §2, "dynamic compression"); null (default) applies
-    /// <see cref="RatePriorScale"/> at every epoch. When set, the rate prior is off before this epoch; from it on, σλ
-    /// starts at <see cref="RatePriorScale"/> and decreases every epoch (see <see cref="RatePriorScaleAt"/>). Needs
-    /// <see cref="RatePriorScale"/>.
+    /// Strength s of the width regularization: the Gaussian prior on each rate λ with mean <see cref="RatePriorMean"/>
+    /// and scale σλ = 1/s (<see cref="RatePriorScale"/>). 0 switches it off, as the paper does by default. (Default is 0.)
     /// </summary>
-    public int? AnnealingStartEpoch { get; init; }
+    public double WidthRegularization { get; init; } = TrainingDefaults.WidthRegularization;
 
-    /// <summary>Last epoch whose σλ decreases; later epochs keep the final σλ. Null (default) is <see cref="MaxEpochs"/>.</summary>
-    public int? AnnealingEndEpoch { get; init; }
+    /// <summary>
+    /// First epoch (1-based) of the annealed rate prior (docs/method.md §2.3, "dynamic compression"); null (default)
+    /// applies the prior at every epoch. When set, the rate prior is off before this epoch; from it on, σλ starts at
+    /// 1/<see cref="WidthRegularization"/> and decreases every epoch (see <see cref="RatePriorScaleAt"/>). Needs
+    /// <see cref="WidthRegularization"/> &gt; 0.
+    /// </summary>
+    public int? WidthRegularizationStartEpoch { get; init; }
+
+    /// <summary>Last epoch whose σλ decreases; later epochs keep the final σλ. Null (default) is <see cref="MaxEpoch"/>.</summary>
+    public int? WidthRegularizationEndEpoch { get; init; }
 
     /// <summary>
     /// Annealing amount a in [0, 1): the fraction of σλ0 removed over the annealing epochs, in equal steps of
     /// a·σλ0/(end − start + 1). (Default is 0.9, the paper's.)
     /// </summary>
-    public double AnnealingAmount { get; init; } = 0.9;
+    public double WidthRegularizationAnnealing { get; init; } = TrainingDefaults.WidthRegularizationAnnealing;
 
     /// <summary>
-    /// σλ at the 1-based <paramref name="epoch"/>, set at the start of each epoch; null when the rate prior is off. Without
-    /// annealing it is <see cref="RatePriorScale"/> throughout. With annealing (start s, end e, amount a, σλ0 =
-    /// <see cref="RatePriorScale"/>): off before s; σλ0 − k·a·σλ0/(e − s + 1) at epoch s + k for 0 ≤ k ≤ e − s; then
-    /// constant at its value at e, which stays positive because a &lt; 1.
-    /// </summary>
-    public double? RatePriorScaleAt(int epoch)
-    {
-        if (RatePriorScale is not double initial)
-        {
-            return null;
-        }
-        if (AnnealingStartEpoch is not int start)
-        {
-            return initial;
-        }
-        if (epoch < start)
-        {
-            return null;
-        }
-        int end = AnnealingEndEpoch ?? MaxEpochs;
-        double step = AnnealingAmount * initial / (end - start + 1);
-        return initial - step * (Math.Min(epoch, end) - start);
-    }
-
-    /// <summary>
-    /// The "number of observations" N that divides the priors (method.md §2); null uses the training row count.
+    /// The "number of observations" N that divides the priors (docs/method.md §2); null uses the training row count.
     /// (Default is null.)
     /// </summary>
     public double? ObservationCount { get; init; }
@@ -125,43 +161,80 @@ public sealed record TrainingSettings
     public int Seed { get; init; }
 
     /// <summary>libtorch intra-op threads; 1 is fastest for small networks on a shared machine. (Default is 1.)</summary>
-    public int IntraOpThreads { get; init; } = 1;
+    public int NumberOfThreads { get; init; } = TrainingDefaults.NumberOfThreads;
 
-    /// <summary>The width that <see cref="InitialRate"/> gives at <see cref="Quantile"/>.</summary>
-    public int InitialWidth => ExponentialImportance.Width(InitialRate, Quantile);
+    /// <summary>The rate whose width at quantile <paramref name="quantile"/> is exactly <paramref name="width"/>: −ln(1−k)/(D − 1.5).</summary>
+    public static double RateForWidth(int width, double quantile) => -Math.Log(1 - quantile) / (width - 1.5);
 
-    /// <summary>The largest width the rate bound allows, or null when uncapped.</summary>
-    public int? MaxWidth => RateLowerBound is double b ? ExponentialImportance.Width(b, Quantile) : null;
+    /// <summary>The initial rate λ0, whose width is <see cref="InitialWidth"/>.</summary>
+    public double InitialRate => RateForWidth(InitialWidth, Quantile);
 
-    /// <summary>Checks every setting and throws an exception that names the one at fault.</summary>
+    /// <summary>The lower bound on λ that <see cref="MaximumWidth"/> sets, or null when uncapped.</summary>
+    public double? RateLowerBound => MaximumWidth is int width ? RateForWidth(width, Quantile) : null;
+
+    /// <summary>The largest width a layer may take: <see cref="MaximumWidth"/>, or the supported maximum when uncapped.</summary>
+    internal int WidthCap => MaximumWidth ?? ExponentialImportance.MaxSupportedWidth;
+
+    /// <summary>σλ0 = 1/<see cref="WidthRegularization"/>, or null when the rate prior is off.</summary>
+    public double? RatePriorScale => WidthRegularization > 0 ? 1.0 / WidthRegularization : null;
+
+    /// <summary>
+    /// σλ at the 1-based <paramref name="epoch"/>, set at the start of each epoch; null when the rate prior is off. Without
+    /// annealing it is <see cref="RatePriorScale"/> throughout. With annealing (start s, end e, amount a, σλ0 =
+    /// <see cref="RatePriorScale"/>): off before s; σλ0 − k·a·σλ0/(e − s + 1) at epoch s + k for 0 ≤ k ≤ e − s; then
+    /// constant at its value at e, which stays positive because a &lt; 1.
+    /// </summary>
+    public double? RatePriorScaleAt(int epoch)
+    {
+        if (RatePriorScale is not double initial)
+        {
+            return null;
+        }
+        if (WidthRegularizationStartEpoch is not int start)
+        {
+            return initial;
+        }
+        if (epoch < start)
+        {
+            return null;
+        }
+        int end = WidthRegularizationEndEpoch ?? MaxEpoch;
+        double step = WidthRegularizationAnnealing * initial / (end - start + 1);
+        return initial - step * (Math.Min(epoch, end) - start);
+    }
+
+    /// <summary>
+    /// Checks every setting and throws an exception that names the one at fault. The ML.NET options call this too (their
+    /// names are the same), so each rule exists once.
+    /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">A setting is out of range.</exception>
     public void Validate()
     {
-        Check(HiddenLayerCount is >= 1 and <= 16, nameof(HiddenLayerCount), HiddenLayerCount, "must be between 1 and 16");
+        const int supported = ExponentialImportance.MaxSupportedWidth;
+        Check(NumberOfLayers is >= 1 and <= 16, nameof(NumberOfLayers), NumberOfLayers, "must be between 1 and 16");
         Check(Quantile > 0 && Quantile < 1, nameof(Quantile), Quantile, "must be in (0, 1), for example 0.9");
-        Check(InitialRate > 0 && double.IsFinite(InitialRate), nameof(InitialRate), InitialRate, "must be a positive rate, for example 0.01 (width 232)");
-        Check(RateLowerBound is null || (RateLowerBound > 0 && double.IsFinite(RateLowerBound.Value)), nameof(RateLowerBound), RateLowerBound, "must be positive or null");
-        Check(RateLowerBound is null || RateLowerBound <= InitialRate, nameof(RateLowerBound), RateLowerBound, $"must not exceed {nameof(InitialRate)} ({InitialRate})");
-        Check(InitialWidth <= ExponentialImportance.MaxSupportedWidth, nameof(InitialRate), InitialRate,
-            $"gives an initial width of {InitialWidth}, above the supported {ExponentialImportance.MaxSupportedWidth}");
-        Check(MaxWidth is null || MaxWidth <= ExponentialImportance.MaxSupportedWidth, nameof(RateLowerBound), RateLowerBound,
-            $"allows widths up to {MaxWidth}, above the supported {ExponentialImportance.MaxSupportedWidth}; raise the bound");
+        Check(MaximumWidth is null || MaximumWidth is >= 2 and <= supported, nameof(MaximumWidth), MaximumWidth,
+            $"must be between 2 and {supported}");
+        Check(InitialWidth >= 2 && InitialWidth <= WidthCap, nameof(InitialWidth), InitialWidth,
+            $"must be between 2 and {nameof(MaximumWidth)} ({WidthCap}); raise {nameof(MaximumWidth)} for wider starts");
         Check(Enum.IsDefined(Activation) && Activation != ActivationKind.Identity, nameof(Activation), Activation, "must be ReLU6, ReLU or LeakyReLU");
-        Check(LearningRate > 0 && double.IsFinite(LearningRate), nameof(LearningRate), LearningRate, "must be positive, for example 0.01");
+        Check(double.IsFinite(LearningRate) && LearningRate > 0, nameof(LearningRate), LearningRate, "must be positive, for example 0.01");
         Check(BatchSize >= 1, nameof(BatchSize), BatchSize, "must be at least 1, for example 128");
-        Check(MaxEpochs >= 1, nameof(MaxEpochs), MaxEpochs, "must be at least 1");
+        Check(MaxEpoch >= 1, nameof(MaxEpoch), MaxEpoch, "must be at least 1");
         Check(EarlyStoppingPatience >= 0, nameof(EarlyStoppingPatience), EarlyStoppingPatience, "must be 0 (off) or positive");
         Check(Enum.IsDefined(EarlyStoppingMetric), nameof(EarlyStoppingMetric), EarlyStoppingMetric, "must be Loss or Accuracy");
-        Check(WeightPriorScale > 0 && double.IsFinite(WeightPriorScale), nameof(WeightPriorScale), WeightPriorScale, "must be positive, for example 1");
-        Check(double.IsFinite(RatePriorMean) && RatePriorMean > 0, nameof(RatePriorMean), RatePriorMean, "must be a positive rate");
-        Check(RatePriorScale is null || (RatePriorScale > 0 && double.IsFinite(RatePriorScale.Value)), nameof(RatePriorScale), RatePriorScale, "must be positive or null (off)");
-        Check(AnnealingStartEpoch is null || AnnealingStartEpoch >= 1, nameof(AnnealingStartEpoch), AnnealingStartEpoch, "must be null (no annealing) or at least 1");
-        Check(AnnealingStartEpoch is null || RatePriorScale is not null, nameof(AnnealingStartEpoch), AnnealingStartEpoch, $"needs {nameof(RatePriorScale)} (the initial σλ)");
-        Check(AnnealingEndEpoch is null || AnnealingEndEpoch >= (AnnealingStartEpoch ?? 1), nameof(AnnealingEndEpoch), AnnealingEndEpoch, $"must be null or at least {nameof(AnnealingStartEpoch)}");
-        Check(AnnealingStartEpoch is null || AnnealingEndEpoch is not null || MaxEpochs >= AnnealingStartEpoch, nameof(AnnealingStartEpoch), AnnealingStartEpoch, $"must not exceed {nameof(MaxEpochs)} ({MaxEpochs})");
-        Check(AnnealingAmount >= 0 && AnnealingAmount < 1, nameof(AnnealingAmount), AnnealingAmount, "must be in [0, 1)");
+        Check(double.IsFinite(WeightPriorScale) && WeightPriorScale > 0, nameof(WeightPriorScale), WeightPriorScale, "must be positive, for example 1");
+        Check(double.IsFinite(RatePriorMean) && RatePriorMean > 0, nameof(RatePriorMean), RatePriorMean, "must be a positive rate, for example 0.05");
+        Check(double.IsFinite(WidthRegularization) && WidthRegularization >= 0, nameof(WidthRegularization), WidthRegularization, "must be 0 (off) or a positive strength");
+        Check(WidthRegularizationStartEpoch is null || (WidthRegularizationStartEpoch >= 1 && WidthRegularizationStartEpoch <= MaxEpoch), nameof(WidthRegularizationStartEpoch),
+            WidthRegularizationStartEpoch, $"must be null or between 1 and {nameof(MaxEpoch)} ({MaxEpoch})");
+        Check(WidthRegularizationStartEpoch is null || WidthRegularization > 0, nameof(WidthRegularizationStartEpoch), WidthRegularizationStartEpoch,
+            $"anneals the width regularization, so {nameof(WidthRegularization)} must be above 0");
+        Check(WidthRegularizationEndEpoch is null || WidthRegularizationEndEpoch >= (WidthRegularizationStartEpoch ?? 1), nameof(WidthRegularizationEndEpoch),
+            WidthRegularizationEndEpoch, $"must be null or at least {nameof(WidthRegularizationStartEpoch)}");
+        Check(WidthRegularizationAnnealing >= 0 && WidthRegularizationAnnealing < 1, nameof(WidthRegularizationAnnealing), WidthRegularizationAnnealing, "must be in [0, 1)");
         Check(ObservationCount is null || (ObservationCount >= 1 && double.IsFinite(ObservationCount.Value)), nameof(ObservationCount), ObservationCount, "must be at least 1 or null");
-        Check(IntraOpThreads >= 1, nameof(IntraOpThreads), IntraOpThreads, "must be at least 1");
+        Check(NumberOfThreads >= 1, nameof(NumberOfThreads), NumberOfThreads, "must be at least 1");
     }
 
     private static void Check(bool ok, string name, object? value, string rule)

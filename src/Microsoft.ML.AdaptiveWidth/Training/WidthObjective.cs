@@ -93,12 +93,12 @@ internal sealed class WidthObjective : IDisposable
         foreach (var (block, rows, columns) in network.Layout.ActiveWeights(network.Widths))
         {
             Tensor view = AdaptiveWidthNetwork.View(network.Parameters, block, rows, columns);
-            sum += view.mul(view).sum().ToDouble();
+            sum += view.mul(view).sum().item<float>();
         }
         foreach (var (block, rows) in network.Layout.ActiveBiases(network.Widths))
         {
             Tensor view = network.Parameters.narrow(0, block.Offset, rows);
-            sum += view.mul(view).sum().ToDouble();
+            sum += view.mul(view).sum().item<float>();
         }
         return sum * WeightDecay / 2;
     }

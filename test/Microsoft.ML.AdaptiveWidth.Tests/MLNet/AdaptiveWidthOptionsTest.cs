@@ -1,3 +1,7 @@
+using System.Globalization;
+using System.Reflection;
+using System.Text.RegularExpressions;
+using System.Xml.Linq;
 using Microsoft.ML.AdaptiveWidth.Training;
 using Microsoft.ML.Trainers.AdaptiveWidth;
 
@@ -47,6 +51,53 @@ public sealed class AdaptiveWidthOptionsTest
     }
 
     [TestMethod]
+    public void AdaptiveWidthOptionsBase_Defaults_AreWhatTrainingUsesAndWhatTheDocsSay()
+    {
+        // What training uses: the options' defaults map onto exactly the core's default settings (record equality).
+        foreach (AdaptiveWidthOptionsBase options in new AdaptiveWidthOptionsBase[]
+            { new AdaptiveWidthBinaryTrainer.Options(), new AdaptiveWidthMulticlassTrainer.Options(), new AdaptiveWidthRegressionTrainer.Options() })
+        {
+            Assert.AreEqual(new TrainingSettings { Seed = 5 }, options.ToTrainingSettings(seed: 5), options.GetType().FullName);
+        }
+
+        // What the docs say: each option's XML <value> "Default X" and README's options table give the field's default.
+        var defaults = new AdaptiveWidthBinaryTrainer.Options();
+        XDocument xml = XDocument.Load(Path.ChangeExtension(typeof(AdaptiveWidthOptionsBase).Assembly.Location, ".xml"));
+        string readme = File.ReadAllText(Path.Combine(Reliability.ReliabilityEnvironment.RepoRoot, "README.md"));
+        var notInTable = new List<string>();
+        foreach (FieldInfo field in typeof(AdaptiveWidthBinaryTrainer.Options).GetFields(BindingFlags.Public | BindingFlags.Instance)
+            .Where(f => f.DeclaringType!.Namespace == typeof(AdaptiveWidthOptionsBase).Namespace))
+        {
+            object? value = field.GetValue(defaults);
+            string member = $"F:{field.DeclaringType!.FullName!.Replace('+', '.')}.{field.Name}";
+            string? doc = xml.Descendants("member").FirstOrDefault(m => (string?)m.Attribute("name") == member)?.Element("value")?.ToString(SaveOptions.DisableFormatting);
+            Assert.IsNotNull(doc, $"{field.Name} has no <value> documentation");
+            Match readmeRow = Regex.Match(readme, $@"^\s*\| `{field.Name}` \| ([^|]+) \|", RegexOptions.Multiline);
+            if (!readmeRow.Success)
+            {
+                notInTable.Add(field.Name);
+                continue;
+            }
+            string cell = readmeRow.Groups[1].Value.Trim();
+            if (value is null or CancellationToken)
+            {
+                Assert.IsTrue(Regex.IsMatch(doc, @"Null \(default|Default null|Default: none", RegexOptions.IgnoreCase), $"{field.Name}: {doc}");
+                Assert.IsTrue(cell is "none" or "off" || cell.StartsWith("from", StringComparison.Ordinal), $"{field.Name}: README says {cell}");
+                continue;
+            }
+            string expected = value is IFormattable f && value is not Enum ? f.ToString(null, CultureInfo.InvariantCulture) : value.ToString()!;
+            Match documented = Regex.Match(doc, @"Default (?:<see cref=""[A-Z]:[\w.]*\.)?([\w.,]+)");
+            Assert.IsTrue(documented.Success, $"{field.Name}: no 'Default X' in {doc}");
+            Assert.AreEqual(expected, Normalize(documented.Groups[1].Value), $"{field.Name}: XML documentation");
+            Assert.AreEqual(expected, Normalize(cell.Split(' ')[0]), $"{field.Name}: README table");
+        }
+        CollectionAssert.AreEquivalent(new[] { "WidthRegularizationStartEpoch", "WidthRegularizationEndEpoch", "WidthRegularizationAnnealing", "CompressionMetric" },
+            notInTable, "options without their own README row");
+
+        static string Normalize(string text) => text.TrimEnd('.', ',', ';', ':').Replace(",", "", StringComparison.Ordinal);
+    }
+
+    [TestMethod]
     public void AdaptiveWidthOptionsBase_ToTrainingSettings_DefaultWidthsGiveThePapersRates()
     {
         TrainingSettings settings = new AdaptiveWidthMulticlassTrainer.Options().ToTrainingSettings(seed: 7);
@@ -54,7 +105,7 @@ public sealed class AdaptiveWidthOptionsTest
         Assert.AreEqual(0.01, settings.InitialRate, 1e-4);
         Assert.AreEqual(232, settings.InitialWidth);
         Assert.AreEqual(5e-4, settings.RateLowerBound!.Value, 1e-6);
-        Assert.AreEqual(4607, settings.MaxWidth);
+        Assert.AreEqual(4607, settings.MaximumWidth);
         Assert.IsNull(settings.RatePriorScale, "width regularization is off by default");
         Assert.AreEqual(7, settings.Seed);
         settings.Validate();

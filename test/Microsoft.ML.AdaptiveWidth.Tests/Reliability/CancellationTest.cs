@@ -29,7 +29,7 @@ public sealed class CancellationTest
     {
         using var cts = new CancellationTokenSource();
         int batches = 0;
-        var settings = new TrainingSettings { InitialRate = 0.1, BatchSize = 8, MaxEpochs = 50, Seed = 1 };
+        var settings = new TrainingSettings { InitialWidth = 25, BatchSize = 8, MaxEpoch = 50, Seed = 1 };
 
         Assert.ThrowsExactly<OperationCanceledException>(() => AdaptiveWidthNetworkTrainer.Train(NetworkTask.BinaryClassification, 2, Data(400), null, settings, null, cts.Token,
             beforeBatch: () =>
@@ -50,7 +50,7 @@ public sealed class CancellationTest
         int batches = 0;
         int atCancel = -1;
         using var started = new ManualResetEventSlim();
-        var settings = new TrainingSettings { InitialRate = 0.05, BatchSize = 4, MaxEpochs = 1000, Seed = 2 };
+        var settings = new TrainingSettings { InitialWidth = 48, BatchSize = 4, MaxEpoch = 1000, Seed = 2 };
         var clock = new Stopwatch();
         Task training = Task.Run(() => AdaptiveWidthNetworkTrainer.Train(NetworkTask.BinaryClassification, 2, Data(2000), null, settings, null, cts.Token,
             beforeBatch: () =>

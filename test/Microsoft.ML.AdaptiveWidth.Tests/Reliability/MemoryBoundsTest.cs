@@ -45,7 +45,7 @@ public sealed class MemoryBoundsTest
         float[] x = Enumerable.Range(0, 128 * 4).Select(_ => (float)random.NextDouble()).ToArray();
         float[] y = Enumerable.Range(0, 128).Select(i => (float)(i % 2)).ToArray();
         var data = new TrainingData(x, 4, y);
-        var settings = new TrainingSettings { InitialRate = 0.1, BatchSize = 16, MaxEpochs = 200, EarlyStoppingPatience = 0, Seed = 1 };
+        var settings = new TrainingSettings { InitialWidth = 25, BatchSize = 16, MaxEpoch = 200, EarlyStoppingPatience = 0, Seed = 1 };
         var at = new Dictionary<int, (long Tensors, long Managed, long Rss)>();
         var progress = new SynchronousProgress(r =>
         {

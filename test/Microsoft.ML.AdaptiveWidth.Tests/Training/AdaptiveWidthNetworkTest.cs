@@ -46,7 +46,7 @@ public sealed class AdaptiveWidthNetworkTest
     [DataRow(3)]
     public void AdaptiveWidthNetwork_Export_ScoresLikeTheTorchForward(int layers)
     {
-        var settings = new TrainingSettings { HiddenLayerCount = layers, InitialRate = 0.05 };
+        var settings = new TrainingSettings { NumberOfLayers = layers, InitialWidth = 48 };
         using var sut = Create(3, 4, settings);
         float[] x = RandomRows(50, 3, 2);
 
@@ -64,7 +64,7 @@ public sealed class AdaptiveWidthNetworkTest
     {
         // Shrinking drops the tail and leaves kept neurons untouched; the importance is renormalised over the new width,
         // so compare against the pre-shrink weights evaluated at the new width's importance.
-        var settings = new TrainingSettings { HiddenLayerCount = layers, InitialRate = 0.05, AdaptWidth = false };
+        var settings = new TrainingSettings { NumberOfLayers = layers, InitialWidth = 48, AdaptWidth = false };
         using var sut = Create(3, 2, settings);
         NetworkSnapshot before = sut.Snapshot();
         int[] kept = sut.Widths.Select(w => w / 2).ToArray();
@@ -82,19 +82,19 @@ public sealed class AdaptiveWidthNetworkTest
     public void AdaptiveWidthNetwork_Resize_GrowingAddsNeuronsWithBoundedEffect()
     {
         // New neurons are drawn from N(0, 1) but enter with the smallest importances, so the output moves little.
-        var settings = new TrainingSettings { InitialRate = 0.05, AdaptWidth = false };
+        var settings = new TrainingSettings { InitialWidth = 48, AdaptWidth = false };
         using var sut = Create(2, 1, settings);
         float[] x = RandomRows(200, 2, 6);
         float[] before = Forward(sut, x, 2);
         int width = sut.Widths[0];
-        double[] pBefore = ExponentialImportance.Probabilities(0.05, width);
+        double[] pBefore = ExponentialImportance.Probabilities(settings.InitialRate, width);
 
         sut.Resize([width + 10]);
         float[] after = Forward(sut, x, 2);
 
         Assert.AreEqual(width + 10, sut.Widths[0]);
         // Same weights for the old neurons; the importance over the new width shifts by the renormalisation only.
-        double[] pAfter = ExponentialImportance.Probabilities(0.05, width + 10);
+        double[] pAfter = ExponentialImportance.Probabilities(settings.InitialRate, width + 10);
         double newMass = pAfter.Skip(width).Sum();
         double spread = before.Select(Math.Abs).Max();
         for (int i = 0; i < x.Length / 2; i++)
@@ -109,7 +109,7 @@ public sealed class AdaptiveWidthNetworkTest
     [TestMethod]
     public void AdaptiveWidthNetwork_Resize_BeyondCapacityReallocatesAndKeepsValues()
     {
-        var settings = new TrainingSettings { HiddenLayerCount = 2, InitialRate = 0.1, AdaptWidth = false };
+        var settings = new TrainingSettings { NumberOfLayers = 2, InitialWidth = 25, AdaptWidth = false };
         using var sut = Create(2, 3, settings);
         NetworkSnapshot before = sut.Snapshot();
         int width = sut.Widths[0];
@@ -128,12 +128,12 @@ public sealed class AdaptiveWidthNetworkTest
     public void AdaptiveWidthNetwork_Initialize_RescaledVarianceIsTwoOverSumOfSquaredImportance()
     {
         // Theorem 3.1: a layer fed by an adaptive layer has Var[w] = 2/Σp²; for λ = 0.01 (D = 232) std ≈ 18.1.
-        var settings = new TrainingSettings { HiddenLayerCount = 1, InitialRate = 0.01 };
+        var settings = new TrainingSettings { NumberOfLayers = 1, InitialWidth = 232 };
         using var sut = Create(4, 64, settings);
         NetworkSnapshot snapshot = sut.Snapshot();
         ParameterBlock output = snapshot.Layout.OutputWeight;
         float[] weights = snapshot.Values.AsSpan((int)output.Offset, 232 * 64).ToArray();
-        double expectedVariance = 2 / ExponentialImportance.Probabilities(0.01, 232).Sum(p => p * p);
+        double expectedVariance = 2 / ExponentialImportance.Probabilities(settings.InitialRate, 232).Sum(p => p * p);
 
         double variance = weights.Average(w => (double)w * w);
 
@@ -149,7 +149,7 @@ public sealed class AdaptiveWidthNetworkTest
     [DataRow(true)]
     public void AdaptiveWidthNetwork_Resize_KeepsOrResetsTheSurvivorsAdamMoments(bool reset)
     {
-        var settings = new TrainingSettings { InitialRate = 0.1, AdaptWidth = false, ResetOptimizerStateOnResize = reset };
+        var settings = new TrainingSettings { InitialWidth = 25, AdaptWidth = false, ResetOptimizerStateOnResize = reset };
         using var sut = Create(2, 1, settings);
         sut.Optimizer.FirstMoment.fill_(1f);
         int width = sut.Widths[0];

@@ -36,9 +36,9 @@ public sealed class PaperDatasetsTrainingTest
     public void AdaptiveWidthNetworkTrainer_Train_LearnsDoubleMoonAndSpiralWithWidthsOrderedByDifficulty()
     {
         var (moon, moonAccuracy) = Train(PaperDatasets.DoubleMoon(),
-            new TrainingSettings { LearningRate = 0.1, BatchSize = 32, MaxEpochs = 15, EarlyStoppingPatience = 0, Seed = 1 });
+            new TrainingSettings { LearningRate = 0.1, BatchSize = 32, MaxEpoch = 15, EarlyStoppingPatience = 0, Seed = 1 });
         var (spiral, spiralAccuracy) = Train(PaperDatasets.Spiral(),
-            new TrainingSettings { LearningRate = 0.05, WeightPriorScale = 10, MaxEpochs = 150, EarlyStoppingPatience = 40, Seed = 1 });
+            new TrainingSettings { LearningRate = 0.05, WeightPriorScale = 10, MaxEpoch = 150, EarlyStoppingPatience = 40, Seed = 1 });
 
         Assert.IsTrue(moonAccuracy >= 0.99, $"DoubleMoon test accuracy {moonAccuracy:P2}");
         Assert.IsTrue(spiralAccuracy >= 0.99, $"Spiral test accuracy {spiralAccuracy:P2}");
@@ -55,7 +55,7 @@ public sealed class PaperDatasetsTrainingTest
     public void AdaptiveWidthNetworkTrainer_Train_SameSeedGivesBitIdenticalModels()
     {
         Dataset data = PaperDatasets.Spiral().Take(600);
-        var settings = new TrainingSettings { MaxEpochs = 3, EarlyStoppingPatience = 0, Seed = 7, InitialRate = 0.05 };
+        var settings = new TrainingSettings { MaxEpoch = 3, EarlyStoppingPatience = 0, Seed = 7, InitialWidth = 48 };
         var train = new TrainingData(data.Features, 2, data.Labels);
 
         AdaptiveWidthModel first = AdaptiveWidthNetworkTrainer.Train(NetworkTask.BinaryClassification, 2, train, null, settings).Model;
@@ -75,7 +75,7 @@ public sealed class PaperDatasetsTrainingTest
     public void AdaptiveWidthNetworkTrainer_Train_KeepsTheBestEpochAndStopsEarly()
     {
         var (train, validation, _) = Splits.PaperSplit(PaperDatasets.DoubleMoon());
-        var settings = new TrainingSettings { LearningRate = 0.1, BatchSize = 32, MaxEpochs = 60, EarlyStoppingPatience = 3, Seed = 2, EarlyStoppingMetric = EarlyStoppingMetric.Accuracy };
+        var settings = new TrainingSettings { LearningRate = 0.1, BatchSize = 32, MaxEpoch = 60, EarlyStoppingPatience = 3, Seed = 2, EarlyStoppingMetric = EarlyStoppingMetric.Accuracy };
         TrainingResult result = AdaptiveWidthNetworkTrainer.Train(NetworkTask.BinaryClassification, 2,
             new TrainingData(train.Features, 2, train.Labels), new TrainingData(validation.Features, 2, validation.Labels), settings);
 
@@ -96,7 +96,7 @@ public sealed class PaperDatasetsTrainingTest
         // 120 epochs (measured: 97.0% at epoch 116, 99.95% test after 300), so this run stays short.
         var (result, accuracy) = Train(PaperDatasets.SpiralHard(), new TrainingSettings
         {
-            HiddenLayerCount = 2, LearningRate = 0.05, WeightPriorScale = 10, MaxEpochs = 220, EarlyStoppingPatience = 40, Seed = 0,
+            NumberOfLayers = 2, LearningRate = 0.05, WeightPriorScale = 10, MaxEpoch = 220, EarlyStoppingPatience = 40, Seed = 0,
         });
 
         Assert.IsTrue(accuracy >= 0.97, $"SpiralHard test accuracy {accuracy:P2} after {result.History.Count} epochs");

@@ -137,7 +137,7 @@ public sealed class StreamingTrainingTest
 
     private static StreamingTrainingData Streamed(TrainingData data) => StreamingTrainingData.Scan(new ArrayRowSource(data.Features, 2, data.Labels));
 
-    private static readonly TrainingSettings MoonSettings = new() { LearningRate = 0.1, BatchSize = 32, MaxEpochs = 8, EarlyStoppingPatience = 0, Seed = 1 };
+    private static readonly TrainingSettings MoonSettings = new() { LearningRate = 0.1, BatchSize = 32, MaxEpoch = 8, EarlyStoppingPatience = 0, Seed = 1 };
 
     [TestMethod]
     public void AdaptiveWidthNetworkTrainer_TrainStreaming_LearnsDoubleMoonAsInMemoryDoesAndRepeatsBitForBit()
@@ -153,7 +153,7 @@ public sealed class StreamingTrainingTest
         double a = PaperDatasetsTrainingTest.Accuracy(inMemory.Model, test), s = PaperDatasetsTrainingTest.Accuracy(streamed.Model, test);
         Assert.IsGreaterThanOrEqualTo(0.97, s, $"streaming {s:P2}, in memory {a:P2}");
         Assert.IsLessThan(0.02, Math.Abs(a - s), $"streaming {s:P2}, in memory {a:P2}");
-        Assert.AreEqual(MoonSettings.MaxEpochs, streamed.History.Count);
+        Assert.AreEqual(MoonSettings.MaxEpoch, streamed.History.Count);
         Assert.IsFalse(double.IsNaN(streamed.History[^1].ValidationLoss), "the streamed validation set is evaluated");
         CollectionAssert.AreEqual(streamed.Model.LayerWidths.ToArray(), again.Model.LayerWidths.ToArray());
         var x = new float[2];
@@ -174,7 +174,7 @@ public sealed class StreamingTrainingTest
         int n = 2000;
         float[] x = Enumerable.Range(0, n * 2).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
         float[] y = Enumerable.Range(0, n).Select(i => 1000 + 300 * x[2 * i] - 200 * x[2 * i + 1]).ToArray();
-        var settings = new TrainingSettings { MaxEpochs = 30, EarlyStoppingPatience = 0, Seed = 2, InitialRate = 0.1 };
+        var settings = new TrainingSettings { MaxEpoch = 30, EarlyStoppingPatience = 0, Seed = 2, InitialWidth = 25 };
 
         TrainingResult result = AdaptiveWidthNetworkTrainer.Train(NetworkTask.Regression, 0,
             StreamingTrainingData.Scan(new ArrayRowSource(x, 2, y)), null, settings, shuffleBufferRows: 500);
@@ -199,7 +199,7 @@ public sealed class StreamingTrainingTest
         StreamingTrainingData scanned = StreamingTrainingData.Scan(source);
 
         var ex = Assert.ThrowsExactly<InvalidOperationException>(() => AdaptiveWidthNetworkTrainer.Train(NetworkTask.BinaryClassification, 2,
-            scanned, null, MoonSettings with { MaxEpochs = 3 }, shuffleBufferRows: 64));
+            scanned, null, MoonSettings with { MaxEpoch = 3 }, shuffleBufferRows: 64));
         StringAssert.Contains(ex.Message, "changed between passes");
     }
 

@@ -54,7 +54,8 @@ public sealed class TorchSharpLifetimeGuardTest
     public void Guard_FlagsTheKnownUnsafeApis()
     {
         // The guard must be able to fail: TorchSharp's square() is pow(2) with a temporary Scalar, and
-        // functional.leaky_relu(input, double) converts its slope; Tensor.mul_(Scalar) itself creates none.
+        // functional.leaky_relu(input, double) converts its slope, Tensor.ToDouble() reads through a temporary Scalar (a
+        // finalizer freeing it mid-read aborted a soak run); Tensor.mul_(Scalar) itself creates none.
         using AssemblyDefinition torchSharp = AssemblyDefinition.ReadAssembly(typeof(TorchSharp.torch).Assembly.Location);
         var verdicts = new Dictionary<string, string?>();
         TypeDefinition tensor = torchSharp.MainModule.GetType("TorchSharp.torch/Tensor");
@@ -63,7 +64,10 @@ public sealed class TorchSharpLifetimeGuardTest
         MethodDefinition leakyRelu = torchSharp.MainModule.GetTypes().SelectMany(t => t.Methods)
             .Single(m => m.Name == "leaky_relu" && m.IsStatic && m.Parameters.Count == 3);
 
+        MethodDefinition toDouble = torchSharp.MainModule.GetTypes().SelectMany(t => t.Methods)
+            .Single(m => m.Name == "ToDouble" && m.IsStatic && m.Parameters.Count == 1 && m.Parameters[0].ParameterType.Name == "Tensor");
         Assert.IsNotNull(Inner(square, torchSharp, verdicts, Depth));
+        Assert.IsNotNull(Inner(toDouble, torchSharp, verdicts, Depth), "Tensor.ToDouble() reads through a temporary Scalar");
         Assert.IsNotNull(Inner(leakyRelu, torchSharp, verdicts, Depth));
         Assert.IsNull(Inner(mulScalar, torchSharp, verdicts, Depth));
     }
@@ -81,9 +85,10 @@ public sealed class TorchSharpLifetimeGuardTest
     private static bool IsImplicitConversion(MethodReference method)
         => method.Name == "op_Implicit" && method.DeclaringType.FullName is "TorchSharp.Scalar" or "TorchSharp.torch/Tensor";
 
+    /// <summary>Any TorchSharp call that returns a new Scalar (a conversion, <c>ToScalar</c> of a number or a tensor).</summary>
     private static bool CreatesScalar(MethodReference method)
-        => IsImplicitConversion(method)
-            || (method.Name == "ToScalar" && method.DeclaringType.FullName == "TorchSharp.ScalarExtensionMethods");
+        => IsImplicitConversion(method) || method.ReturnType.FullName == "TorchSharp.Scalar"
+            || (method.Name == ".ctor" && method.DeclaringType.FullName == "TorchSharp.Scalar");
 
     private static string Name(MethodReference method)
         => $"{method.DeclaringType.Name}.{method.Name}({string.Join(", ", method.Parameters.Select(p => p.ParameterType.Name))})";

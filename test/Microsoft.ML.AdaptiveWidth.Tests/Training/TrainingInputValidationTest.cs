@@ -8,7 +8,7 @@ public sealed class TrainingInputValidationTest
     private static readonly TrainingData Good = new([0f, 1f, 1f, 0f], 2, [0f, 1f]);
 
     private static TrainingResult Train(TrainingData data, TrainingSettings? settings = null, NetworkTask task = NetworkTask.BinaryClassification, int classes = 2)
-        => AdaptiveWidthNetworkTrainer.Train(task, classes, data, null, settings ?? new TrainingSettings { MaxEpochs = 1 });
+        => AdaptiveWidthNetworkTrainer.Train(task, classes, data, null, settings ?? new TrainingSettings { MaxEpoch = 1 });
 
     [TestMethod]
     public void TrainingData_Constructor_RejectsEmptyNaNAndMismatchedData()
@@ -33,30 +33,33 @@ public sealed class TrainingInputValidationTest
     [TestMethod]
     [DataRow(nameof(TrainingSettings.Quantile), 1.0)]
     [DataRow(nameof(TrainingSettings.Quantile), 0.0)]
-    [DataRow(nameof(TrainingSettings.InitialRate), 0.0)]
-    [DataRow(nameof(TrainingSettings.InitialRate), -0.01)]
-    [DataRow(nameof(TrainingSettings.InitialRate), 1e-9)]
-    [DataRow(nameof(TrainingSettings.RateLowerBound), 1e-9)]
+    [DataRow(nameof(TrainingSettings.InitialWidth), 1.0)]
+    [DataRow(nameof(TrainingSettings.InitialWidth), -3.0)]
+    [DataRow(nameof(TrainingSettings.InitialWidth), 5000.0)]
+    [DataRow(nameof(TrainingSettings.MaximumWidth), 70000.0)]
+    [DataRow(nameof(TrainingSettings.MaximumWidth), 1.0)]
+    [DataRow(nameof(TrainingSettings.WidthRegularization), -1.0)]
     [DataRow(nameof(TrainingSettings.LearningRate), -1.0)]
     [DataRow(nameof(TrainingSettings.BatchSize), 0.0)]
-    [DataRow(nameof(TrainingSettings.MaxEpochs), 0.0)]
+    [DataRow(nameof(TrainingSettings.MaxEpoch), 0.0)]
     [DataRow(nameof(TrainingSettings.WeightPriorScale), 0.0)]
-    [DataRow(nameof(TrainingSettings.HiddenLayerCount), 0.0)]
-    [DataRow(nameof(TrainingSettings.IntraOpThreads), 0.0)]
+    [DataRow(nameof(TrainingSettings.NumberOfLayers), 0.0)]
+    [DataRow(nameof(TrainingSettings.NumberOfThreads), 0.0)]
     public void TrainingSettings_Validate_NamesTheSettingAtFault(string name, double value)
     {
         var settings = new TrainingSettings();
         settings = name switch
         {
             nameof(TrainingSettings.Quantile) => settings with { Quantile = value },
-            nameof(TrainingSettings.InitialRate) => settings with { InitialRate = value, RateLowerBound = null },
-            nameof(TrainingSettings.RateLowerBound) => settings with { RateLowerBound = value },
+            nameof(TrainingSettings.InitialWidth) => settings with { InitialWidth = (int)value },
+            nameof(TrainingSettings.MaximumWidth) => settings with { MaximumWidth = (int)value },
+            nameof(TrainingSettings.WidthRegularization) => settings with { WidthRegularization = value },
             nameof(TrainingSettings.LearningRate) => settings with { LearningRate = value },
             nameof(TrainingSettings.BatchSize) => settings with { BatchSize = (int)value },
-            nameof(TrainingSettings.MaxEpochs) => settings with { MaxEpochs = (int)value },
+            nameof(TrainingSettings.MaxEpoch) => settings with { MaxEpoch = (int)value },
             nameof(TrainingSettings.WeightPriorScale) => settings with { WeightPriorScale = value },
-            nameof(TrainingSettings.HiddenLayerCount) => settings with { HiddenLayerCount = (int)value },
-            _ => settings with { IntraOpThreads = (int)value },
+            nameof(TrainingSettings.NumberOfLayers) => settings with { NumberOfLayers = (int)value },
+            _ => settings with { NumberOfThreads = (int)value },
         };
 
         var error = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => Train(Good, settings));
@@ -81,11 +84,11 @@ public sealed class TrainingInputValidationTest
         var random = new Random(3);
         float[] x = Enumerable.Range(0, 400).Select(_ => (float)random.NextDouble()).ToArray();
         float[] y = Enumerable.Range(0, 200).Select(i => (float)(i % 2)).ToArray();
-        var settings = new TrainingSettings { InitialRate = 0.1, RateLowerBound = 0.1, Activation = Microsoft.ML.AdaptiveWidth.Inference.ActivationKind.ReLU, LearningRate = 0.1, MaxEpochs = 5, EarlyStoppingPatience = 0 };
+        var settings = new TrainingSettings { InitialWidth = 25, MaximumWidth = 25, Activation = Microsoft.ML.AdaptiveWidth.Inference.ActivationKind.ReLU, LearningRate = 0.1, MaxEpoch = 5, EarlyStoppingPatience = 0 };
 
         TrainingResult result = Train(new TrainingData(x, 2, y), settings);
 
-        int cap = ExponentialImportance.Width(0.1, 0.9);
+        int cap = 25;
         Assert.IsTrue(result.History.All(r => r.Widths.All(w => w <= cap)), $"a width exceeded {cap}");
     }
 
@@ -96,7 +99,7 @@ public sealed class TrainingInputValidationTest
         var random = new Random(4);
         float[] x = Enumerable.Range(0, 512).Select(_ => (float)random.NextDouble()).ToArray();
         float[] y = x.Select(v => 300 + 50 * v).ToArray();
-        var settings = new TrainingSettings { InitialRate = 0.1, MaxEpochs = 40, EarlyStoppingPatience = 0, WeightPriorScale = 10 };
+        var settings = new TrainingSettings { InitialWidth = 25, MaxEpoch = 40, EarlyStoppingPatience = 0, WeightPriorScale = 10 };
 
         TrainingResult result = Train(new TrainingData(x, 1, y), settings, NetworkTask.Regression, 0);
 

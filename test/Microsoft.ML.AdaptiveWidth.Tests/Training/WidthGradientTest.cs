@@ -16,7 +16,7 @@ public sealed class WidthGradientTest
     public void AdaptiveWidthNetwork_Gradient_MatchesFiniteDifferences(int layers)
     {
         TorchRuntime.Initialize(1);
-        var settings = new TrainingSettings { HiddenLayerCount = layers, InitialRate = 0.2, Activation = Microsoft.ML.AdaptiveWidth.Inference.ActivationKind.LeakyReLU };
+        var settings = new TrainingSettings { NumberOfLayers = layers, InitialWidth = 13, Activation = Microsoft.ML.AdaptiveWidth.Inference.ActivationKind.LeakyReLU };
         using var sut = new AdaptiveWidthNetwork(3, 2, settings, new Generator(3));
         var objective = new WidthObjective(NetworkTask.MulticlassClassification, settings, 100);
         var random = new Random(5);
@@ -38,7 +38,7 @@ public sealed class WidthGradientTest
         {
             objective.DataLoss(sut.Forward(features), labels, null).backward();
         }
-        sut.AccumulateRateGradients(objective);
+        sut.AccumulateRateGradients(objective.RatePriorGradient);
         float[] analytic = sut.Gradient.data<float>().ToArray();
         Assert.IsTrue(analytic.Any(g => g != 0), "no gradient reached the flat buffer");
 
