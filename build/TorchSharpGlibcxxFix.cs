@@ -72,6 +72,42 @@ namespace Microsoft.ML.AdaptiveWidth.Build
             return ElfPatchOutcome.Patched;
         }
 
+        /// <summary>
+        /// True when the library requires <paramref name="versionName"/> and that requirement is not weak, that is, the
+        /// file is as shipped (unpatched) and will not load where the version is missing. Read-only.
+        /// </summary>
+        public static bool RequiresVersionStrongly(string path, string versionName)
+        {
+            byte[] bytes = File.ReadAllBytes(path);
+            if (Locate(bytes, versionName, out long flagsOffset, out _) != ElfPatchOutcome.Patched)
+            {
+                return false;
+            }
+            return (BitConverter.ToUInt16(bytes, (int)flagsOffset) & VerFlgWeak) == 0;
+        }
+
+        /// <summary>True when this is Linux and the system libstdc++ lacks the version, so the output copies need the patch.</summary>
+        public static bool SystemNeedsPatch()
+        {
+            if (!System.Runtime.InteropServices.RuntimeInformation.IsOSPlatform(System.Runtime.InteropServices.OSPlatform.Linux))
+            {
+                return false;
+            }
+            string[] candidates =
+            {
+                "/usr/lib/x86_64-linux-gnu/libstdc++.so.6", "/usr/lib/aarch64-linux-gnu/libstdc++.so.6",
+                "/usr/lib64/libstdc++.so.6", "/usr/lib/libstdc++.so.6", "/lib/x86_64-linux-gnu/libstdc++.so.6",
+            };
+            foreach (string candidate in candidates)
+            {
+                if (File.Exists(candidate))
+                {
+                    return !FileMentions(candidate, TorchSharpVersion);
+                }
+            }
+            return true;
+        }
+
         /// <summary>True when a file's bytes contain the version string (used to check the system libstdc++).</summary>
         public static bool FileMentions(string path, string text)
         {
@@ -251,7 +287,7 @@ namespace Microsoft.ML.AdaptiveWidth.Build
             {
                 return true;
             }
-            if (SystemLibstdcxxHasVersion())
+            if (!ElfVersionPatcher.SystemNeedsPatch())
             {
                 Log.LogMessage(Microsoft.Build.Framework.MessageImportance.Low,
                     "The system libstdc++ provides " + ElfVersionPatcher.TorchSharpVersion + "; TorchSharp's glue is left as shipped.");
@@ -277,22 +313,49 @@ namespace Microsoft.ML.AdaptiveWidth.Build
             }
             return !Log.HasLoggedErrors;
         }
+    }
 
-        private static bool SystemLibstdcxxHasVersion()
+    /// <summary>
+    /// MSBuild task, run by .ci/run after the tests (build/check-torchsharp-native.proj): fails, naming each file, when
+    /// a libLibTorchSharp.so in a bin folder under <see cref="RootDirectory"/> still hard-requires the libstdc++ version
+    /// on a system that lacks it, that is, when something copied the library after the patch ran.
+    /// </summary>
+    public sealed class CheckTorchSharpNative : Microsoft.Build.Utilities.Task
+    {
+        /// <summary>The repository root: every bin folder below it is searched.</summary>
+        [Microsoft.Build.Framework.Required]
+        public string RootDirectory { get; set; } = string.Empty;
+
+        public override bool Execute()
         {
-            string[] candidates =
+            if (!ElfVersionPatcher.SystemNeedsPatch())
             {
-                "/usr/lib/x86_64-linux-gnu/libstdc++.so.6", "/usr/lib/aarch64-linux-gnu/libstdc++.so.6",
-                "/usr/lib64/libstdc++.so.6", "/usr/lib/libstdc++.so.6", "/lib/x86_64-linux-gnu/libstdc++.so.6",
-            };
-            foreach (string candidate in candidates)
+                Log.LogMessage(Microsoft.Build.Framework.MessageImportance.High,
+                    "TorchSharp native check: not needed here (not Linux, or the system libstdc++ provides " + ElfVersionPatcher.TorchSharpVersion + ").");
+                return true;
+            }
+            int checkedFiles = 0;
+            foreach (string file in Directory.EnumerateFiles(RootDirectory, "libLibTorchSharp.so", SearchOption.AllDirectories))
             {
-                if (File.Exists(candidate))
+                string relative = file.Substring(RootDirectory.TrimEnd('/').Length).TrimStart('/');
+                if (Array.IndexOf(relative.Split('/'), "bin") < 0)
                 {
-                    return ElfVersionPatcher.FileMentions(candidate, ElfVersionPatcher.TorchSharpVersion);
+                    continue;
+                }
+                checkedFiles++;
+                if (ElfVersionPatcher.RequiresVersionStrongly(file, ElfVersionPatcher.TorchSharpVersion))
+                {
+                    Log.LogError("TorchSharp native check: " + file + " is unpatched: it still hard-requires "
+                        + ElfVersionPatcher.TorchSharpVersion + ", which this system's libstdc++ lacks, so TorchSharp fails to load from that folder. "
+                        + "Something copied the library after the build's patch (build/Microsoft.ML.AdaptiveWidth.targets) ran.");
                 }
             }
-            return false;
+            if (!Log.HasLoggedErrors)
+            {
+                Log.LogMessage(Microsoft.Build.Framework.MessageImportance.High,
+                    "TorchSharp native check: " + checkedFiles + " copies of libLibTorchSharp.so under bin folders, all patched.");
+            }
+            return !Log.HasLoggedErrors;
         }
     }
 #endif

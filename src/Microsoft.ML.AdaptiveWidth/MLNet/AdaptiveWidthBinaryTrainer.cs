@@ -133,7 +133,10 @@ public sealed class AdaptiveWidthBinaryTrainer : TrainerEstimatorBase<
     public override CalibratedModelParametersBase<AdaptiveWidthModelParameters, PlattCalibrator> TrainModelCore(TrainContext trainContext)
     {
         AdaptiveWidthTrainingDriver.Outcome outcome = AdaptiveWidthTrainingDriver.Train(Host, _options, NetworkTask.BinaryClassification, trainContext);
-        var model = new AdaptiveWidthModelParameters(Host, outcome.Network, outcome.History, outcome.Compression);
+        var model = new AdaptiveWidthModelParameters(Host, outcome.Network, outcome.History, outcome.Compression)
+        {
+            FeatureColumnName = trainContext.TrainingSet.Schema.Feature?.Name,
+        };
         // P = 1 / (1 + exp(slope·score + offset)) = sigmoid(score) for slope −1 and offset 0, as logistic regression does.
         var calibrator = new PlattCalibrator(Host, -1, 0);
         return new ValueMapperCalibratedModelParameters<AdaptiveWidthModelParameters, PlattCalibrator>(Host, model, calibrator);

@@ -23,6 +23,12 @@ public abstract class AdaptiveWidthModelParametersBase<TOutput> : ModelParameter
     /// <summary>The name of the zip entry that holds the network.</summary>
     private protected const string NetworkEntryName = "AdaptiveWidthModel.bin";
 
+    /// <summary>
+    /// The name of the optional zip entry that holds the feature column's name (for the scoring error message only;
+    /// models saved before it existed load without it, and older versions of the library ignore it).
+    /// </summary>
+    private const string FeatureColumnEntryName = "FeatureColumn.txt";
+
     private readonly VectorDataViewType _inputType;
 
     private protected AdaptiveWidthModelParametersBase(IHostEnvironment env, string name, AdaptiveWidthModel network, IReadOnlyList<EpochRecord>? history,
@@ -50,8 +56,15 @@ public abstract class AdaptiveWidthModelParametersBase<TOutput> : ModelParameter
         }
         Network = network;
         TrainingHistory = [];
+        ctx.TryLoadTextStream(FeatureColumnEntryName, reader => FeatureColumnName = reader.ReadLine());
         _inputType = new VectorDataViewType(NumberDataViewType.Single, network.InputCount);
     }
+
+    /// <summary>
+    /// The name of the feature column the model was trained on, when known (set by the trainer, kept by truncation, saved
+    /// with the model); only the scoring error message uses it, so that it can name the column.
+    /// </summary>
+    internal string? FeatureColumnName { get; set; }
 
     /// <summary>The trained network: a chain of dense layers with the importances folded in; immutable and thread-safe.</summary>
     public AdaptiveWidthModel Network { get; }
@@ -101,11 +114,21 @@ public abstract class AdaptiveWidthModelParametersBase<TOutput> : ModelParameter
     private protected abstract ValueMapper<VBuffer<float>, TOutput> CreateMapper();
 
     /// <summary>The dense features of <paramref name="src"/>, in <paramref name="scratch"/> if it is sparse.</summary>
+    /// <exception cref="InvalidOperationException">
+    /// The vector's length is not the model's feature count. ML.NET rejects a column whose declared size differs when it
+    /// binds the model; this is a row whose values do not match its declared size (for example a 3-value array in a
+    /// <c>[VectorType(4)]</c> property of a PredictionEngine input). InvalidOperationException, as ML.NET's first-party
+    /// trainers throw for this (linear, FastTree, LightGBM; binary, multiclass and regression), with a message that names
+    /// the column and both lengths.
+    /// </exception>
     private protected ReadOnlySpan<float> Dense(in VBuffer<float> src, float[] scratch)
     {
         if (src.Length != Network.InputCount)
         {
-            throw new ArgumentException($"The feature vector has {src.Length} values, but the model was trained on {Network.InputCount} features.", "features");
+            string column = FeatureColumnName is null ? "The feature column" : $"Column '{FeatureColumnName}'";
+            throw new InvalidOperationException(
+                $"{column} (features) has {src.Length} values in this row, but the model was trained on {Network.InputCount} features. "
+                + $"Every row must have exactly {Network.InputCount} feature values: the values given do not match the column's declared size.");
         }
         if (src.IsDense)
         {
@@ -149,6 +172,10 @@ public abstract class AdaptiveWidthModelParametersBase<TOutput> : ModelParameter
             writer.Flush();
             AdaptiveWidthModelFormat.Write(Network, writer.BaseStream);
         });
+        if (FeatureColumnName is not null)
+        {
+            ctx.SaveTextStream(FeatureColumnEntryName, writer => writer.WriteLine(FeatureColumnName));
+        }
     }
 
     /// <summary>Checks that a loaded network has the outputs this kind of model needs.</summary>

@@ -110,7 +110,10 @@ public sealed class AdaptiveWidthMulticlassTrainer : TrainerEstimatorBase<
     public override AdaptiveWidthMulticlassModelParameters TrainModelCore(TrainContext trainContext)
     {
         AdaptiveWidthTrainingDriver.Outcome outcome = AdaptiveWidthTrainingDriver.Train(Host, _options, NetworkTask.MulticlassClassification, trainContext);
-        return new AdaptiveWidthMulticlassModelParameters(Host, outcome.Network, outcome.History, outcome.Compression);
+        return new AdaptiveWidthMulticlassModelParameters(Host, outcome.Network, outcome.History, outcome.Compression)
+        {
+            FeatureColumnName = trainContext.TrainingSet.Schema.Feature?.Name,
+        };
     }
 
     /// <inheritdoc/>

@@ -61,7 +61,8 @@ public sealed class AdaptiveWidthRegressionModelParameters : AdaptiveWidthScalar
     /// </summary>
     /// <param name="target">How small the network should be.</param>
     /// <exception cref="ArgumentOutOfRangeException">The target does not fit this model; the exception names the argument.</exception>
-    public AdaptiveWidthRegressionModelParameters Truncate(TruncationTarget target) => new(Host, TruncatedNetwork(target), TrainingHistory);
+    public AdaptiveWidthRegressionModelParameters Truncate(TruncationTarget target)
+        => new(Host, TruncatedNetwork(target), TrainingHistory) { FeatureColumnName = FeatureColumnName };
 
     /// <summary>A smaller model keeping ⌈<paramref name="fraction"/> × width⌉ (at least 1) of each layer's most important neurons.</summary>
     /// <param name="fraction">In (0, 1].</param>

@@ -87,7 +87,10 @@ public sealed class AdaptiveWidthRegressionTrainer : TrainerEstimatorBase<
     public override AdaptiveWidthRegressionModelParameters TrainModelCore(TrainContext trainContext)
     {
         AdaptiveWidthTrainingDriver.Outcome outcome = AdaptiveWidthTrainingDriver.Train(Host, _options, NetworkTask.Regression, trainContext);
-        return new AdaptiveWidthRegressionModelParameters(Host, outcome.Network, outcome.History, outcome.Compression);
+        return new AdaptiveWidthRegressionModelParameters(Host, outcome.Network, outcome.History, outcome.Compression)
+        {
+            FeatureColumnName = trainContext.TrainingSet.Schema.Feature?.Name,
+        };
     }
 
     /// <inheritdoc/>

@@ -187,7 +187,7 @@ public sealed class TorchSharpGlibcxxFixTest
         {
             Assert.Inconclusive("The task only acts on Linux.");
         }
-        if (SystemLibstdcxxHasVersion())
+        if (!ElfVersionPatcher.SystemNeedsPatch())
         {
             Assert.Inconclusive($"The system libstdc++ provides {Version}: the task leaves every file alone.");
         }
@@ -229,19 +229,43 @@ public sealed class TorchSharpGlibcxxFixTest
         CollectionAssert.AreEqual(bogusBytes, File.ReadAllBytes(bogus));
     }
 
+    /// <summary>
+    /// The after-test check that .ci/run runs (build/check-torchsharp-native.proj) on a fake repository: it fails and names
+    /// an unpatched copy under a bin folder, ignores one outside bin folders, and passes once the copy is patched.
+    /// </summary>
+    [TestMethod]
+    public void CheckProject_FailsNamingAnUnpatchedBinCopy_PassesWhenPatched()
+    {
+        if (!OperatingSystem.IsLinux() || !ElfVersionPatcher.SystemNeedsPatch())
+        {
+            Assert.Inconclusive($"The check only acts on Linux without {Version} in the system libstdc++.");
+        }
+        string repo = Path.Combine(_dir, "repo");
+        string inBin = Path.Combine(repo, "test", "App", "bin", "Debug", "net10.0", "runtimes", "linux-x64", "native", "libLibTorchSharp.so");
+        string inObj = Path.Combine(repo, "test", "App", "obj", "libLibTorchSharp.so");
+        foreach (string path in new[] { inBin, inObj })
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            File.Copy(CachedLibraryPath(), path);
+        }
+        string project = Path.Combine(BuildTools.RepoRoot(), "build", "check-torchsharp-native.proj");
+        BuildTools.Result Check() => BuildTools.Run("dotnet", ["msbuild", project, "-nologo", "-v:m", "-noAutoResponse", "-p:RepoRoot=" + repo],
+            _dir, TimeSpan.FromMinutes(3));
+
+        BuildTools.Result unpatched = Check();
+        Assert.AreNotEqual(0, unpatched.ExitCode, unpatched.Output);
+        StringAssert.Contains(unpatched.Output, inBin + " is unpatched", unpatched.Output);
+        Assert.DoesNotContain(inObj, unpatched.Output, unpatched.Output);
+
+        Assert.AreEqual(ElfPatchOutcome.Patched, ElfVersionPatcher.MakeVersionWeak(inBin, Version, out _));
+        BuildTools.Result patched = Check();
+        Assert.AreEqual(0, patched.ExitCode, patched.Output);
+        StringAssert.Contains(patched.Output, "1 copies of libLibTorchSharp.so under bin folders, all patched", patched.Output);
+    }
+
     private BuildTools.Result MSBuild(string project, params string[] extra)
         => BuildTools.Run("dotnet", ["msbuild", project, "-t:CopyFilesToOutputDirectory", "-v:n", "-nologo", "-noAutoResponse", .. extra],
             _dir, TimeSpan.FromMinutes(3));
-
-    private static bool SystemLibstdcxxHasVersion()
-    {
-        string? libstdcxx = new[]
-        {
-            "/usr/lib/x86_64-linux-gnu/libstdc++.so.6", "/usr/lib/aarch64-linux-gnu/libstdc++.so.6", "/usr/lib64/libstdc++.so.6",
-            "/usr/lib/libstdc++.so.6", "/lib/x86_64-linux-gnu/libstdc++.so.6",
-        }.FirstOrDefault(File.Exists);
-        return libstdcxx is not null && ElfVersionPatcher.FileMentions(libstdcxx, Version);
-    }
 
     /// <summary>Writes <paramref name="bytes"/> to a temp file, runs the patcher, and checks outcome, bytes and time.</summary>
     private void AssertUntouched(ElfPatchOutcome expected, byte[] bytes)

@@ -93,7 +93,8 @@ internal static class BadInputCatalog
         Add("scoring", "feature vector of size 3 (Transform)", ml => Caught(() => ml.Data.CreateEnumerable<ScorePrediction>(TrainedModel(ml).Transform(ml.Data.LoadFromEnumerable(Rows(r => new ThreeFeatureRow { Features = r.Features[..3] }))), false).ToList()), "Vector<Single, 4>");
         Add("scoring", "feature vector of size 3 (PredictionEngine)", ml => Caught(() => ml.Model.CreatePredictionEngine<ThreeFeatureRow, ScorePrediction>(TrainedModel(ml)).Predict(new ThreeFeatureRow { Features = [1, 2, 3] })), "Vector<Single, 4>");
         Add("scoring", "variable-length vector of 3 values (PredictionEngine)", ml => Caught(() => ml.Model.CreatePredictionEngine<VariableRow, ScorePrediction>(TrainedModel(ml)).Predict(new VariableRow { Features = [1, 2, 3] })), "Vector<Single, 4>");
-        Add("scoring", "array of 3 values for a declared Vector<Single, 4> (PredictionEngine)", ml => Caught(() => ml.Model.CreatePredictionEngine<BinaryRow, ScorePrediction>(TrainedModel(ml)).Predict(new BinaryRow { Features = [1, 2, 3] })), "feature vector", "4 features");
+        Add("scoring", "array of 3 values for a declared Vector<Single, 4> (PredictionEngine)", ml => Caught(() => ml.Model.CreatePredictionEngine<BinaryRow, ScorePrediction>(TrainedModel(ml)).Predict(new BinaryRow { Features = [1, 2, 3] })), "InvalidOperationException", "'Features'", "3 values", "4 features");
+        Add("scoring", "array of 5 values for a declared Vector<Single, 4> (Transform)", ml => Caught(() => ml.Data.CreateEnumerable<ScorePrediction>(TrainedModel(ml).Transform(ml.Data.LoadFromEnumerable(new[] { new BinaryRow { Features = [1, 2, 3, 4, 5] } })), false).ToList()), "InvalidOperationException", "'Features'", "5 values", "4 features");
 
         // ---- loading a damaged model zip
         Add("loading", "zip truncated to half its length", ml => Load(ml, Zip(ml)[..(Zip(ml).Length / 2)]), "");
