@@ -6,7 +6,7 @@
 //   ... -- step-cost [--shape 50-1024-10] [--fixed] [--reps N]   (µs of the pieces of one training step)
 //   ... -- smoke      (tiny sizes, seconds; run by the test suite so the program cannot rot; writes no files;
 //                      runs epoch-cost, trainers --quick (without Fashion-MNIST), compression --quick, no-tuning --quick,
-//                      scale --quick and training-speed --quick)
+//                      scale --quick, training-speed --quick and realdata --quick)
 //   ... -- compression [--quick] [--seeds N] [--no-fashion]   (writes docs/compression.md and docs/compression/*.png)
 //   ... -- optimizer-state [--seeds N]   (keeping vs resetting Adam moments across width changes)
 //   ... -- paper [--quick] [--seeds N] [--grid-seeds N] [--small-seeds N] [--parts 1,5,6]
@@ -19,6 +19,11 @@
 //          (issue 9 study 2: the default trainer vs the best of a trimmed fixed-width grid on real data, test metric and
 //           training time; writes docs/no-tuning.md unless --quick or --no-write; exits 3 when Fashion-MNIST is not
 //           fetched, unless --quick or --no-fashion)
+//   ... -- realdata [--quick] [--no-write] [--seeds N] [--only NAME,..]
+//          (issue 15: every set of the public real-data suite through the usual ML.NET pipeline, ours with default options after
+//           NormalizeMinMax / NormalizeMeanVariance / no normalizer vs LightGBM, FastTree, SDCA, L-BFGS; needs
+//           `bash build/fetch-tabular-suite.sh` (exit code 3 without it; --quick skips with a message); writes docs/realdata.md
+//           unless --quick or --no-write; smoke runs --quick)
 //   ... -- summary   (writes docs/benchmarks.md from the study documents: headers and headline tables, copied)
 //   ... -- all       (every study in full, in turn, then summary; about two hours; stops at the first study that fails)
 //   ... -- training-speed [--quick] [--no-write] [--rows N] [--epochs E] [--reps R] [--shapes 50-1024-10,...] [--no-pytorch] [--python PATH]
@@ -50,6 +55,7 @@ if (study == "all")
     string[][] runs =
     [
         ["paper", "--seeds", "10"], ["no-tuning"], ["trainers", "--require-fashion"], ["training-speed"], ["compression"], ["scale"],
+        ["realdata"],
     ];
     foreach (string[] run in runs)
     {
@@ -79,6 +85,12 @@ if (study == "no-tuning")
 {
     // Writes its own header (machine, command, seeds) into the document.
     return NoTuningStudy.Run(args, quick: args.Contains("--quick"));
+}
+
+if (study == "realdata")
+{
+    // Writes its own header (machine, command, seeds) into the document.
+    return RealDataStudy.Run(args, quick: args.Contains("--quick"));
 }
 
 if (study == "compression")
@@ -124,7 +136,9 @@ switch (study)
             Console.WriteLine();
             int scale = noTuning != 0 ? noTuning : ScaleStudy.Run(["scale", "--quick"]);
             Console.WriteLine();
-            return scale != 0 ? scale : TrainingSpeedStudy.Run(["training-speed", "--quick"], quick: true, smoke: true);
+            int speed = scale != 0 ? scale : TrainingSpeedStudy.Run(["training-speed", "--quick"], quick: true, smoke: true);
+            Console.WriteLine();
+            return speed != 0 ? speed : RealDataStudy.Run(["smoke"], quick: true);
         }
         return 0;
     }
@@ -152,7 +166,7 @@ switch (study)
     case "trainers":
         return Trainers(quick: args.Contains("--quick"), write: !args.Contains("--no-write") && !args.Contains("--quick"));
     default:
-        Console.Error.WriteLine($"Unknown study '{study}'. Studies: epoch-cost, step-cost, optimizer-state, trainers, compression, paper, no-tuning, training-speed, scale, summary, all, smoke.");
+        Console.Error.WriteLine($"Unknown study '{study}'. Studies: epoch-cost, step-cost, optimizer-state, trainers, compression, paper, no-tuning, training-speed, scale, realdata, summary, all, smoke.");
         return 2;
 }
 

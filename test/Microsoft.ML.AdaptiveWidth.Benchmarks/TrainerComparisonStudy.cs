@@ -398,7 +398,7 @@ internal static class TrainerComparisonStudy
     }
 
     /// <summary>The learned widths and epochs of an AdaptiveWidth model ("—" for other trainers) and the largest width.</summary>
-    private static (string Text, int Max) Widths(ITransformer model)
+    internal static (string Text, int Max) Widths(ITransformer model)
     {
         ITransformer last = model is IEnumerable<ITransformer> chain ? chain.Last() : model;
         (IReadOnlyList<int>? widths, int epochs) = last switch
