@@ -704,7 +704,7 @@ internal static class RealDataStudy
                 Kind.Multiclass => ("accuracy % (micro)", "macro accuracy"),
                 _ => ("R² × 100", "RMSE"),
             };
-            L($"| trainer | {first} | {second} | training s | learned widths | single-row µs | note |");
+            L($"| trainer and normalizer | {first} | {second} | training s | learned widths | single-row µs | note |");
             L("|---|---|---|---|---|---|---|");
             foreach (Result r in o.Results)
             {
