@@ -502,20 +502,8 @@ internal static class RealDataStudy
         {
             using PredictionEngine<TIn, TOut> engine = ml.Model.CreatePredictionEngine<TIn, TOut>(model, ignoreMissingColumns: true, inputSchemaDefinition: schema);
             var output = new TOut();
-            long warmupEnd = Stopwatch.GetTimestamp() + (long)(s.WarmupSeconds * Stopwatch.Frequency);
-            for (int i = 0; i < Math.Max(100, s.Predictions / 4) || Stopwatch.GetTimestamp() < warmupEnd; i++)
-            {
-                engine.Predict(rows[i % rows.Length], ref output);
-            }
-            var ticks = new double[s.Predictions];
-            for (int i = 0; i < ticks.Length; i++)
-            {
-                TIn row = rows[i % rows.Length];
-                long start = Stopwatch.GetTimestamp();
-                engine.Predict(row, ref output);
-                ticks[i] = Stopwatch.GetTimestamp() - start;
-            }
-            return Stats.MedianOf(ticks) * 1e6 / Stopwatch.Frequency;
+            TrainerComparisonStudy.WarmUpPredictions(engine, rows, output, Math.Max(100, s.Predictions / 4), s.WarmupSeconds);
+            return TrainerComparisonStudy.MedianPredictionMicroseconds(engine, rows, output, new double[s.Predictions]);
         };
     }
 
