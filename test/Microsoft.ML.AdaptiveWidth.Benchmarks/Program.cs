@@ -6,7 +6,7 @@
 //   ... -- step-cost [--shape 50-1024-10] [--fixed] [--reps N]   (µs of the pieces of one training step)
 //   ... -- smoke      (tiny sizes, seconds; run by the test suite so the program cannot rot; writes no files;
 //                      runs epoch-cost, trainers --quick (without Fashion-MNIST), compression --quick, no-tuning --quick,
-//                      scale --quick, training-speed --quick and gc-soak --quick)
+//                      scale --quick, training-speed --quick, gc-soak --quick and realdata --quick)
 //   ... -- compression [--quick] [--seeds N] [--no-fashion]   (writes docs/compression.md and docs/compression/*.png)
 //   ... -- optimizer-state [--seeds N]   (keeping vs resetting Adam moments across width changes)
 //   ... -- paper [--quick] [--seeds N] [--grid-seeds N] [--small-seeds N] [--parts 1,5,6]
@@ -22,6 +22,11 @@
 //   ... -- gc-soak [--quick] [--no-write] [--fits N] [--seed S]
 //          (issue 13: N fits (300) of random tasks, sizes and options while another thread forces full collections and
 //           finalizers; fits, failures, peak memory; writes docs/gc-soak.md unless --quick or --no-write; smoke runs --quick)
+//   ... -- realdata [--quick] [--no-write] [--seeds N] [--only NAME,..]
+//          (issue 15: every set of the public real-data suite through the usual ML.NET pipeline, ours with default options after
+//           NormalizeMinMax / NormalizeMeanVariance / no normalizer vs LightGBM, FastTree, SDCA, L-BFGS; needs
+//           `bash build/fetch-tabular-suite.sh` (exit code 3 without it; --quick skips with a message); writes docs/realdata.md
+//           unless --quick or --no-write; smoke runs --quick)
 //   ... -- summary   (writes docs/benchmarks.md from the study documents: headers and headline tables, copied)
 //   ... -- all       (every study in full, in turn, then summary; about two hours; stops at the first study that fails)
 //   ... -- training-speed [--quick] [--no-write] [--rows N] [--epochs E] [--reps R] [--shapes 50-1024-10,...] [--no-pytorch] [--python PATH]
@@ -53,6 +58,7 @@ if (study == "all")
     string[][] runs =
     [
         ["paper", "--seeds", "10"], ["no-tuning"], ["trainers", "--require-fashion"], ["training-speed"], ["compression"], ["scale"],
+        ["realdata"],
     ];
     foreach (string[] run in runs)
     {
@@ -88,6 +94,12 @@ if (study == "gc-soak")
 {
     // Issue 13: fits of random tasks and options while another thread forces collections; writes docs/gc-soak.md.
     return GcSoakStudy.Run(args, quick: args.Contains("--quick"));
+}
+
+if (study == "realdata")
+{
+    // Writes its own header (machine, command, seeds) into the document.
+    return RealDataStudy.Run(args, quick: args.Contains("--quick"));
 }
 
 if (study == "compression")
@@ -135,7 +147,9 @@ switch (study)
             Console.WriteLine();
             int speed = scale != 0 ? scale : TrainingSpeedStudy.Run(["training-speed", "--quick"], quick: true, smoke: true);
             Console.WriteLine();
-            return speed != 0 ? speed : GcSoakStudy.Run(["gc-soak", "--quick"], quick: true);
+            int soak = speed != 0 ? speed : GcSoakStudy.Run(["gc-soak", "--quick"], quick: true);
+            Console.WriteLine();
+            return soak != 0 ? soak : RealDataStudy.Run(["smoke"], quick: true);
         }
         return 0;
     }
@@ -163,7 +177,7 @@ switch (study)
     case "trainers":
         return Trainers(quick: args.Contains("--quick"), write: !args.Contains("--no-write") && !args.Contains("--quick"));
     default:
-        Console.Error.WriteLine($"Unknown study '{study}'. Studies: epoch-cost, step-cost, optimizer-state, trainers, compression, paper, no-tuning, training-speed, scale, gc-soak, summary, all, smoke.");
+        Console.Error.WriteLine($"Unknown study '{study}'. Studies: epoch-cost, step-cost, optimizer-state, trainers, compression, paper, no-tuning, training-speed, scale, gc-soak, realdata, summary, all, smoke.");
         return 2;
 }
 

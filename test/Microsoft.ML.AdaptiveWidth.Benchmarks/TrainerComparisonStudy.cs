@@ -398,7 +398,7 @@ internal static class TrainerComparisonStudy
     }
 
     /// <summary>The learned widths and epochs of an AdaptiveWidth model ("—" for other trainers) and the largest width.</summary>
-    private static (string Text, int Max) Widths(ITransformer model)
+    internal static (string Text, int Max) Widths(ITransformer model)
     {
         ITransformer last = model is IEnumerable<ITransformer> chain ? chain.Last() : model;
         (IReadOnlyList<int>? widths, int epochs) = last switch
@@ -427,26 +427,36 @@ internal static class TrainerComparisonStudy
         var output = new TOut();
         var ticks = new double[s.Predictions];
         return new Timer(
-            () =>
-            {
-                long warmupEnd = Stopwatch.GetTimestamp() + (long)(WarmupSeconds(s) * Stopwatch.Frequency);
-                for (int i = 0; i < Warmup(s) || Stopwatch.GetTimestamp() < warmupEnd; i++)
-                {
-                    engine.Predict(rows[i % rows.Length], ref output);
-                }
-            },
-            () =>
-            {
-                for (int i = 0; i < ticks.Length; i++)
-                {
-                    TIn row = rows[i % rows.Length];
-                    long start = Stopwatch.GetTimestamp();
-                    engine.Predict(row, ref output);
-                    ticks[i] = Stopwatch.GetTimestamp() - start;
-                }
+            () => WarmUpPredictions(engine, rows, output, Warmup(s), WarmupSeconds(s)),
+            () => MedianPredictionMicroseconds(engine, rows, output, ticks));
+    }
 
-                return Stats.MedianOf(ticks) * 1e6 / Stopwatch.Frequency;
-            });
+    /// <summary>At least <paramref name="calls"/> <c>Predict</c> calls over <paramref name="rows"/> (cycled), and for at least <paramref name="seconds"/>.</summary>
+    internal static void WarmUpPredictions<TIn, TOut>(PredictionEngine<TIn, TOut> engine, TIn[] rows, TOut output, int calls, double seconds)
+        where TIn : class
+        where TOut : class, new()
+    {
+        long warmupEnd = Stopwatch.GetTimestamp() + (long)(seconds * Stopwatch.Frequency);
+        for (int i = 0; i < calls || Stopwatch.GetTimestamp() < warmupEnd; i++)
+        {
+            engine.Predict(rows[i % rows.Length], ref output);
+        }
+    }
+
+    /// <summary>The median µs of <paramref name="ticks"/>.Length individually timed <c>Predict</c> calls over <paramref name="rows"/> (cycled).</summary>
+    internal static double MedianPredictionMicroseconds<TIn, TOut>(PredictionEngine<TIn, TOut> engine, TIn[] rows, TOut output, double[] ticks)
+        where TIn : class
+        where TOut : class, new()
+    {
+        for (int i = 0; i < ticks.Length; i++)
+        {
+            TIn row = rows[i % rows.Length];
+            long start = Stopwatch.GetTimestamp();
+            engine.Predict(row, ref output);
+            ticks[i] = Stopwatch.GetTimestamp() - start;
+        }
+
+        return Stats.MedianOf(ticks) * 1e6 / Stopwatch.Frequency;
     }
 
     /// <summary>

@@ -1,0 +1,197 @@
+#!/usr/bin/env bash
+# Fetches the public real-data suite of issue 15 (17 tabular data sets) from Debian packages and converts each to CSV
+# with fixed, seeded train/test splits, into a cache folder outside git:
+#   ${ADAPTIVEWIDTH_DATA:-$HOME/.cache/adaptive-width}/tabular-suite/   (or the folder given as the first argument)
+# Sources (licences): r-cran-modeldata (MIT), python3-sklearn (BSD-3: its bundled data files and OpenML test fixtures),
+# dataset-fashion-mnist (MIT, through build/fetch-fashion-mnist.sh into .../fashion-mnist/).
+# Writes per set NAME.train.csv and NAME.test.csv (header row, comma separated, strings quoted, missing cells empty),
+# fashion_mnist.train-index.txt (the 20,000 training images kept) and suite.csv, the manifest the `realdata` study reads
+# (name, task, label column, positive class, counts, source, licence). docs/realdata-suite.md describes every set.
+# Idempotent: does nothing when the manifest and every file it names are present; the conversion is deterministic
+# (R's set.seed(42) per set), so a rerun after deleting the folder writes identical files.
+# Needs apt (apt-get download; apt-get install -y r-base-core when Rscript is missing).
+set -euo pipefail
+
+root="${ADAPTIVEWIDTH_DATA:-$HOME/.cache/adaptive-width}"
+dest="${1:-$root/tabular-suite}"
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+
+# Fashion-MNIST comes from the existing script (its own idempotence check); the suite stores only the subsample's indices.
+fashion="$(dirname "$dest")/fashion-mnist"
+bash "$here/fetch-fashion-mnist.sh" "$fashion"
+
+complete() {
+  [[ -s "$dest/suite.csv" ]] || return 1
+  local name
+  while IFS=, read -r name _; do
+    [[ "$name" == name ]] && continue
+    if [[ "$name" == fashion_mnist ]]; then
+      [[ -s "$dest/fashion_mnist.train-index.txt" ]] || return 1
+    else
+      [[ -s "$dest/$name.train.csv" && -s "$dest/$name.test.csv" ]] || return 1
+    fi
+  done < "$dest/suite.csv"
+}
+
+if complete; then
+  echo "Tabular suite already present in $dest"
+  exit 0
+fi
+
+if ! command -v Rscript > /dev/null; then
+  echo "Rscript is missing: installing r-base-core with apt" >&2
+  if ! apt-get install -y --no-install-recommends r-base-core; then
+    apt-get update
+    apt-get install -y --no-install-recommends r-base-core
+  fi
+fi
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+# apt-get download needs an up-to-date package list; refresh it only when the first try fails.
+if ! apt-get download r-cran-modeldata python3-sklearn; then
+  apt-get update
+  apt-get download r-cran-modeldata python3-sklearn
+fi
+for deb in ./*.deb; do
+  dpkg -x "$deb" x
+done
+sklearn=$(ls -d x/usr/lib/python3/dist-packages/sklearn)
+
+# Everything is written to a staging folder first and moved in at the end, so an interrupted run never leaves a
+# manifest that looks complete.
+mkdir -p out
+cat > convert.R <<'EOF'
+args <- commandArgs(trailingOnly = TRUE)
+lib <- args[1]; sk <- args[2]; fashion <- args[3]; out <- args[4]
+manifest <- list()
+
+modeldata <- function(name) {
+  e <- new.env()
+  data(list = name, package = "modeldata", lib.loc = lib, envir = e)
+  d <- as.data.frame(get(name, envir = e))
+  # Factors (ordered or not) and logicals become text columns; numbers stay numbers.
+  for (c in names(d)) if (is.factor(d[[c]]) || is.logical(d[[c]])) d[[c]] <- as.character(d[[c]])
+  d
+}
+
+# A minimal ARFF reader for the OpenML fixtures: attribute names from the header, the data lines as CSV with ' or "
+# quotes and ? for missing values.
+arff <- function(path) {
+  lines <- readLines(gzfile(path), warn = FALSE)
+  at <- grep("^@attribute", lines, ignore.case = TRUE)
+  names <- gsub("^'|'$", "", sub("^@attribute\\s+('[^']*'|\\S+).*$", "\\1", lines[at], ignore.case = TRUE))
+  start <- grep("^@data", lines, ignore.case = TRUE)
+  body <- lines[(start + 1):length(lines)]
+  body <- body[nzchar(trimws(body)) & !startsWith(body, "%")]
+  read.csv(text = body, header = FALSE, quote = "\"'", na.strings = "?", col.names = names,
+           stringsAsFactors = FALSE, strip.white = TRUE)
+}
+
+# Stratified (classification) or plain (regression) 75/25 split with set.seed(42); training rows shuffled, test rows
+# in their original order. Binary labels are written as true/false (true = the positive class).
+add <- function(name, d, label, task, positive = NA, source, licence, notes = "") {
+  d <- d[, c(setdiff(names(d), label), label)]
+  y <- d[[label]]
+  set.seed(42)
+  n <- nrow(d)
+  if (task == "regression") {
+    test <- sort(sample.int(n, round(0.25 * n)))
+  } else {
+    test <- integer(0)
+    for (cl in sort(unique(as.character(y)))) {
+      members <- which(as.character(y) == cl)
+      k <- round(0.25 * length(members))
+      if (k > 0) test <- c(test, members[sample.int(length(members), k)])
+    }
+    test <- sort(test)
+  }
+  train <- setdiff(seq_len(n), test)
+  train <- train[sample.int(length(train))]
+  if (task == "binary") d[[label]] <- ifelse(as.character(y) == positive, "true", "false")
+  if (task == "multiclass") d[[label]] <- as.character(y)
+  write.csv(d[train, ], file.path(out, paste0(name, ".train.csv")), row.names = FALSE, na = "")
+  write.csv(d[test, ], file.path(out, paste0(name, ".test.csv")), row.names = FALSE, na = "")
+  x <- d[, setdiff(names(d), label), drop = FALSE]
+  numeric <- sum(sapply(x, is.numeric))
+  classes <- if (task == "regression") 0 else length(unique(y))
+  manifest[[length(manifest) + 1]] <<- data.frame(
+    name = name, task = task, label = label, positive = ifelse(is.na(positive), "", positive), classes = classes,
+    rows = n, train = length(train), test = length(test), numeric = numeric, categorical = ncol(x) - numeric,
+    missing = sum(is.na(x)), source = source, licence = licence, notes = notes)
+}
+
+md <- "r-cran-modeldata"
+add("ames", modeldata("ames"), "Sale_Price", "regression", source = md, licence = "MIT")
+add("attrition", modeldata("attrition"), "Attrition", "binary", "Yes", md, "MIT")
+cells <- modeldata("cells"); cells$case <- NULL
+add("cells", cells, "class", "binary", "PS", md, "MIT", "column case (the original train/test split) dropped")
+add("concrete", modeldata("concrete"), "compressive_strength", "regression", source = md, licence = "MIT")
+add("credit_data", modeldata("credit_data"), "Status", "binary", "bad", md, "MIT")
+add("hpc_data", modeldata("hpc_data"), "class", "multiclass", source = md, licence = "MIT")
+add("lending_club", modeldata("lending_club"), "Class", "binary", "bad", md, "MIT")
+add("mlc_churn", modeldata("mlc_churn"), "churn", "binary", "yes", md, "MIT")
+add("wa_churn", modeldata("wa_churn"), "churn", "binary", "Yes", md, "MIT")
+add("stackoverflow", modeldata("stackoverflow"), "Remote", "binary", "Remote", md, "MIT")
+add("car_prices", modeldata("car_prices"), "Price", "regression", source = md, licence = "MIT")
+add("sacramento", modeldata("Sacramento"), "price", "regression", source = md, licence = "MIT",
+    notes = "city and zip kept as categorical columns")
+
+sd <- "python3-sklearn"
+data_dir <- file.path(sk, "datasets", "data")
+# breast_cancer.csv and wine_data.csv start with a line "rows,features,class names", not column names.
+bc <- read.csv(file.path(data_dir, "breast_cancer.csv"), header = FALSE, skip = 1)
+names(bc) <- c(paste0("x", 1:30), "target")
+bc$diagnosis <- ifelse(bc$target == 0, "malignant", "benign"); bc$target <- NULL
+add("breast_cancer", bc, "diagnosis", "binary", "malignant", sd, "BSD-3-Clause", "features x1..x30 (the 30 measurements in sklearn order)")
+wine <- read.csv(file.path(data_dir, "wine_data.csv"), header = FALSE, skip = 1)
+names(wine) <- c(paste0("x", 1:13), "cultivar")
+wine$cultivar <- paste0("class_", wine$cultivar)
+add("wine", wine, "cultivar", "multiclass", source = sd, licence = "BSD-3-Clause")
+digits <- read.csv(gzfile(file.path(data_dir, "digits.csv.gz")), header = FALSE)
+names(digits) <- c(paste0("pixel_", 0:63), "digit")
+digits$digit <- paste0("d", digits$digit)
+add("digits", digits, "digit", "multiclass", source = sd, licence = "BSD-3-Clause")
+diabetes <- read.table(gzfile(file.path(data_dir, "diabetes_data_raw.csv.gz")), header = FALSE)
+names(diabetes) <- c("age", "sex", "bmi", "bp", "s1", "s2", "s3", "s4", "s5", "s6")
+diabetes$progression <- scan(gzfile(file.path(data_dir, "diabetes_target.csv.gz")), quiet = TRUE)
+add("diabetes", diabetes, "progression", "regression", source = sd, licence = "BSD-3-Clause", notes = "raw (unscaled) features")
+openml <- file.path(sk, "datasets", "tests", "data", "openml")
+kr <- arff(Sys.glob(file.path(openml, "id_3", "data-v1-dl-*.arff.gz"))[1])
+add("kr_vs_kp", kr, "class", "binary", "won", paste(sd, "(OpenML 3 fixture)"), "BSD-3-Clause")
+titanic <- arff(Sys.glob(file.path(openml, "id_40945", "data-v1-dl-*.arff.gz"))[1])
+titanic <- titanic[, setdiff(names(titanic), c("boat", "body", "name", "ticket", "home.dest"))]
+titanic$survived <- as.character(titanic$survived)
+add("titanic", titanic, "survived", "binary", "1", paste(sd, "(OpenML 40945 fixture)"), "BSD-3-Clause",
+    "boat and body (they leak the label) and name; ticket; home.dest dropped (cabin kept as categorical)")
+
+# Fashion-MNIST: 2,000 training images of each class (set.seed(42)), listed by their 0-based index in the 60,000;
+# the 10,000 test images are the official test set.
+con <- gzfile(file.path(fashion, "train-labels-idx1-ubyte.gz"), "rb")
+header <- readBin(con, "raw", 8)
+labels <- as.integer(readBin(con, "raw", 60000))
+close(con)
+set.seed(42)
+keep <- integer(0)
+for (cl in 0:9) { members <- which(labels == cl); keep <- c(keep, members[sample.int(length(members), 2000)]) }
+keep <- sort(keep) - 1L
+writeLines(as.character(keep), file.path(out, "fashion_mnist.train-index.txt"))
+manifest[[length(manifest) + 1]] <- data.frame(
+  name = "fashion_mnist", task = "multiclass", label = "label", positive = "", classes = 10, rows = 30000,
+  train = length(keep), test = 10000, numeric = 784, categorical = 0, missing = 0, source = "dataset-fashion-mnist",
+  licence = "MIT", notes = "pixels / 255; training rows listed in fashion_mnist.train-index.txt; test = the official 10000")
+
+m <- do.call(rbind, manifest)
+write.csv(m, file.path(out, "suite.csv"), row.names = FALSE, quote = FALSE)
+print(m[, 1:11], row.names = FALSE)
+EOF
+Rscript convert.R "$work/x/usr/lib/R/site-library" "$sklearn" "$fashion" "$work/out"
+
+mkdir -p "$dest"
+# The manifest last: its presence marks a complete suite.
+for f in $(ls out | grep -v '^suite.csv$') suite.csv; do
+  cp "out/$f" "$dest/$f.part"
+  mv "$dest/$f.part" "$dest/$f"
+done
+echo "Tabular suite written to $dest"

@@ -1,0 +1,764 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Reflection;
+using System.Text;
+using Microsoft.ML.AdaptiveWidth.Datasets;
+using Microsoft.ML.Data;
+using Microsoft.ML.Trainers;
+using Microsoft.ML.Trainers.AdaptiveWidth;
+using Microsoft.ML.Trainers.FastTree;
+using Microsoft.ML.Trainers.LightGbm;
+using Microsoft.ML.Transforms;
+
+namespace Microsoft.ML.AdaptiveWidth.Benchmarks;
+
+/// <summary>
+/// Issue 15 part 2: every set of the public real-data suite (<c>build/fetch-tabular-suite.sh</c>) through the pipeline an
+/// ML.NET user (or Model Builder) writes — TextLoader with inferred column types, one-hot (hashed above a cardinality)
+/// categorical columns, missing numbers replaced with an indicator, everything concatenated — then each trainer with its
+/// defaults: ours (after NormalizeMinMax, after NormalizeMeanVariance, and with no normalizer), LightGBM, FastTree, SDCA and
+/// L-BFGS (OnlineGradientDescent for regression). Writes docs/realdata.md unless <c>--quick</c> or <c>--no-write</c>.
+/// </summary>
+internal static class RealDataStudy
+{
+    /// <summary>The exit code when the suite is not fetched (full mode).</summary>
+    public const int SuiteMissingExitCode = 3;
+
+    /// <summary>Accuracy points (or R² × 100) within which two results count as equal in the verdicts.</summary>
+    private const double Tolerance = 0.5;
+
+    /// <summary>A training run longer than this is recorded as too long (and our later seeds of it are skipped).</summary>
+    private const double TooLongSeconds = 600;
+
+    /// <summary>Text columns with more distinct training values than this are hashed (<c>OneHotHashEncoding</c>).</summary>
+    private const int MaxOneHotCardinality = 100;
+
+    /// <summary>Bits of the hashed one-hot encoding: 256 slots.</summary>
+    private const int HashBits = 8;
+
+    /// <summary>The seed of the baselines' <see cref="MLContext"/> (they are deterministic given it).</summary>
+    private const int BaselineSeed = 1;
+
+    private static readonly string[] QuickSets = ["breast_cancer", "wine", "concrete"];
+
+    private const int QuickTrainRows = 300;
+
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    private enum Kind
+    {
+        Binary,
+        Multiclass,
+        Regression,
+    }
+
+    private enum Normalizer
+    {
+        None,
+        MinMax,
+        MeanVariance,
+    }
+
+    /// <summary>A row of the suite's manifest (suite.csv).</summary>
+    private sealed record SuiteEntry(string Name, Kind Kind, string Label, string Positive, int Classes, int Rows, int Train, int Test,
+        int Numeric, int Categorical, int Missing, string Source, string Licence, string Notes);
+
+    /// <summary>A loaded set: its data views, feature pipeline (up to "Features"; multiclass maps the label to a key) and latency probe.</summary>
+    private sealed record SetData(SuiteEntry Entry, int TrainRows, int TestRows, string Pipeline,
+        Func<MLContext, (IDataView Train, IDataView Test)> Load, Func<MLContext, IEstimator<ITransformer>> Features,
+        Func<MLContext, ITransformer, Func<double>> Latency);
+
+    /// <summary>A trainer of the comparison. <paramref name="Role"/> names it across tasks (the summary's rows).</summary>
+    private sealed record Candidate(string Name, string Role, Normalizer Normalizer, bool Ours, bool Linear,
+        Func<MLContext, IEstimator<ITransformer>> Trainer);
+
+    private sealed record Fit(double Metric, double Second, double Seconds, string Widths, double LatencyMicroseconds);
+
+    private sealed record Result(Candidate Candidate, List<Fit> Runs, string Note)
+    {
+        public double Mean => Runs.Count == 0 ? double.NaN : Runs.Average(r => r.Metric);
+
+        /// <summary>The primary metric in points (accuracy % or R² × 100); NaN ranks last.</summary>
+        public double Points => double.IsFinite(Mean) ? 100 * Mean : double.NegativeInfinity;
+
+        public double Sd => Runs.Count < 2 ? 0 : Math.Sqrt(Runs.Sum(r => (r.Metric - Mean) * (r.Metric - Mean)) / (Runs.Count - 1));
+    }
+
+    private sealed record SetOutcome(SetData Set, List<Result> Results);
+
+    private sealed record Settings(bool Quick, int[] Seeds, int Predictions, double WarmupSeconds);
+
+    private static readonly Stopwatch Clock = Stopwatch.StartNew();
+
+    /// <summary>The folder the fetch script writes to: <c>${ADAPTIVEWIDTH_DATA:-$HOME/.cache/adaptive-width}/tabular-suite</c>.</summary>
+    public static string SuiteDirectory => Path.Combine(Path.GetDirectoryName(FashionMnist.DefaultCacheDirectory)!, "tabular-suite");
+
+    public static int Run(string[] args, bool quick)
+    {
+        string[]? only = CommandLine.Argument(args, "--only", "") is { Length: > 0 } list ? list.Split(',', StringSplitOptions.TrimEntries) : null;
+        bool write = !quick && !args.Contains("--no-write");
+        int seedCount = quick ? 1 : int.Parse(CommandLine.Argument(args, "--seeds", "3"), Inv);
+        var s = new Settings(quick, Enumerable.Range(1, seedCount).ToArray(), quick ? 100 : 2_000, quick ? 0.02 : 0.5);
+        string command = quick && args.Length > 0 && args[0] == "smoke"
+            ? "dotnet run --project test/Microsoft.ML.AdaptiveWidth.Benchmarks -c Release -- smoke"
+            : ("dotnet run --project test/Microsoft.ML.AdaptiveWidth.Benchmarks -c Release -- " + string.Join(' ', args)).TrimEnd();
+        Console.WriteLine("# Real data: the default trainer against ML.NET's trainers on the public suite");
+        Console.WriteLine();
+        string manifest = Path.Combine(SuiteDirectory, "suite.csv");
+        if (!File.Exists(manifest))
+        {
+            string message = $"The real-data suite is not fetched (looked for {manifest}): run `bash build/fetch-tabular-suite.sh`.";
+            if (quick)
+            {
+                Console.WriteLine($"Real-data suite skipped: {message}");
+                return 0;
+            }
+            Console.Error.WriteLine(message + " Nothing was run or written.");
+            return SuiteMissingExitCode;
+        }
+
+        string? root = MachineInfo.RepositoryRoot();
+        if (write && root is null)
+        {
+            Console.Error.WriteLine("Could not find the repository root (AdaptiveWidth.sln); the report cannot be written, so nothing was run.");
+            return 4;
+        }
+
+        List<SuiteEntry> entries = ReadManifest(manifest);
+        IEnumerable<SuiteEntry> chosen = quick ? entries.Where(e => QuickSets.Contains(e.Name)) : entries;
+        if (only is not null)
+        {
+            string[] unknown = only.Where(o => !entries.Any(e => e.Name == o)).ToArray();
+            if (unknown.Length > 0)
+            {
+                Console.Error.WriteLine($"--only names unknown sets: {string.Join(", ", unknown)}. Sets: {string.Join(", ", entries.Select(e => e.Name))}.");
+                return 2;
+            }
+            chosen = chosen.Where(e => only.Contains(e.Name));
+        }
+
+        string started = $"{DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC";
+        string loadBefore = CompressionStudy.LoadAverage();
+        var outcomes = new List<SetOutcome>();
+        var skipped = new List<string>();
+        List<SuiteEntry> toRun = chosen.ToList();
+        for (int i = 0; i < toRun.Count; i++)
+        {
+            SuiteEntry e = toRun[i];
+            SetData? set = Load(e, s, out string? why);
+            if (set is null)
+            {
+                skipped.Add($"{e.Name}: {why}");
+                Console.Error.WriteLine($"[realdata] {e.Name}: skipped, {why}");
+                continue;
+            }
+            Console.Error.WriteLine($"[realdata] {e.Name} ({i + 1}/{toRun.Count}): {set.TrainRows} train / {set.TestRows} test rows ({Elapsed()})");
+            outcomes.Add(new SetOutcome(set, Candidates(e.Kind, quick).Select(c => RunCandidate(set, c, s)).ToList()));
+            if (write && i + 1 < toRun.Count)
+            {
+                // A long run leaves a usable document behind after every set, marked as partial.
+                Write(root!, Markdown(s, command, outcomes, skipped, only, started, loadBefore,
+                    partial: $"**Partial: {outcomes.Count} of {toRun.Count} sets so far; the run is still going (or was stopped).**"));
+            }
+        }
+
+        string markdown = Markdown(s, command, outcomes, skipped, only, started, loadBefore, partial: null);
+        Console.WriteLine(markdown);
+        if (write)
+        {
+            Write(root!, markdown);
+        }
+        return 0;
+    }
+
+    private static void Write(string root, string markdown)
+    {
+        string path = Path.Combine(root, "docs", "realdata.md");
+        File.WriteAllText(path, "# Real data: the default trainer against ML.NET's trainers on the public suite\n\n" + markdown);
+        Console.Error.WriteLine($"Wrote {path}");
+    }
+
+    private static string Elapsed() => $"{Clock.Elapsed.TotalSeconds:F0} s";
+
+    // ---------------------------------------------------------------- the trainers
+
+    private static IReadOnlyList<Candidate> Candidates(Kind kind, bool quick)
+    {
+        int epochs = 3;
+        int trees = 5;
+        var list = new List<Candidate>();
+        foreach (Normalizer n in new[] { Normalizer.MinMax, Normalizer.MeanVariance, Normalizer.None })
+        {
+            string name = $"AdaptiveWidth ({Describe(n)})";
+            list.Add(kind switch
+            {
+                // Full mode: no options at all, as a user appends the trainer. Quick mode caps the epochs (a smoke check only).
+                Kind.Binary => new Candidate(name, name, n, true, false, ml => quick
+                    ? ml.BinaryClassification.Trainers.AdaptiveWidth(new AdaptiveWidthBinaryTrainer.Options { MaxEpoch = epochs })
+                    : ml.BinaryClassification.Trainers.AdaptiveWidth()),
+                Kind.Multiclass => new Candidate(name, name, n, true, false, ml => quick
+                    ? ml.MulticlassClassification.Trainers.AdaptiveWidth(new AdaptiveWidthMulticlassTrainer.Options { MaxEpoch = epochs })
+                    : ml.MulticlassClassification.Trainers.AdaptiveWidth()),
+                _ => new Candidate(name, name, n, true, false, ml => quick
+                    ? ml.Regression.Trainers.AdaptiveWidth(new AdaptiveWidthRegressionTrainer.Options { MaxEpoch = epochs })
+                    : ml.Regression.Trainers.AdaptiveWidth()),
+            });
+        }
+
+        switch (kind)
+        {
+            case Kind.Binary:
+                list.Add(new("LightGbm", "LightGbm", Normalizer.None, false, false, ml => quick
+                    ? ml.BinaryClassification.Trainers.LightGbm(new LightGbmBinaryTrainer.Options { NumberOfIterations = trees })
+                    : ml.BinaryClassification.Trainers.LightGbm()));
+                list.Add(new("FastTree", "FastTree", Normalizer.MinMax, false, false, ml => quick
+                    ? ml.BinaryClassification.Trainers.FastTree(new FastTreeBinaryTrainer.Options { NumberOfTrees = trees })
+                    : ml.BinaryClassification.Trainers.FastTree()));
+                list.Add(new("SdcaLogisticRegression", "SDCA", Normalizer.MinMax, false, true, ml => quick
+                    ? ml.BinaryClassification.Trainers.SdcaLogisticRegression(new SdcaLogisticRegressionBinaryTrainer.Options { MaximumNumberOfIterations = 3 })
+                    : ml.BinaryClassification.Trainers.SdcaLogisticRegression()));
+                list.Add(new("LbfgsLogisticRegression", "L-BFGS / OGD", Normalizer.MinMax, false, true,
+                    ml => ml.BinaryClassification.Trainers.LbfgsLogisticRegression()));
+                break;
+            case Kind.Multiclass:
+                list.Add(new("LightGbm", "LightGbm", Normalizer.None, false, false, ml => quick
+                    ? ml.MulticlassClassification.Trainers.LightGbm(new LightGbmMulticlassTrainer.Options { NumberOfIterations = trees })
+                    : ml.MulticlassClassification.Trainers.LightGbm()));
+                list.Add(new("FastTree (one-vs-all)", "FastTree", Normalizer.MinMax, false, false, ml => ml.MulticlassClassification.Trainers.OneVersusAll(quick
+                    ? ml.BinaryClassification.Trainers.FastTree(new FastTreeBinaryTrainer.Options { NumberOfTrees = trees })
+                    : ml.BinaryClassification.Trainers.FastTree())));
+                list.Add(new("SdcaMaximumEntropy", "SDCA", Normalizer.MinMax, false, true, ml => quick
+                    ? ml.MulticlassClassification.Trainers.SdcaMaximumEntropy(new SdcaMaximumEntropyMulticlassTrainer.Options { MaximumNumberOfIterations = 3 })
+                    : ml.MulticlassClassification.Trainers.SdcaMaximumEntropy()));
+                list.Add(new("LbfgsMaximumEntropy", "L-BFGS / OGD", Normalizer.MinMax, false, true,
+                    ml => ml.MulticlassClassification.Trainers.LbfgsMaximumEntropy()));
+                break;
+            default:
+                list.Add(new("LightGbm", "LightGbm", Normalizer.None, false, false, ml => quick
+                    ? ml.Regression.Trainers.LightGbm(new LightGbmRegressionTrainer.Options { NumberOfIterations = trees })
+                    : ml.Regression.Trainers.LightGbm()));
+                list.Add(new("FastTree", "FastTree", Normalizer.MinMax, false, false, ml => quick
+                    ? ml.Regression.Trainers.FastTree(new FastTreeRegressionTrainer.Options { NumberOfTrees = trees })
+                    : ml.Regression.Trainers.FastTree()));
+                list.Add(new("Sdca", "SDCA", Normalizer.MinMax, false, true, ml => quick
+                    ? ml.Regression.Trainers.Sdca(new SdcaRegressionTrainer.Options { MaximumNumberOfIterations = 3 })
+                    : ml.Regression.Trainers.Sdca()));
+                // ML.NET has no L-BFGS least-squares regressor (LbfgsPoissonRegression models counts); its other default linear
+                // regressor stands in.
+                list.Add(new("OnlineGradientDescent", "L-BFGS / OGD", Normalizer.MinMax, false, true,
+                    ml => ml.Regression.Trainers.OnlineGradientDescent()));
+                break;
+        }
+        return list;
+    }
+
+    private static string Describe(Normalizer n) => n switch
+    {
+        Normalizer.MinMax => "MinMax",
+        Normalizer.MeanVariance => "MeanVariance",
+        _ => "no normalizer",
+    };
+
+    private static Result RunCandidate(SetData set, Candidate c, Settings s)
+    {
+        var runs = new List<Fit>();
+        string note = "";
+        foreach (int seed in c.Ours ? s.Seeds : [BaselineSeed])
+        {
+            Console.Error.WriteLine($"[realdata]   {c.Name}, seed {seed} ({Elapsed()})");
+            var ml = new MLContext(seed: seed);
+            (IDataView train, IDataView test) = set.Load(ml);
+            IEstimator<ITransformer> pipeline = set.Features(ml);
+            if (c.Normalizer == Normalizer.MinMax)
+            {
+                pipeline = pipeline.Append(ml.Transforms.NormalizeMinMax("Features"));
+            }
+            else if (c.Normalizer == Normalizer.MeanVariance)
+            {
+                pipeline = pipeline.Append(ml.Transforms.NormalizeMeanVariance("Features"));
+            }
+            pipeline = pipeline.Append(c.Trainer(ml));
+
+            var clock = Stopwatch.StartNew();
+            ITransformer model = pipeline.Fit(train);
+            double seconds = clock.Elapsed.TotalSeconds;
+            IDataView scored = model.Transform(test);
+            (double metric, double second) = set.Entry.Kind switch
+            {
+                Kind.Binary => Binary(ml, scored),
+                Kind.Multiclass => Multiclass(ml, scored),
+                _ => Regression(ml, scored),
+            };
+            double latency = set.Latency(ml, model)();
+            runs.Add(new Fit(metric, second, seconds, TrainerComparisonStudy.Widths(model).Text, latency));
+            Console.Error.WriteLine($"[realdata]     {metric:F4} / {second:F4}, {seconds:F1} s, {latency:F1} µs");
+            if (seconds > TooLongSeconds)
+            {
+                note = $"training took {seconds / 60:F1} min (> {TooLongSeconds / 60:F0} min)" + (c.Ours && seed != s.Seeds[^1] ? "; later seeds skipped" : "");
+                Console.Error.WriteLine($"[realdata]     {note}");
+                break;
+            }
+        }
+        return new Result(c, runs, note);
+    }
+
+    private static (double, double) Binary(MLContext ml, IDataView scored)
+    {
+        CalibratedBinaryClassificationMetrics m = ml.BinaryClassification.Evaluate(scored);
+        return (m.Accuracy, m.AreaUnderRocCurve);
+    }
+
+    private static (double, double) Multiclass(MLContext ml, IDataView scored)
+    {
+        MulticlassClassificationMetrics m = ml.MulticlassClassification.Evaluate(scored);
+        return (m.MicroAccuracy, m.MacroAccuracy);
+    }
+
+    private static (double, double) Regression(MLContext ml, IDataView scored)
+    {
+        RegressionMetrics m = ml.Regression.Evaluate(scored);
+        return (m.RSquared, m.RootMeanSquaredError);
+    }
+
+    // ---------------------------------------------------------------- the data
+
+    private static List<SuiteEntry> ReadManifest(string path)
+    {
+        List<string?[]> rows = ReadCsv(path, out string[] header);
+        int Col(string name) => Array.IndexOf(header, name);
+        return rows.Select(r => new SuiteEntry(
+            r[Col("name")]!, r[Col("task")] switch { "binary" => Kind.Binary, "multiclass" => Kind.Multiclass, _ => Kind.Regression },
+            r[Col("label")]!, r[Col("positive")] ?? "", Int(r[Col("classes")]), Int(r[Col("rows")]), Int(r[Col("train")]), Int(r[Col("test")]),
+            Int(r[Col("numeric")]), Int(r[Col("categorical")]), Int(r[Col("missing")]), r[Col("source")] ?? "", r[Col("licence")] ?? "",
+            r[Col("notes")] ?? "")).ToList();
+
+        static int Int(string? v) => int.Parse(v ?? "0", Inv);
+    }
+
+    private static SetData? Load(SuiteEntry e, Settings s, out string? why)
+    {
+        why = null;
+        if (e.Name == "fashion_mnist")
+        {
+            string index = Path.Combine(SuiteDirectory, "fashion_mnist.train-index.txt");
+            if (!FashionMnist.TryLoad(null, out Dataset? all, out Dataset? test) || !File.Exists(index))
+            {
+                why = $"Fashion-MNIST not fetched (looked in {FashionMnist.DefaultCacheDirectory}; `bash build/fetch-tabular-suite.sh` fetches it)";
+                return null;
+            }
+            int[] keep = File.ReadAllLines(index).Where(l => l.Length > 0).Select(l => int.Parse(l, Inv)).ToArray();
+            return Fashion(e, all.Subset(s.Quick ? keep.Take(QuickTrainRows).ToArray() : keep), s.Quick ? test.Take(QuickTrainRows) : test, s);
+        }
+        string trainPath = Path.Combine(SuiteDirectory, e.Name + ".train.csv");
+        string testPath = Path.Combine(SuiteDirectory, e.Name + ".test.csv");
+        if (!File.Exists(trainPath) || !File.Exists(testPath))
+        {
+            why = $"{trainPath} or its test file is missing (`bash build/fetch-tabular-suite.sh`)";
+            return null;
+        }
+        return Csv(e, trainPath, testPath, s);
+    }
+
+    /// <summary>
+    /// A CSV set: column types inferred from the training file as Model Builder does from a sample (a column is numeric when
+    /// every non-empty cell parses as a number, text otherwise), then the usual featurization.
+    /// </summary>
+    private static SetData Csv(SuiteEntry e, string trainPath, string testPath, Settings s)
+    {
+        List<string?[]> trainRows = ReadCsv(trainPath, out string[] header);
+        List<string?[]> testRows = ReadCsv(testPath, out _);
+        if (s.Quick)
+        {
+            // Quick mode subsamples the (already shuffled) training rows.
+            trainRows = trainRows.Take(QuickTrainRows).ToList();
+        }
+        int label = Array.IndexOf(header, e.Label);
+        var numeric = new List<int>();
+        var text = new List<int>();
+        for (int c = 0; c < header.Length; c++)
+        {
+            if (c == label)
+            {
+                continue;
+            }
+            (trainRows.All(r => r[c] is null || double.TryParse(r[c], NumberStyles.Float, Inv, out _)) ? numeric : text).Add(c);
+        }
+        if (numeric.Count > CsvRow.MaxNumeric || text.Count > CsvRow.MaxText)
+        {
+            throw new InvalidDataException($"{e.Name}: {numeric.Count} numeric and {text.Count} text columns; CsvRow holds {CsvRow.MaxNumeric} and {CsvRow.MaxText}.");
+        }
+
+        string Name(int c) => header[c] is "Label" or "Features" ? header[c] + "_" : header[c];
+        int[] missing = numeric.Where(c => trainRows.Concat(testRows).Any(r => r[c] is null)).ToArray();
+        int[] hashed = text.Where(c => trainRows.Select(r => r[c]).Distinct().Count() > MaxOneHotCardinality).ToArray();
+        int[] oneHot = text.Except(hashed).ToArray();
+
+        DataKind labelKind = e.Kind switch { Kind.Binary => DataKind.Boolean, Kind.Multiclass => DataKind.String, _ => DataKind.Single };
+        TextLoader.Column[] columns = numeric.Select(c => new TextLoader.Column(Name(c), DataKind.Single, c))
+            .Concat(text.Select(c => new TextLoader.Column(Name(c), DataKind.String, c)))
+            .Append(new TextLoader.Column("Label", labelKind, label)).ToArray();
+        var options = new TextLoader.Options
+        {
+            Columns = columns, HasHeader = true, Separators = [','], AllowQuoting = true, MissingRealsAsNaNs = true,
+        };
+
+        IEstimator<ITransformer> Features(MLContext ml)
+        {
+            IEstimator<ITransformer> chain = new EstimatorChain<ITransformer>();
+            if (e.Kind == Kind.Multiclass)
+            {
+                chain = chain.Append(ml.Transforms.Conversion.MapValueToKey("Label"));
+            }
+            foreach (int c in missing)
+            {
+                chain = chain.Append(ml.Transforms.IndicateMissingValues(Name(c) + "_missing", Name(c)))
+                    .Append(ml.Transforms.Conversion.ConvertType(Name(c) + "_missing", outputKind: DataKind.Single))
+                    .Append(ml.Transforms.ReplaceMissingValues(Name(c), replacementMode: MissingValueReplacingEstimator.ReplacementMode.Mean));
+            }
+            if (oneHot.Length > 0)
+            {
+                chain = chain.Append(ml.Transforms.Categorical.OneHotEncoding(oneHot.Select(c => new InputOutputColumnPair(Name(c))).ToArray()));
+            }
+            if (hashed.Length > 0)
+            {
+                chain = chain.Append(ml.Transforms.Categorical.OneHotHashEncoding(
+                    hashed.Select(c => new InputOutputColumnPair(Name(c))).ToArray(), numberOfBits: HashBits));
+            }
+            string[] inputs = numeric.Select(Name).Concat(missing.Select(c => Name(c) + "_missing")).Concat(text.Select(Name)).ToArray();
+            return chain.Append(ml.Transforms.Concatenate("Features", inputs));
+        }
+
+        // The typed input of the PredictionEngine: one CsvRow field per column, named after it.
+        SchemaDefinition schema = SchemaDefinition.Create(typeof(CsvRow));
+        var fields = new Dictionary<int, FieldInfo>();
+        var keep = new List<SchemaDefinition.Column>();
+        for (int k = 0; k < numeric.Count; k++)
+        {
+            keep.Add(Rename(schema, $"F{k}", Name(numeric[k])));
+            fields[numeric[k]] = typeof(CsvRow).GetField($"F{k}")!;
+        }
+        for (int k = 0; k < text.Count; k++)
+        {
+            keep.Add(Rename(schema, $"S{k}", Name(text[k])));
+            fields[text[k]] = typeof(CsvRow).GetField($"S{k}")!;
+        }
+        string labelField = e.Kind switch { Kind.Binary => "BoolLabel", Kind.Multiclass => "TextLabel", _ => "FloatLabel" };
+        keep.Add(Rename(schema, labelField, "Label"));
+        schema.Clear();
+        schema.AddRange(keep);
+        CsvRow[] rows = testRows.Select(r =>
+        {
+            var row = new CsvRow();
+            foreach ((int c, FieldInfo f) in fields)
+            {
+                f.SetValue(row, f.FieldType == typeof(float) ? (r[c] is null ? float.NaN : float.Parse(r[c]!, NumberStyles.Float, Inv)) : r[c] ?? "");
+            }
+            row.BoolLabel = r[label] == "true";
+            row.TextLabel = r[label];
+            row.FloatLabel = e.Kind == Kind.Regression ? float.Parse(r[label]!, NumberStyles.Float, Inv) : 0;
+            return row;
+        }).ToArray();
+
+        string pipeline = $"{numeric.Count} numeric columns as Single" +
+                          (missing.Length > 0 ? $" ({missing.Length} with missing values: `IndicateMissingValues` + `ReplaceMissingValues` (mean))" : "") +
+                          $", {oneHot.Length} text columns `OneHotEncoding`" +
+                          (hashed.Length > 0 ? $", {hashed.Length} hashed (`OneHotHashEncoding`, {1 << HashBits} slots: more than {MaxOneHotCardinality} values)" : "");
+        return new SetData(e, trainRows.Count, testRows.Count, pipeline,
+            ml =>
+            {
+                TextLoader loader = ml.Data.CreateTextLoader(options);
+                IDataView train = loader.Load(trainPath);
+                return (s.Quick ? ml.Data.TakeRows(train, QuickTrainRows) : train, ml.Data.Cache(loader.Load(testPath)));
+            },
+            Features,
+            (ml, model) => e.Kind == Kind.Multiclass ? Latency<CsvRow, VectorScore>(ml, model, schema, rows, s) : Latency<CsvRow, ScalarScore>(ml, model, schema, rows, s));
+    }
+
+    private static SchemaDefinition.Column Rename(SchemaDefinition schema, string member, string column)
+    {
+        SchemaDefinition.Column c = schema.Single(x => x.MemberName == member);
+        c.ColumnName = column;
+        return c;
+    }
+
+    /// <summary>Fashion-MNIST: the 784 pixels (already / 255) in one vector column, as the trainers study loads them.</summary>
+    private static SetData Fashion(SuiteEntry e, Dataset train, Dataset test, Settings s)
+    {
+        SchemaDefinition schema = BenchmarkRows.Schema<FloatLabelRow>(train.FeatureCount);
+        FloatLabelRow[] trainRows = BenchmarkRows.Float(train);
+        FloatLabelRow[] testRows = BenchmarkRows.Float(test);
+        return new SetData(e, train.RowCount, test.RowCount, "784 pixel values (byte / 255) in one vector column",
+            ml => (ml.Data.LoadFromEnumerable(trainRows, schema), ml.Data.Cache(ml.Data.LoadFromEnumerable(testRows, schema))),
+            ml => ml.Transforms.Conversion.MapValueToKey("Label").Append(ml.Transforms.Concatenate("Features", "X")),
+            (ml, model) => Latency<FloatLabelRow, VectorScore>(ml, model, schema, testRows, s));
+    }
+
+    /// <summary>Median µs of <see cref="Settings.Predictions"/> individually timed <c>PredictionEngine.Predict</c> calls after a warm-up.</summary>
+    private static Func<double> Latency<TIn, TOut>(MLContext ml, ITransformer model, SchemaDefinition schema, TIn[] rows, Settings s)
+        where TIn : class, new()
+        where TOut : class, new()
+    {
+        return () =>
+        {
+            using PredictionEngine<TIn, TOut> engine = ml.Model.CreatePredictionEngine<TIn, TOut>(model, ignoreMissingColumns: true, inputSchemaDefinition: schema);
+            var output = new TOut();
+            TrainerComparisonStudy.WarmUpPredictions(engine, rows, output, Math.Max(100, s.Predictions / 4), s.WarmupSeconds);
+            return TrainerComparisonStudy.MedianPredictionMicroseconds(engine, rows, output, new double[s.Predictions]);
+        };
+    }
+
+    /// <summary>Reads a CSV file as R's write.csv writes it: a header, commas, "double-quoted" strings with "" escapes; an empty unquoted cell is null.</summary>
+    private static List<string?[]> ReadCsv(string path, out string[] header)
+    {
+        var rows = new List<string?[]>();
+        string[]? head = null;
+        foreach (string line in File.ReadLines(path))
+        {
+            if (line.Length == 0)
+            {
+                continue;
+            }
+            var cells = new List<string?>();
+            var cell = new StringBuilder();
+            bool quoted = false;
+            bool inQuotes = false;
+            for (int i = 0; i < line.Length; i++)
+            {
+                char ch = line[i];
+                if (inQuotes)
+                {
+                    if (ch == '"' && i + 1 < line.Length && line[i + 1] == '"')
+                    {
+                        cell.Append('"');
+                        i++;
+                    }
+                    else if (ch == '"')
+                    {
+                        inQuotes = false;
+                    }
+                    else
+                    {
+                        cell.Append(ch);
+                    }
+                }
+                else if (ch == '"')
+                {
+                    inQuotes = quoted = true;
+                }
+                else if (ch == ',')
+                {
+                    cells.Add(cell.Length == 0 && !quoted ? null : cell.ToString());
+                    cell.Clear();
+                    quoted = false;
+                }
+                else
+                {
+                    cell.Append(ch);
+                }
+            }
+            cells.Add(cell.Length == 0 && !quoted ? null : cell.ToString());
+            if (head is null)
+            {
+                head = cells.Select(c => c ?? "").ToArray();
+            }
+            else
+            {
+                rows.Add(cells.ToArray());
+            }
+        }
+        header = head ?? throw new InvalidDataException($"{path} is empty.");
+        return rows;
+    }
+
+    // ---------------------------------------------------------------- the report
+
+    private static string Markdown(Settings s, string command, List<SetOutcome> outcomes, List<string> skipped, string[]? only, string started, string loadBefore,
+        string? partial)
+    {
+        var md = new StringBuilder();
+        void L(string line = "") => md.Append(line).Append('\n');
+        if (partial is not null)
+        {
+            L(partial);
+            L();
+        }
+        L("Issue 15 part 2. Generated by the benchmark program; every number below was measured in the run described here." +
+          (s.Quick ? $" **Quick mode: {QuickTrainRows} training rows, 3 epochs for ours, 5 trees, one seed; the numbers mean nothing.**" : ""));
+        L();
+        L($"- Command: `{command}` (from the repository root, after `bash build/fetch-tabular-suite.sh`); the run took {Clock.Elapsed.TotalMinutes:F1} minutes");
+        L($"- Machine: {MachineInfo.Describe()}; started {started}, finished {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; shared with other work " +
+          $"(load average at the start: {loadBefore}; at the end: {CompressionStudy.LoadAverage()}), so times are noisy.");
+        L($"- Seeds: ours `new MLContext(seed: s)` for s in {{{string.Join(", ", s.Seeds)}}}, reported as mean ± sample sd; the ML.NET trainers once " +
+          $"with `new MLContext(seed: {BaselineSeed})` (deterministic given the seed). The train/test splits are the suite's fixed ones (docs/realdata-suite.md).");
+        L("- Sets: " + (only is not null ? $"`--only {string.Join(",", only)}`" : s.Quick ? string.Join(", ", QuickSets) + " (quick mode)" : "the whole suite") +
+          (skipped.Count > 0 ? "; skipped: " + string.Join("; ", skipped) : "") + ".");
+        L();
+        L("## What is compared");
+        L();
+        L("Every set goes through the pipeline an ML.NET user (or Model Builder) writes: `TextLoader` (header, `allowQuoting`, missing numbers as NaN) " +
+          "with column types inferred from the training file (a column is `Single` when every cell parses as a number, text otherwise); " +
+          "numeric columns with missing values get `IndicateMissingValues` (converted to Single) and `ReplaceMissingValues` (mean); text columns " +
+          $"`OneHotEncoding`, or `OneHotHashEncoding` ({1 << HashBits} slots) above {MaxOneHotCardinality} distinct values; all concatenated into " +
+          "`Features`; multiclass labels through `MapValueToKey`. Then each trainer with its **default options**: ours " +
+          "(`AdaptiveWidth()` with no options) after `NormalizeMinMax`, after `NormalizeMeanVariance` and with no normalizer; LightGBM with no " +
+          "normalizer (trees need none); FastTree (`OneVersusAll` for multiclass), SDCA (`SdcaLogisticRegression` / `SdcaMaximumEntropy` / `Sdca`) " +
+          "and L-BFGS (`LbfgsLogisticRegression` / `LbfgsMaximumEntropy`) after `NormalizeMinMax`. ML.NET has no L-BFGS least-squares regressor " +
+          "(`LbfgsPoissonRegression` models counts), so regression uses `OnlineGradientDescent` in that slot. " +
+          "Metrics on the test split: accuracy and AUC (binary), micro and macro accuracy (multiclass), R² and RMSE (regression). " +
+          $"\"Points\" are accuracy × 100 or R² × 100. Training seconds: wall time of `Fit` of the whole pipeline. Single-row latency: median of " +
+          $"{s.Predictions:N0} individually timed `PredictionEngine.Predict` calls on test rows (typed input with one member per column) after a " +
+          $"warm-up. A fit over {TooLongSeconds / 60:F0} minutes is recorded in the table.");
+        L();
+
+        L("## Headline");
+        L();
+        L("Ours = AdaptiveWidth after `NormalizeMinMax`, mean ± sd over the seeds. Best = the best of LightGBM, FastTree, SDCA and L-BFGS/OGD. " +
+          "Spread = largest minus smallest mean of our three normalizer variants.");
+        L();
+        L("| set | task | metric | ours (MinMax) | best ML.NET trainer | gap (points) | best linear | ours − best linear | normalizer spread (points) | our widths |");
+        L("|---|---|---|---|---|---|---|---|---|---|");
+        foreach (SetOutcome o in outcomes)
+        {
+            Result ours = o.Results.First(r => r.Candidate.Ours && r.Candidate.Normalizer == Normalizer.MinMax);
+            Result best = o.Results.Where(r => !r.Candidate.Ours).MaxBy(r => r.Points)!;
+            Result linear = o.Results.Where(r => r.Candidate.Linear).MaxBy(r => r.Points)!;
+            double[] variants = o.Results.Where(r => r.Candidate.Ours).Select(r => r.Points).ToArray();
+            L($"| {o.Set.Entry.Name} | {Task(o.Set.Entry)} | {MetricName(o.Set.Entry.Kind)} | {MeanSd(ours)} | {best.Candidate.Name} {Value(best.Mean)} | " +
+              $"{Gap(best.Points - ours.Points)} | {linear.Candidate.Name} {Value(linear.Mean)} | {Signed(ours.Points - linear.Points)} | " +
+              $"{Gap(variants.Max() - variants.Min())} | {string.Join("; ", ours.Runs.Select(r => r.Widths).Distinct())} |");
+        }
+        L();
+
+        L("## Over the suite");
+        L();
+        L("Each AdaptiveWidth variant is ranked against the four ML.NET trainers; each ML.NET trainer against the other three and ours after " +
+          "`NormalizeMinMax`. A win is a best (or tied best) primary metric; gap = points below the best of that field (0 for the winner). " +
+          "\"Below linear\" counts sets where the trainer is more than 0.5 points below the best linear trainer (SDCA, L-BFGS/OGD).");
+        L();
+        L("| trainer | sets | wins | mean rank | mean gap (points) | within 1 point of the best | > 0.5 points below the best linear | median training s | median single-row µs |");
+        L("|---|---|---|---|---|---|---|---|---|");
+        string[] roles = outcomes.SelectMany(o => o.Results.Select(r => r.Candidate.Role)).Distinct().ToArray();
+        foreach (string role in roles)
+        {
+            var ranks = new List<int>();
+            var gaps = new List<double>();
+            int wins = 0;
+            int within = 0;
+            int belowLinear = 0;
+            var seconds = new List<double>();
+            var latency = new List<double>();
+            foreach (SetOutcome o in outcomes)
+            {
+                Result? me = o.Results.FirstOrDefault(r => r.Candidate.Role == role);
+                if (me is null)
+                {
+                    continue;
+                }
+                Result oursMinMax = o.Results.First(r => r.Candidate.Ours && r.Candidate.Normalizer == Normalizer.MinMax);
+                List<Result> field = o.Results.Where(r => !r.Candidate.Ours).Append(me.Candidate.Ours ? me : oursMinMax).Distinct().ToList();
+                double best = field.Max(r => r.Points);
+                ranks.Add(1 + field.Count(r => r.Points > me.Points));
+                gaps.Add(best - me.Points);
+                wins += me.Points >= best ? 1 : 0;
+                within += best - me.Points <= 1 ? 1 : 0;
+                double bestLinear = o.Results.Where(r => r.Candidate.Linear).Max(r => r.Points);
+                belowLinear += bestLinear - me.Points > Tolerance ? 1 : 0;
+                seconds.AddRange(me.Runs.Select(r => r.Seconds));
+                latency.AddRange(me.Runs.Select(r => r.LatencyMicroseconds));
+            }
+            L($"| {role} | {ranks.Count} | {wins} | {ranks.Average():F2} | {Gap(gaps.Where(double.IsFinite).DefaultIfEmpty(double.NaN).Average())} | {within} | " +
+              $"{belowLinear} | {Stats.MedianOf(seconds):F1} | {Stats.MedianOf(latency):F1} |");
+        }
+        L();
+        foreach (string line in Verdicts(outcomes))
+        {
+            L($"- {line}");
+        }
+        L();
+
+        L("## Per set");
+        L();
+        foreach (SetOutcome o in outcomes)
+        {
+            SuiteEntry e = o.Set.Entry;
+            L($"### {e.Name}");
+            L();
+            L($"{e.Source} ({e.Licence}); {Task(e)}, label `{e.Label}`" + (e.Positive.Length > 0 ? $" (positive: {e.Positive})" : "") +
+              $"; {o.Set.TrainRows:N0} train / {o.Set.TestRows:N0} test rows; {o.Set.Pipeline}." + (e.Notes.Length > 0 ? $" {e.Notes}." : ""));
+            L();
+            (string first, string second) = e.Kind switch
+            {
+                Kind.Binary => ("accuracy %", "AUC"),
+                Kind.Multiclass => ("accuracy % (micro)", "macro accuracy"),
+                _ => ("R² × 100", "RMSE"),
+            };
+            L($"| trainer and normalizer | {first} | {second} | training s | learned widths | single-row µs | note |");
+            L("|---|---|---|---|---|---|---|");
+            foreach (Result r in o.Results)
+            {
+                double secondMean = r.Runs.Count == 0 ? double.NaN : r.Runs.Average(x => x.Second);
+                string secondText = e.Kind == Kind.Regression ? secondMean.ToString("G5", Inv) : secondMean.ToString("F4", Inv);
+                L($"| {r.Candidate.Name} | {MeanSd(r)} | {secondText} | {r.Runs.Average(x => x.Seconds):F1} | " +
+                  $"{(r.Candidate.Ours ? string.Join("; ", r.Runs.Select(x => x.Widths)) : "—")} | {Stats.MedianOf(r.Runs.Select(x => x.LatencyMicroseconds)):F1} | {r.Note} |");
+            }
+            L();
+        }
+        return md.ToString();
+    }
+
+    private static IEnumerable<string> Verdicts(List<SetOutcome> outcomes)
+    {
+        if (outcomes.Count == 0)
+        {
+            yield return "No set ran.";
+            yield break;
+        }
+        int n = outcomes.Count;
+        int within = 0;
+        int belowLinear = 0;
+        int normalizerOk = 0;
+        var bad = new List<string>();
+        foreach (SetOutcome o in outcomes)
+        {
+            Result ours = o.Results.First(r => r.Candidate.Ours && r.Candidate.Normalizer == Normalizer.MinMax);
+            double best = o.Results.Where(r => !r.Candidate.Ours).Max(r => r.Points);
+            double linear = o.Results.Where(r => r.Candidate.Linear).Max(r => r.Points);
+            double[] variants = o.Results.Where(r => r.Candidate.Ours).Select(r => r.Points).ToArray();
+            within += best - ours.Points <= 1 ? 1 : 0;
+            if (linear - ours.Points > Tolerance)
+            {
+                belowLinear++;
+                bad.Add(o.Set.Entry.Name);
+            }
+            normalizerOk += variants.Max() - variants.Min() <= Tolerance ? 1 : 0;
+        }
+        yield return $"Ours (MinMax) within 1 point of the best ML.NET trainer on **{within} of {n}** sets (target: at least 2/3, {Math.Ceiling(2.0 * n / 3)}).";
+        yield return $"Ours (MinMax) more than 0.5 points below the best linear trainer on **{belowLinear} of {n}** sets (target: 0)" +
+                     (bad.Count > 0 ? $": {string.Join(", ", bad)}." : ".");
+        yield return $"Our three normalizer variants within 0.5 points of each other on **{normalizerOk} of {n}** sets (target: all).";
+        var tooLong = outcomes.SelectMany(o => o.Results.Where(r => r.Note.Length > 0).Select(r => $"{o.Set.Entry.Name} {r.Candidate.Name}: {r.Note}")).ToList();
+        yield return tooLong.Count == 0 ? $"No training run took over {TooLongSeconds / 60:F0} minutes." : "Over the time limit: " + string.Join("; ", tooLong) + ".";
+    }
+
+    private static string Task(SuiteEntry e) => e.Kind switch
+    {
+        Kind.Binary => "binary",
+        Kind.Multiclass => $"{e.Classes} classes",
+        _ => "regression",
+    };
+
+    private static string MetricName(Kind k) => k switch
+    {
+        Kind.Binary => "accuracy %",
+        Kind.Multiclass => "accuracy %",
+        _ => "R² × 100",
+    };
+
+    private static string Value(double v) => double.IsFinite(v) ? (100 * v).ToString("F2", Inv) : "NaN";
+
+    private static string MeanSd(Result r) => r.Runs.Count > 1 ? $"{Value(r.Mean)} ± {(100 * r.Sd).ToString("F2", Inv)}" : Value(r.Mean);
+
+    private static string Gap(double points) => double.IsFinite(points) ? points.ToString("F2", Inv) : "—";
+
+    private static string Signed(double points) => double.IsFinite(points) ? points.ToString("+0.00;−0.00;0.00", Inv) : "—";
+}
