@@ -96,7 +96,7 @@ internal static class RealDataStudy
     public static int Run(string[] args, bool quick)
     {
         string[]? only = CommandLine.Argument(args, "--only", "") is { Length: > 0 } list ? list.Split(',', StringSplitOptions.TrimEntries) : null;
-        bool write = !quick && !args.Contains("--no-write");
+        bool write = !quick && !args.Contains("--no-write") && !Tuning.From(args).IsSet;
         int seedCount = quick ? 1 : int.Parse(CommandLine.Argument(args, "--seeds", "3"), Inv);
         var s = new Settings(quick, Enumerable.Range(1, seedCount).ToArray(), quick ? 100 : 2_000, quick ? 0.02 : 0.5);
         string command = quick && args.Length > 0 && args[0] == "smoke"
@@ -153,7 +153,8 @@ internal static class RealDataStudy
                 continue;
             }
             Console.Error.WriteLine($"[realdata] {e.Name} ({i + 1}/{toRun.Count}): {set.TrainRows} train / {set.TestRows} test rows ({Elapsed()})");
-            outcomes.Add(new SetOutcome(set, Candidates(e.Kind, quick).Select(c => RunCandidate(set, c, s)).ToList()));
+            IEnumerable<Candidate> candidates = Candidates(e.Kind, quick, Tuning.From(args));
+            outcomes.Add(new SetOutcome(set, candidates.Select(c => RunCandidate(set, c, s)).ToList()));
             if (write && i + 1 < toRun.Count)
             {
                 // A long run leaves a usable document behind after every set, marked as partial.
@@ -182,7 +183,39 @@ internal static class RealDataStudy
 
     // ---------------------------------------------------------------- the trainers
 
-    private static IReadOnlyList<Candidate> Candidates(Kind kind, bool quick)
+    /// <summary>
+    /// Recipe experiments (not for the document): <c>--ours-only</c> drops the ML.NET trainers,
+    /// <c>--normalizers MinMax,None</c> keeps some of our three variants, and <c>--options "Name=value;..."</c> sets our
+    /// options by name (fields of the options classes), e.g. <c>--options "WeightPriorScale=10;MaxEpoch=400"</c>.
+    /// </summary>
+    private sealed record Tuning(bool OursOnly, string[]? Normalizers, (string Name, string Value)[] Options)
+    {
+        public static Tuning From(string[] args) => new(args.Contains("--ours-only"),
+            CommandLine.Argument(args, "--normalizers", "") is { Length: > 0 } n ? n.Split(',') : null,
+            CommandLine.Argument(args, "--options", "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Select(o => o.Split('=', 2)).Select(o => (o[0], o[1])).ToArray());
+
+        public bool IsSet => OursOnly || Normalizers is not null || Options.Length > 0;
+
+        public T Apply<T>(T options) where T : AdaptiveWidthOptionsBase
+        {
+            foreach ((string name, string value) in Options)
+            {
+                System.Reflection.FieldInfo field = typeof(T).GetField(name) ?? throw new ArgumentException($"No option '{name}'.");
+                Type type = Nullable.GetUnderlyingType(field.FieldType) ?? field.FieldType;
+                field.SetValue(options, value == "null" ? null : type.IsEnum ? Enum.Parse(type, value) : Convert.ChangeType(value, type, Inv));
+            }
+            return options;
+        }
+    }
+
+    private static IReadOnlyList<Candidate> Candidates(Kind kind, bool quick, Tuning tuning)
+    {
+        IReadOnlyList<Candidate> all = Candidates(kind, quick, tuning.Apply);
+        return all.Where(c => c.Ours ? tuning.Normalizers is null || tuning.Normalizers.Contains(c.Normalizer.ToString()) : !tuning.OursOnly).ToList();
+    }
+
+    private static IReadOnlyList<Candidate> Candidates(Kind kind, bool quick, Func<AdaptiveWidthOptionsBase, AdaptiveWidthOptionsBase> tune)
     {
         int epochs = 3;
         int trees = 5;
@@ -193,15 +226,16 @@ internal static class RealDataStudy
             list.Add(kind switch
             {
                 // Full mode: no options at all, as a user appends the trainer. Quick mode caps the epochs (a smoke check only).
+                // (--options, for recipe experiments only, sets options by name.)
                 Kind.Binary => new Candidate(name, name, n, true, false, ml => quick
                     ? ml.BinaryClassification.Trainers.AdaptiveWidth(new AdaptiveWidthBinaryTrainer.Options { MaxEpoch = epochs })
-                    : ml.BinaryClassification.Trainers.AdaptiveWidth()),
+                    : ml.BinaryClassification.Trainers.AdaptiveWidth((AdaptiveWidthBinaryTrainer.Options)tune(new AdaptiveWidthBinaryTrainer.Options()))),
                 Kind.Multiclass => new Candidate(name, name, n, true, false, ml => quick
                     ? ml.MulticlassClassification.Trainers.AdaptiveWidth(new AdaptiveWidthMulticlassTrainer.Options { MaxEpoch = epochs })
-                    : ml.MulticlassClassification.Trainers.AdaptiveWidth()),
+                    : ml.MulticlassClassification.Trainers.AdaptiveWidth((AdaptiveWidthMulticlassTrainer.Options)tune(new AdaptiveWidthMulticlassTrainer.Options()))),
                 _ => new Candidate(name, name, n, true, false, ml => quick
                     ? ml.Regression.Trainers.AdaptiveWidth(new AdaptiveWidthRegressionTrainer.Options { MaxEpoch = epochs })
-                    : ml.Regression.Trainers.AdaptiveWidth()),
+                    : ml.Regression.Trainers.AdaptiveWidth((AdaptiveWidthRegressionTrainer.Options)tune(new AdaptiveWidthRegressionTrainer.Options()))),
             });
         }
 
@@ -290,8 +324,9 @@ internal static class RealDataStudy
                 _ => Regression(ml, scored),
             };
             double latency = set.Latency(ml, model)();
-            runs.Add(new Fit(metric, second, seconds, TrainerComparisonStudy.Widths(model).Text, latency));
-            Console.Error.WriteLine($"[realdata]     {metric:F4} / {second:F4}, {seconds:F1} s, {latency:F1} µs");
+            string widths = TrainerComparisonStudy.Widths(model).Text;
+            runs.Add(new Fit(metric, second, seconds, widths, latency));
+            Console.Error.WriteLine($"[realdata]     {metric:F4} / {second:F4}, {seconds:F1} s, {latency:F1} µs{(c.Ours ? $", widths {widths}" : "")}");
             if (seconds > TooLongSeconds)
             {
                 note = $"training took {seconds / 60:F1} min (> {TooLongSeconds / 60:F0} min)" + (c.Ours && seed != s.Seeds[^1] ? "; later seeds skipped" : "");

@@ -58,11 +58,17 @@ internal sealed class InMemoryBatchSource : BatchSource
     private readonly Tensor? _weights;
     private readonly int _rows;
 
-    public InMemoryBatchSource(TrainingData data, NetworkTask task, double targetMean, double targetScale)
+    public InMemoryBatchSource(TrainingData data, NetworkTask task, double targetMean, double targetScale, InputStandardization standardization)
         : base(task, targetMean, targetScale)
     {
         _rows = data.RowCount;
         _features = tensor(data.Features, new long[] { data.RowCount, data.FeatureCount }).DetachFromDisposeScope();
+        using (Tensor mean = tensor(standardization.Mean))
+        using (Tensor scale = tensor(standardization.Scale))
+        {
+            // (x − m)/s in float, as StreamingBatchSource computes it on the host row by row: both paths see the same inputs.
+            _features.sub_(mean).div_(scale);
+        }
         _labels = (task switch
         {
             NetworkTask.MulticlassClassification => tensor(data.Labels.Select(v => (long)v).ToArray()),
@@ -133,10 +139,13 @@ internal sealed class StreamingBatchSource : BatchSource
 
     private readonly StreamingTrainingData _data;
     private readonly int _bufferRows;
+    private readonly InputStandardization _standardization;
 
-    public StreamingBatchSource(StreamingTrainingData data, NetworkTask task, double targetMean, double targetScale, int bufferRows)
+    public StreamingBatchSource(StreamingTrainingData data, NetworkTask task, double targetMean, double targetScale, int bufferRows,
+        InputStandardization standardization)
         : base(task, targetMean, targetScale)
     {
+        _standardization = standardization;
         if (data.WeightMean <= 0)
         {
             throw new ArgumentException("All example weights are zero.", nameof(data));
@@ -279,7 +288,9 @@ internal sealed class StreamingBatchSource : BatchSource
         private void Emit(ReadOnlySpan<float> features, float label, float weight)
         {
             int i = _batchCount++;
-            features.CopyTo(_batchFeatures.AsSpan(i * _featureCount, _featureCount));
+            Span<float> row = _batchFeatures.AsSpan(i * _featureCount, _featureCount);
+            features.CopyTo(row);
+            _owner._standardization.Apply(row);
             switch (_owner.Task)
             {
                 case NetworkTask.MulticlassClassification:

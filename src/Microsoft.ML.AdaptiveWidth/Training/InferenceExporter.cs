@@ -13,7 +13,9 @@ internal static class InferenceExporter
     /// <param name="settings">The settings it was trained with (activation, quantile, importance on or off).</param>
     /// <param name="targetScale">Regression: the output is multiplied by this (the target's standard deviation).</param>
     /// <param name="targetShift">Regression: then this is added (the target's mean).</param>
-    public static AdaptiveWidthModel Export(NetworkSnapshot snapshot, TrainingSettings settings, double targetScale = 1, double targetShift = 0)
+    /// <param name="standardization">The input standardisation the network was trained behind, folded into the first layer; null for none.</param>
+    public static AdaptiveWidthModel Export(NetworkSnapshot snapshot, TrainingSettings settings, double targetScale = 1, double targetShift = 0,
+        InputStandardization? standardization = null)
     {
         ParameterLayout layout = snapshot.Layout;
         int[] widths = snapshot.Widths;
@@ -48,7 +50,11 @@ internal static class InferenceExporter
                     weights[i * inputs + j] = values[block.Offset + (long)i * block.CapacityColumns + j] * folded;
                 }
             }
-            var bias = values.AsSpan((int)layout.Biases[l].Offset, widths[l]);
+            var bias = values.AsSpan((int)layout.Biases[l].Offset, widths[l]).ToArray();
+            if (l == 0 && standardization is not null)
+            {
+                FoldStandardization(weights, bias, inputs, standardization);
+            }
             dense[l] = new DenseLayer(inputs, widths[l], weights, bias, settings.Activation);
             inputs = widths[l];
         }
@@ -71,5 +77,21 @@ internal static class InferenceExporter
         }
         dense[layers] = new DenseLayer(inputs, outputs, outputWeights, outputBias, ActivationKind.Identity);
         return new AdaptiveWidthModel(dense, importance);
+    }
+
+    /// <summary>W·((x − m)/s) + b = (W·diag(1/s))·x + (b − W·diag(1/s)·m), computed in double.</summary>
+    private static void FoldStandardization(float[] weights, float[] bias, int inputs, InputStandardization standardization)
+    {
+        for (int i = 0; i < bias.Length; i++)
+        {
+            double shift = 0;
+            for (int j = 0; j < inputs; j++)
+            {
+                double folded = weights[i * inputs + j] / (double)standardization.Scale[j];
+                weights[i * inputs + j] = (float)folded;
+                shift += folded * standardization.Mean[j];
+            }
+            bias[i] = (float)(bias[i] - shift);
+        }
     }
 }

@@ -34,8 +34,9 @@ public sealed class StreamingTrainingData
     private const int MaxTrackedLabels = 1024;
 
     private StreamingTrainingData(ITrainingRowSource source, long rows, double labelMean, double labelVariance, double weightMean,
-        bool hasWeights, IReadOnlyList<float>? distinctLabels)
+        bool hasWeights, IReadOnlyList<float>? distinctLabels, InputStandardization standardization)
     {
+        Standardization = standardization;
         Source = source;
         RowCount = rows;
         LabelMean = labelMean;
@@ -66,6 +67,9 @@ public sealed class StreamingTrainingData
     /// <summary>Whether some row has a weight other than 1.</summary>
     public bool HasWeights { get; }
 
+    /// <summary>The features' mean and standard deviation over the scanned rows (the model's input standardisation).</summary>
+    internal InputStandardization Standardization { get; }
+
     /// <summary>The distinct label values in ascending order, or null when there are more than 1,024 (regression targets).</summary>
     public IReadOnlyList<float>? DistinctLabels { get; }
 
@@ -87,6 +91,7 @@ public sealed class StreamingTrainingData
         bool hasWeights = false;
         var distinct = new HashSet<float>();
         bool tracking = true;
+        var featureStatistics = new InputStandardization.Accumulator(featureCount);
         using (ITrainingRowReader reader = source.OpenReader())
         {
             int read;
@@ -104,6 +109,7 @@ public sealed class StreamingTrainingData
                             throw new ArgumentException($"Feature {j} of row {row} is {x[j]}; features must be finite.", nameof(source));
                         }
                     }
+                    featureStatistics.Add(x);
                     float y = labels[r];
                     if (!float.IsFinite(y))
                     {
@@ -134,7 +140,7 @@ public sealed class StreamingTrainingData
             throw new ArgumentException("The data set is empty: there must be at least one row.", nameof(source));
         }
         return new StreamingTrainingData(source, rows, mean, m2 / rows, weightSum / rows, hasWeights,
-            tracking ? distinct.Order().ToArray() : null);
+            tracking ? distinct.Order().ToArray() : null, featureStatistics.Result());
     }
 
     /// <summary>Reads one block and checks that the reader kept to its contract.</summary>

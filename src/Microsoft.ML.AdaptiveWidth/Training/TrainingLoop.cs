@@ -28,6 +28,7 @@ internal sealed class TrainingLoop : IDisposable
     private readonly BatchSource? _validation;
     private readonly double _targetMean;
     private readonly double _targetScale;
+    private readonly InputStandardization _standardization;
     // Scalars passed to TorchSharp are held here for the run (Training/TorchScalars.cs).
     private readonly ScalarCache _constants = new();
     private readonly ScalarSlot _batchLength = new();
@@ -35,28 +36,32 @@ internal sealed class TrainingLoop : IDisposable
     /// <summary>Trains on data held in memory.</summary>
     public TrainingLoop(NetworkTask task, int outputs, TrainingData train, TrainingData? validation, TrainingSettings settings)
         : this(task, outputs, train.FeatureCount, settings, Target(task, train.Labels),
-            (mean, scale) => new InMemoryBatchSource(train, task, mean, scale),
-            validation is null ? null : (mean, scale) => new InMemoryBatchSource(validation, task, mean, scale))
+            settings.StandardizeInputs ? InputStandardization.Of(train) : InputStandardization.Identity(train.FeatureCount),
+            (mean, scale, inputs) => new InMemoryBatchSource(train, task, mean, scale, inputs),
+            validation is null ? null : (mean, scale, inputs) => new InMemoryBatchSource(validation, task, mean, scale, inputs))
     {
     }
 
     /// <summary>Trains on rows streamed from a source once per epoch, shuffled through a buffer of <paramref name="bufferRows"/> rows.</summary>
     public TrainingLoop(NetworkTask task, int outputs, StreamingTrainingData train, StreamingTrainingData? validation, TrainingSettings settings, int bufferRows)
         : this(task, outputs, train.FeatureCount, settings, Target(task, train.LabelMean, train.LabelVariance),
-            (mean, scale) => new StreamingBatchSource(train, task, mean, scale, bufferRows),
-            validation is null ? null : (mean, scale) => new StreamingBatchSource(validation, task, mean, scale, bufferRows))
+            settings.StandardizeInputs ? train.Standardization : InputStandardization.Identity(train.FeatureCount),
+            (mean, scale, inputs) => new StreamingBatchSource(train, task, mean, scale, bufferRows, inputs),
+            validation is null ? null : (mean, scale, inputs) => new StreamingBatchSource(validation, task, mean, scale, bufferRows, inputs))
     {
     }
 
     private TrainingLoop(NetworkTask task, int outputs, int featureCount, TrainingSettings settings, (double Mean, double Scale) target,
-        Func<double, double, BatchSource> train, Func<double, double, BatchSource>? validation)
+        InputStandardization standardization,
+        Func<double, double, InputStandardization, BatchSource> train, Func<double, double, InputStandardization, BatchSource>? validation)
     {
         _task = task;
         _settings = settings;
         _generator = new Generator((ulong)(uint)settings.Seed);
         (_targetMean, _targetScale) = target;
-        _train = train(_targetMean, _targetScale);
-        _validation = validation?.Invoke(_targetMean, _targetScale);
+        _standardization = standardization;
+        _train = train(_targetMean, _targetScale, standardization);
+        _validation = validation?.Invoke(_targetMean, _targetScale, standardization);
         _network = new AdaptiveWidthNetwork(featureCount, outputs, settings, _generator);
         _objective = new WidthObjective(task, settings, settings.ObservationCount ?? _train.RowCount);
     }
@@ -132,7 +137,7 @@ internal sealed class TrainingLoop : IDisposable
             }
         }
 
-        AdaptiveWidthModel model = InferenceExporter.Export(best!, _settings, _targetScale, _targetMean);
+        AdaptiveWidthModel model = InferenceExporter.Export(best!, _settings, _targetScale, _targetMean, _standardization);
         return new TrainingResult(model, history, bestEpoch, stopped);
     }
 

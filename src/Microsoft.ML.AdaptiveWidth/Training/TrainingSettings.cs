@@ -138,6 +138,13 @@ public sealed record TrainingSettings
     /// </summary>
     public double? ObservationCount { get; init; }
 
+    /// <summary>
+    /// Standardise every input feature inside the model with the training rows' mean and standard deviation (folded into
+    /// the first layer at export), so the preceding normalizer, or none, does not change what the network learns.
+    /// (Default is true.)
+    /// </summary>
+    public bool StandardizeInputs { get; init; } = true;
+
     /// <summary>Initialise layers fed by an adaptive layer with Var = 2/Σp² (Theorem 3.1) rather than plain Kaiming. (Default is true.)</summary>
     public bool RescaledInitialization { get; init; } = true;
 

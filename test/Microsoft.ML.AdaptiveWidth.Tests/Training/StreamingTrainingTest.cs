@@ -83,7 +83,7 @@ public sealed class StreamingTrainingTest
         TorchRuntime.Initialize(1);
         float[] values = Enumerable.Range(0, rows).Select(i => (float)i).ToArray();
         StreamingTrainingData data = StreamingTrainingData.Scan(new ArrayRowSource(values, 1, values.Select(v => v % 2).ToArray()));
-        using var source = new StreamingBatchSource(data, NetworkTask.BinaryClassification, 0, 1, bufferRows);
+        using var source = new StreamingBatchSource(data, NetworkTask.BinaryClassification, 0, 1, bufferRows, InputStandardization.Identity(1));
         using var generator = new Generator((ulong)seed);
         using var scope = NewDisposeScope();
         var order = new List<float>();

@@ -1,0 +1,80 @@
+namespace Microsoft.ML.AdaptiveWidth.Training;
+
+/// <summary>
+/// Per-feature standardisation inside the model, z_j = (x_j − m_j)/s_j with the training rows' mean and standard
+/// deviation (docs/method.md §4.1), so that the network sees the same inputs whatever affine normalizer (MinMax,
+/// MeanVariance, none) precedes it in the user's pipeline. Training feeds z; the exporter folds the map into the first
+/// layer (W' = W·diag(1/s), b' = b − W'·m), so the managed scorer, ONNX export and truncation see a plain network and
+/// the model format is unchanged.
+/// </summary>
+internal sealed class InputStandardization
+{
+    private InputStandardization(float[] mean, float[] scale)
+    {
+        Mean = mean;
+        Scale = scale;
+    }
+
+    /// <summary>m_j, the training mean of each feature.</summary>
+    public float[] Mean { get; }
+
+    /// <summary>s_j, the training standard deviation of each feature; 1 for a constant feature.</summary>
+    public float[] Scale { get; }
+
+    /// <summary>The identity map (standardisation switched off).</summary>
+    public static InputStandardization Identity(int features)
+        => new(new float[features], Enumerable.Repeat(1f, features).ToArray());
+
+    /// <summary>Applies the map to one row in place, in float arithmetic (the same as the tensor ops on the in-memory path).</summary>
+    public void Apply(Span<float> row)
+    {
+        for (int j = 0; j < row.Length; j++)
+        {
+            row[j] = (row[j] - Mean[j]) / Scale[j];
+        }
+    }
+
+    /// <summary>Welford accumulators per feature, fed row by row in the data's order (in memory and streaming alike).</summary>
+    public sealed class Accumulator(int features)
+    {
+        private readonly double[] _mean = new double[features];
+        private readonly double[] _m2 = new double[features];
+        private long _rows;
+
+        public void Add(ReadOnlySpan<float> row)
+        {
+            _rows++;
+            for (int j = 0; j < _mean.Length; j++)
+            {
+                double delta = row[j] - _mean[j];
+                _mean[j] += delta / _rows;
+                _m2[j] += delta * (row[j] - _mean[j]);
+            }
+        }
+
+        /// <summary>The map: a feature whose deviation is zero, or negligible against its magnitude, keeps scale 1.</summary>
+        public InputStandardization Result()
+        {
+            var mean = new float[_mean.Length];
+            var scale = new float[_mean.Length];
+            for (int j = 0; j < mean.Length; j++)
+            {
+                double sd = _rows > 0 ? Math.Sqrt(_m2[j] / _rows) : 0;
+                mean[j] = (float)_mean[j];
+                scale[j] = sd > 1e-6 * (Math.Abs(_mean[j]) + 1e-6) && double.IsFinite(sd) ? (float)sd : 1f;
+            }
+            return new InputStandardization(mean, scale);
+        }
+    }
+
+    /// <summary>The map of in-memory rows.</summary>
+    public static InputStandardization Of(TrainingData data)
+    {
+        var accumulator = new Accumulator(data.FeatureCount);
+        for (int r = 0; r < data.RowCount; r++)
+        {
+            accumulator.Add(data.Features.AsSpan(r * data.FeatureCount, data.FeatureCount));
+        }
+        return accumulator.Result();
+    }
+}
