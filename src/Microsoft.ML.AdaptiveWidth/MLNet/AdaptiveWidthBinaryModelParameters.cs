@@ -6,8 +6,8 @@ using Microsoft.ML.Model.OnnxConverter;
 using Microsoft.ML.Runtime;
 using Microsoft.ML.Trainers.AdaptiveWidth;
 
-[assembly: LoadableClass(typeof(AdaptiveWidthModelParameters), null, typeof(SignatureLoadModel),
-    "Adaptive-Width Binary Network", AdaptiveWidthModelParameters.LoaderSignature)]
+[assembly: LoadableClass(typeof(AdaptiveWidthBinaryModelParameters), null, typeof(SignatureLoadModel),
+    "Adaptive-Width Binary Network", AdaptiveWidthBinaryModelParameters.LoaderSignature)]
 
 namespace Microsoft.ML.Trainers.AdaptiveWidth;
 
@@ -15,18 +15,22 @@ namespace Microsoft.ML.Trainers.AdaptiveWidth;
 /// A trained adaptive-width network for binary classification. Its score is the logit; the trainer wraps it with a
 /// Platt calibrator (slope −1, offset 0) so that the probability is sigmoid(score).
 /// </summary>
-public sealed class AdaptiveWidthModelParameters : AdaptiveWidthScalarModelParametersBase<AdaptiveWidthModelParameters>
+/// <remarks>Formerly named <c>AdaptiveWidthModelParameters</c>. A saved zip records the loader signature, not the class
+/// name, so models saved under the old name load as this type.</remarks>
+public sealed class AdaptiveWidthBinaryModelParameters : AdaptiveWidthScalarModelParametersBase<AdaptiveWidthBinaryModelParameters>
 {
+    // Written into every saved zip: never change it (nor the model signature in GetVersionInfo), or older zips stop
+    // loading (test: AdaptiveWidthModelFixtureTest, a zip saved under the class's old name).
     internal const string LoaderSignature = "AdaptiveWidthBinaryExec";
     private const string RegistrationName = "AdaptiveWidthBinaryPredictor";
 
-    internal AdaptiveWidthModelParameters(IHostEnvironment env, AdaptiveWidthModel network, IReadOnlyList<EpochRecord>? history, CompressionResult? compression = null)
+    internal AdaptiveWidthBinaryModelParameters(IHostEnvironment env, AdaptiveWidthModel network, IReadOnlyList<EpochRecord>? history, CompressionResult? compression = null)
         : base(env, RegistrationName, network, history, compression)
     {
         CheckOutputs(network, multiclass: false);
     }
 
-    private AdaptiveWidthModelParameters(IHostEnvironment env, ModelLoadContext ctx)
+    private AdaptiveWidthBinaryModelParameters(IHostEnvironment env, ModelLoadContext ctx)
         : base(env, RegistrationName, ctx)
     {
         CheckOutputs(Network, multiclass: false);
@@ -38,14 +42,14 @@ public sealed class AdaptiveWidthModelParameters : AdaptiveWidthScalarModelParam
         verReadableCur: 0x00010001,
         verWeCanReadBack: 0x00010001,
         loaderSignature: LoaderSignature,
-        loaderAssemblyName: typeof(AdaptiveWidthModelParameters).Assembly.FullName);
+        loaderAssemblyName: typeof(AdaptiveWidthBinaryModelParameters).Assembly.FullName);
 
-    internal static AdaptiveWidthModelParameters Create(IHostEnvironment env, ModelLoadContext ctx)
+    internal static AdaptiveWidthBinaryModelParameters Create(IHostEnvironment env, ModelLoadContext ctx)
     {
         Contracts.CheckValue(env, nameof(env));
         env.CheckValue(ctx, nameof(ctx));
         ctx.CheckAtModel(GetVersionInfo());
-        return new AdaptiveWidthModelParameters(env, ctx);
+        return new AdaptiveWidthBinaryModelParameters(env, ctx);
     }
 
     /// <inheritdoc/>
@@ -54,5 +58,5 @@ public sealed class AdaptiveWidthModelParameters : AdaptiveWidthScalarModelParam
     /// <inheritdoc/>
     public override void SaveCore(ModelSaveContext ctx) => SaveNetwork(ctx, GetVersionInfo());
 
-    private protected override AdaptiveWidthModelParameters WithNetwork(AdaptiveWidthModel network) => new(Host, network, TrainingHistory);
+    private protected override AdaptiveWidthBinaryModelParameters WithNetwork(AdaptiveWidthModel network) => new(Host, network, TrainingHistory);
 }
