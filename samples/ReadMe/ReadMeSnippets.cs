@@ -55,7 +55,7 @@ public static class ReadMeSnippets
 
     /// <summary>README "Truncation" (compiled, not run: the widths example needs a two-layer model).</summary>
     public static ITransformer[] TruncationExamples(
-        BinaryPredictionTransformer<CalibratedModelParametersBase<AdaptiveWidthModelParameters, PlattCalibrator>> transformer)
+        BinaryPredictionTransformer<CalibratedModelParametersBase<AdaptiveWidthBinaryModelParameters, PlattCalibrator>> transformer)
     {
         // README:truncation
         var half  = transformer.Truncate(TruncationTarget.Fraction(0.5));       // ⌈0.5·D_l⌉ of every layer
@@ -68,7 +68,7 @@ public static class ReadMeSnippets
 
     /// <summary>README "Automatic compression".</summary>
     public static ITransformer CompressionExample(
-        BinaryPredictionTransformer<CalibratedModelParametersBase<AdaptiveWidthModelParameters, PlattCalibrator>> transformer, IDataView validationData)
+        BinaryPredictionTransformer<CalibratedModelParametersBase<AdaptiveWidthBinaryModelParameters, PlattCalibrator>> transformer, IDataView validationData)
     {
         // README:compression
         var compressed = transformer.Compress(validationData, tolerance: 0.5);   // ≤ 0.5 accuracy points lost

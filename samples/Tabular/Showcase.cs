@@ -68,7 +68,7 @@ public sealed class Showcase(MLContext mlContext, int maxEpoch, int latencyRows,
             object? parameters = t.GetType().GetProperty("Model")?.GetValue(t);
             switch (parameters)
             {
-                case Microsoft.ML.Calibrators.CalibratedModelParametersBase<AdaptiveWidthModelParameters, Microsoft.ML.Calibrators.PlattCalibrator> binary:
+                case Microsoft.ML.Calibrators.CalibratedModelParametersBase<AdaptiveWidthBinaryModelParameters, Microsoft.ML.Calibrators.PlattCalibrator> binary:
                     return (binary.SubModel.LayerWidths, binary.SubModel.TrainingHistory, binary.SubModel.Network);
                 case AdaptiveWidthMulticlassModelParameters multiclass:
                     return (multiclass.LayerWidths, multiclass.TrainingHistory, multiclass.Network);

@@ -41,7 +41,7 @@ foreach (var (name, trainer) in candidates)
     ITransformer model = text.Append(trainer).Fit(split.TrainSet);
     double seconds = clock.Elapsed.TotalSeconds;
     CalibratedBinaryClassificationMetrics metrics = mlContext.BinaryClassification.Evaluate(model.Transform(split.TestSet));
-    string widths = model is TransformerChain<ITransformer> chain && chain.LastTransformer is BinaryPredictionTransformer<Microsoft.ML.Calibrators.CalibratedModelParametersBase<AdaptiveWidthModelParameters, Microsoft.ML.Calibrators.PlattCalibrator>> awn
+    string widths = model is TransformerChain<ITransformer> chain && chain.LastTransformer is BinaryPredictionTransformer<Microsoft.ML.Calibrators.CalibratedModelParametersBase<AdaptiveWidthBinaryModelParameters, Microsoft.ML.Calibrators.PlattCalibrator>> awn
         ? string.Join("-", awn.Model.SubModel.LayerWidths) : "";
     Console.WriteLine($"{name,-16} {metrics.Accuracy,9:P1} {metrics.AreaUnderRocCurve,7:F3} {seconds,8:F1}  {widths}");
     ours ??= model;

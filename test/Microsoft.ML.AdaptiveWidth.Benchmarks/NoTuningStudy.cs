@@ -355,7 +355,7 @@ internal static class NoTuningStudy
                     : ml.BinaryClassification.Trainers.AdaptiveWidth();
                 var (model, s, t) = Timed(() => trainer.Fit(train, validation));
                 (seconds, cpu) = (s, t);
-                AdaptiveWidthModelParameters parameters = model.Model.SubModel;
+                AdaptiveWidthBinaryModelParameters parameters = model.Model.SubModel;
                 (network, history) = (parameters.Network, parameters.TrainingHistory);
                 mlnetTest = 100 * ml.BinaryClassification.Evaluate(model.Transform(ml.Data.LoadFromEnumerable(BoolRows(c.Test), schema))).Accuracy;
                 break;

@@ -403,7 +403,7 @@ internal static class TrainerComparisonStudy
         ITransformer last = model is IEnumerable<ITransformer> chain ? chain.Last() : model;
         (IReadOnlyList<int>? widths, int epochs) = last switch
         {
-            BinaryPredictionTransformer<CalibratedModelParametersBase<AdaptiveWidthModelParameters, PlattCalibrator>> b =>
+            BinaryPredictionTransformer<CalibratedModelParametersBase<AdaptiveWidthBinaryModelParameters, PlattCalibrator>> b =>
                 (b.Model.SubModel.LayerWidths, b.Model.SubModel.TrainingHistory.Count),
             MulticlassPredictionTransformer<AdaptiveWidthMulticlassModelParameters> m => (m.Model.LayerWidths, m.Model.TrainingHistory.Count),
             RegressionPredictionTransformer<AdaptiveWidthRegressionModelParameters> r => (r.Model.LayerWidths, r.Model.TrainingHistory.Count),

@@ -60,8 +60,8 @@ namespace Microsoft.ML.Trainers.AdaptiveWidth;
 /// ]]></format>
 /// </remarks>
 public sealed class AdaptiveWidthBinaryTrainer : TrainerEstimatorBase<
-    BinaryPredictionTransformer<CalibratedModelParametersBase<AdaptiveWidthModelParameters, PlattCalibrator>>,
-    CalibratedModelParametersBase<AdaptiveWidthModelParameters, PlattCalibrator>>
+    BinaryPredictionTransformer<CalibratedModelParametersBase<AdaptiveWidthBinaryModelParameters, PlattCalibrator>>,
+    CalibratedModelParametersBase<AdaptiveWidthBinaryModelParameters, PlattCalibrator>>
 {
     internal const string LoadName = "AdaptiveWidthBinary";
     private static readonly TrainerInfo InfoValue = new(normalization: true, caching: false, supportValid: true);
@@ -104,7 +104,7 @@ public sealed class AdaptiveWidthBinaryTrainer : TrainerEstimatorBase<
     /// <summary>Trains with <paramref name="validationData"/> for early stopping instead of holding out training rows.</summary>
     /// <param name="trainData">The training data.</param>
     /// <param name="validationData">Data with the same columns, used to choose the best epoch and to stop early.</param>
-    public BinaryPredictionTransformer<CalibratedModelParametersBase<AdaptiveWidthModelParameters, PlattCalibrator>> Fit(
+    public BinaryPredictionTransformer<CalibratedModelParametersBase<AdaptiveWidthBinaryModelParameters, PlattCalibrator>> Fit(
         IDataView trainData, IDataView validationData) => TrainTransformer(trainData, validationData);
 
     /// <inheritdoc/>
@@ -130,21 +130,21 @@ public sealed class AdaptiveWidthBinaryTrainer : TrainerEstimatorBase<
     ];
 
     /// <inheritdoc/>
-    public override CalibratedModelParametersBase<AdaptiveWidthModelParameters, PlattCalibrator> TrainModelCore(TrainContext trainContext)
+    public override CalibratedModelParametersBase<AdaptiveWidthBinaryModelParameters, PlattCalibrator> TrainModelCore(TrainContext trainContext)
     {
         AdaptiveWidthTrainingDriver.Outcome outcome = AdaptiveWidthTrainingDriver.Train(Host, _options, NetworkTask.BinaryClassification, trainContext);
-        var model = new AdaptiveWidthModelParameters(Host, outcome.Network, outcome.History, outcome.Compression)
+        var model = new AdaptiveWidthBinaryModelParameters(Host, outcome.Network, outcome.History, outcome.Compression)
         {
             FeatureColumnName = trainContext.TrainingSet.Schema.Feature?.Name,
         };
         // P = 1 / (1 + exp(slope·score + offset)) = sigmoid(score) for slope −1 and offset 0, as logistic regression does.
         var calibrator = new PlattCalibrator(Host, -1, 0);
-        return new ValueMapperCalibratedModelParameters<AdaptiveWidthModelParameters, PlattCalibrator>(Host, model, calibrator);
+        return new ValueMapperCalibratedModelParameters<AdaptiveWidthBinaryModelParameters, PlattCalibrator>(Host, model, calibrator);
     }
 
     /// <inheritdoc/>
-    public override BinaryPredictionTransformer<CalibratedModelParametersBase<AdaptiveWidthModelParameters, PlattCalibrator>> MakeTransformer(
-        CalibratedModelParametersBase<AdaptiveWidthModelParameters, PlattCalibrator> model, DataViewSchema trainSchema)
+    public override BinaryPredictionTransformer<CalibratedModelParametersBase<AdaptiveWidthBinaryModelParameters, PlattCalibrator>> MakeTransformer(
+        CalibratedModelParametersBase<AdaptiveWidthBinaryModelParameters, PlattCalibrator> model, DataViewSchema trainSchema)
         => new(Host, model, trainSchema, FeatureColumn.Name);
 
     private static Options Validated(Options options)

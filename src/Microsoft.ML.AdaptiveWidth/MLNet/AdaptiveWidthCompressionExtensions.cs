@@ -33,8 +33,8 @@ public static class AdaptiveWidthCompressionExtensions
     /// <param name="labelColumnName">The label column (Boolean, or Single with &gt; 0 positive).</param>
     /// <param name="metric"><see cref="QualityMetric.Accuracy"/> (default) or <see cref="QualityMetric.AreaUnderRocCurve"/>.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="tolerance"/> is negative or not finite, or <paramref name="metric"/> is RMSE.</exception>
-    public static CompressedTransformer<BinaryPredictionTransformer<CalibratedModelParametersBase<AdaptiveWidthModelParameters, PlattCalibrator>>> Compress(
-        this BinaryPredictionTransformer<CalibratedModelParametersBase<AdaptiveWidthModelParameters, PlattCalibrator>> transformer,
+    public static CompressedTransformer<BinaryPredictionTransformer<CalibratedModelParametersBase<AdaptiveWidthBinaryModelParameters, PlattCalibrator>>> Compress(
+        this BinaryPredictionTransformer<CalibratedModelParametersBase<AdaptiveWidthBinaryModelParameters, PlattCalibrator>> transformer,
         IDataView data, double tolerance, string labelColumnName = DefaultColumnNames.Label, QualityMetric metric = QualityMetric.Accuracy)
     {
         ArgumentNullException.ThrowIfNull(transformer);
@@ -87,7 +87,7 @@ public static class AdaptiveWidthCompressionExtensions
     /// <param name="labelColumnName">The label column.</param>
     /// <param name="metric"><see cref="QualityMetric.Accuracy"/> (default) or <see cref="QualityMetric.AreaUnderRocCurve"/>, both in percent.</param>
     public static IReadOnlyList<TruncationReportRow> TruncationReport(
-        this BinaryPredictionTransformer<CalibratedModelParametersBase<AdaptiveWidthModelParameters, PlattCalibrator>> transformer,
+        this BinaryPredictionTransformer<CalibratedModelParametersBase<AdaptiveWidthBinaryModelParameters, PlattCalibrator>> transformer,
         IDataView data, IReadOnlyList<double>? fractions = null, int randomDraws = 5, int seed = 0, string labelColumnName = DefaultColumnNames.Label,
         QualityMetric metric = QualityMetric.Accuracy)
     {

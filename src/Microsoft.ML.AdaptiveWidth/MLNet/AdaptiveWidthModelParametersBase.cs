@@ -155,13 +155,6 @@ public abstract class AdaptiveWidthModelParametersBase<TOutput> : ModelParameter
     /// </summary>
     private protected abstract bool SaveAsOnnxCore(OnnxContext ctx, string[] outputNames, string featureColumn);
 
-    /// <summary>The network truncated to <paramref name="target"/>.</summary>
-    private protected AdaptiveWidthModel TruncatedNetwork(TruncationTarget target)
-    {
-        ArgumentNullException.ThrowIfNull(target);
-        return Network.Truncate(target);
-    }
-
     /// <summary>Saves the version, the float size and the network entry.</summary>
     private protected void SaveNetwork(ModelSaveContext ctx, VersionInfo version)
     {
@@ -187,4 +180,56 @@ public abstract class AdaptiveWidthModelParametersBase<TOutput> : ModelParameter
             throw new InvalidDataException($"The saved network has {network.OutputCount} outputs, which does not fit a {(multiclass ? "multiclass" : "single-output")} model: the file is damaged.");
         }
     }
+}
+
+/// <summary>
+/// Adds the truncation methods, which return the model's own type <typeparamref name="TModel"/> (so that
+/// <c>binary.Truncate(0.5)</c> is a binary model): one implementation for the three kinds of model.
+/// </summary>
+/// <typeparam name="TOutput">The scorer's output: <see cref="float"/>, or <see cref="VBuffer{T}"/> of class scores.</typeparam>
+/// <typeparam name="TModel">The derived model type itself.</typeparam>
+public abstract class AdaptiveWidthModelParametersBase<TOutput, TModel> : AdaptiveWidthModelParametersBase<TOutput>
+    where TModel : AdaptiveWidthModelParametersBase<TOutput, TModel>
+{
+    private protected AdaptiveWidthModelParametersBase(IHostEnvironment env, string name, AdaptiveWidthModel network, IReadOnlyList<EpochRecord>? history,
+        CompressionResult? compression)
+        : base(env, name, network, history, compression)
+    {
+    }
+
+    private protected AdaptiveWidthModelParametersBase(IHostEnvironment env, string name, ModelLoadContext ctx)
+        : base(env, name, ctx)
+    {
+    }
+
+    /// <summary>
+    /// A smaller model keeping the first (most important) neurons of each layer, as many as <paramref name="target"/>
+    /// says: <see cref="TruncationTarget.Fraction"/>, <see cref="TruncationTarget.MaxUnits"/>,
+    /// <see cref="TruncationTarget.MultiplyAdds"/> or <see cref="TruncationTarget.Widths"/>. The weights are kept as
+    /// they are (importance is already folded in; nothing is renormalised or retrained); this model is unchanged.
+    /// The new model saves, loads, scores and exports to ONNX like a trained one. The trainer's
+    /// <c>TruncationBudget</c> and <c>MaxUnitsPerLayer</c> options apply the same operation when training ends.
+    /// </summary>
+    /// <param name="target">How small the network should be.</param>
+    /// <exception cref="ArgumentOutOfRangeException">The target does not fit this model; the exception names the argument.</exception>
+    public TModel Truncate(TruncationTarget target)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        TModel truncated = WithNetwork(Network.Truncate(target));
+        truncated.FeatureColumnName = FeatureColumnName;
+        return truncated;
+    }
+
+    /// <summary>A smaller model keeping ⌈<paramref name="fraction"/> × width⌉ (at least 1) of each layer's most important neurons.</summary>
+    /// <param name="fraction">In (0, 1].</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="fraction"/> is not in (0, 1].</exception>
+    public TModel Truncate(double fraction) => Truncate(TruncationTarget.Fraction(fraction));
+
+    /// <summary>A smaller model keeping the first <c>widths[l]</c> (most important) neurons of each layer.</summary>
+    /// <param name="widths">One width per hidden layer, each in [1, current width].</param>
+    /// <exception cref="ArgumentOutOfRangeException">A width is out of range, or the count is not one per layer.</exception>
+    public TModel Truncate(IReadOnlyList<int> widths) => Truncate(TruncationTarget.Widths(widths));
+
+    /// <summary>A model of this kind around <paramref name="network"/>, with this model's training history (and no compression result).</summary>
+    private protected abstract TModel WithNetwork(AdaptiveWidthModel network);
 }

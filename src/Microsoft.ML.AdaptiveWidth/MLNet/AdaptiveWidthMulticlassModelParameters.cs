@@ -16,7 +16,7 @@ namespace Microsoft.ML.Trainers.AdaptiveWidth;
 /// A trained adaptive-width network for multiclass classification. Its score is a vector of class probabilities
 /// (the softmax of the network's K logits), as ML.NET's multiclass trainers give.
 /// </summary>
-public sealed class AdaptiveWidthMulticlassModelParameters : AdaptiveWidthModelParametersBase<VBuffer<float>>
+public sealed class AdaptiveWidthMulticlassModelParameters : AdaptiveWidthModelParametersBase<VBuffer<float>, AdaptiveWidthMulticlassModelParameters>
 {
     internal const string LoaderSignature = "AdaptiveWidthMultiExec";
     private const string RegistrationName = "AdaptiveWidthMulticlassPredictor";
@@ -63,28 +63,7 @@ public sealed class AdaptiveWidthMulticlassModelParameters : AdaptiveWidthModelP
     /// <inheritdoc/>
     public override void SaveCore(ModelSaveContext ctx) => SaveNetwork(ctx, GetVersionInfo());
 
-    /// <summary>
-    /// A smaller model keeping the first (most important) neurons of each layer, as many as <paramref name="target"/>
-    /// says: <see cref="TruncationTarget.Fraction"/>, <see cref="TruncationTarget.MaxUnits"/>,
-    /// <see cref="TruncationTarget.MultiplyAdds"/> or <see cref="TruncationTarget.Widths"/>. The weights are kept as
-    /// they are (importance is already folded in; nothing is renormalised or retrained); this model is unchanged.
-    /// The new model saves, loads, scores and exports to ONNX like a trained one. The trainer's
-    /// <c>TruncationBudget</c> and <c>MaxUnitsPerLayer</c> options apply the same operation when training ends.
-    /// </summary>
-    /// <param name="target">How small the network should be.</param>
-    /// <exception cref="ArgumentOutOfRangeException">The target does not fit this model; the exception names the argument.</exception>
-    public AdaptiveWidthMulticlassModelParameters Truncate(TruncationTarget target)
-        => new(Host, TruncatedNetwork(target), TrainingHistory) { FeatureColumnName = FeatureColumnName };
-
-    /// <summary>A smaller model keeping ⌈<paramref name="fraction"/> × width⌉ (at least 1) of each layer's most important neurons.</summary>
-    /// <param name="fraction">In (0, 1].</param>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="fraction"/> is not in (0, 1].</exception>
-    public AdaptiveWidthMulticlassModelParameters Truncate(double fraction) => Truncate(TruncationTarget.Fraction(fraction));
-
-    /// <summary>A smaller model keeping the first <c>widths[l]</c> (most important) neurons of each layer.</summary>
-    /// <param name="widths">One width per hidden layer, each in [1, current width].</param>
-    /// <exception cref="ArgumentOutOfRangeException">A width is out of range, or the count is not one per layer.</exception>
-    public AdaptiveWidthMulticlassModelParameters Truncate(IReadOnlyList<int> widths) => Truncate(TruncationTarget.Widths(widths));
+    private protected override AdaptiveWidthMulticlassModelParameters WithNetwork(AdaptiveWidthModel network) => new(Host, network, TrainingHistory);
 
     private protected override bool SaveAsOnnxCore(OnnxContext ctx, string[] outputNames, string featureColumn)
     {

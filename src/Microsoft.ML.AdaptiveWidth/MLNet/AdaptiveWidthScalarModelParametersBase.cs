@@ -10,7 +10,9 @@ namespace Microsoft.ML.Trainers.AdaptiveWidth;
 /// What the one-output models share (binary: the logit; regression: the value): a scalar score mapped from the
 /// network's single output, in managed code and in ONNX.
 /// </summary>
-public abstract class AdaptiveWidthScalarModelParametersBase : AdaptiveWidthModelParametersBase<float>
+/// <typeparam name="TModel">The derived model type itself (the type <c>Truncate</c> returns).</typeparam>
+public abstract class AdaptiveWidthScalarModelParametersBase<TModel> : AdaptiveWidthModelParametersBase<float, TModel>
+    where TModel : AdaptiveWidthScalarModelParametersBase<TModel>
 {
     private protected AdaptiveWidthScalarModelParametersBase(IHostEnvironment env, string name, AdaptiveWidthModel network,
         IReadOnlyList<EpochRecord>? history, CompressionResult? compression)

@@ -15,17 +15,17 @@ public static class AdaptiveWidthTransformerExtensions
     /// <param name="transformer">A transformer fitted by the adaptive-width binary trainer.</param>
     /// <param name="target">How small the network should be (a fraction, a cap, a compute budget or explicit widths).</param>
     /// <exception cref="ArgumentOutOfRangeException">The target does not fit the model; the exception names the argument.</exception>
-    public static BinaryPredictionTransformer<CalibratedModelParametersBase<AdaptiveWidthModelParameters, PlattCalibrator>> Truncate(
-        this BinaryPredictionTransformer<CalibratedModelParametersBase<AdaptiveWidthModelParameters, PlattCalibrator>> transformer,
+    public static BinaryPredictionTransformer<CalibratedModelParametersBase<AdaptiveWidthBinaryModelParameters, PlattCalibrator>> Truncate(
+        this BinaryPredictionTransformer<CalibratedModelParametersBase<AdaptiveWidthBinaryModelParameters, PlattCalibrator>> transformer,
         TruncationTarget target)
     {
         ArgumentNullException.ThrowIfNull(transformer);
         ArgumentNullException.ThrowIfNull(target);
-        CalibratedModelParametersBase<AdaptiveWidthModelParameters, PlattCalibrator> calibrated = transformer.Model;
-        AdaptiveWidthModelParameters truncated = calibrated.SubModel.Truncate(target);
-        var model = new ValueMapperCalibratedModelParameters<AdaptiveWidthModelParameters, PlattCalibrator>(
+        CalibratedModelParametersBase<AdaptiveWidthBinaryModelParameters, PlattCalibrator> calibrated = transformer.Model;
+        AdaptiveWidthBinaryModelParameters truncated = calibrated.SubModel.Truncate(target);
+        var model = new ValueMapperCalibratedModelParameters<AdaptiveWidthBinaryModelParameters, PlattCalibrator>(
             truncated.Host, truncated, calibrated.Calibrator);
-        return new BinaryPredictionTransformer<CalibratedModelParametersBase<AdaptiveWidthModelParameters, PlattCalibrator>>(
+        return new BinaryPredictionTransformer<CalibratedModelParametersBase<AdaptiveWidthBinaryModelParameters, PlattCalibrator>>(
             truncated.Host, model, transformer.TrainSchema, transformer.FeatureColumnName, transformer.Threshold, transformer.ThresholdColumn);
     }
 

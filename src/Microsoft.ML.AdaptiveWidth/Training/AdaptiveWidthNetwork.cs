@@ -6,7 +6,7 @@ using F = TorchSharp.torch.nn.functional;
 namespace Microsoft.ML.AdaptiveWidth.Training;
 
 /// <summary>
-/// The adaptive-width MLP (method.md §1): L adaptive hidden layers h_l = φ(W_l h_{l−1} + b_l) ⊙ p_l, where p_l is
+/// The adaptive-width MLP (docs/method.md §1): L adaptive hidden layers h_l = φ(W_l h_{l−1} + b_l) ⊙ p_l, where p_l is
 /// the renormalised discretized-exponential importance of rate λ_l = softplus(r_l) over D_l neurons, then a plain
 /// linear output layer. D_l = floor(−ln(1−k)/λ_l) + 2 is recomputed before every mini-batch
 /// (<see cref="UpdateWidths"/>): layers grow (new neurons drawn from N(0, 1)) or shrink (the tail is dropped; kept
@@ -203,7 +203,7 @@ internal sealed class AdaptiveWidthNetwork : IDisposable
     }
 
     /// <summary>
-    /// The importance vector p_l of length D_l (method.md §1.2) as a leaf column [D_l × 1] for the current rate (the
+    /// The importance vector p_l of length D_l (docs/method.md §1.2) as a leaf column [D_l × 1] for the current rate (the
     /// forward pass is feature-major). It is computed on
     /// the host in double precision (one op to upload instead of about ten ops forward and ten backward per layer);
     /// when the width is learned, autograd delivers dL/dp_l to it and <see cref="AccumulateRateGradients"/> applies the

@@ -1,7 +1,7 @@
 namespace Microsoft.ML.AdaptiveWidth.Training;
 
 /// <summary>
-/// The discretized exponential distribution over neuron indices (method.md §1.2–§1.3), host-side math in double
+/// The discretized exponential distribution over neuron indices (docs/method.md §1.2–§1.3), host-side math in double
 /// precision: the width a rate gives, the importance vector, and the softplus parametrisation of the rate.
 /// The differentiable version used in training is built from the same formulas in the training network.
 /// </summary>

@@ -5,7 +5,7 @@ namespace Microsoft.ML.AdaptiveWidth.Training;
 
 /// <summary>
 /// Adam over one flat parameter buffer and its flat gradient: a handful of in-place ops per step, whatever the
-/// number of layers (environment notes §2: small networks are bound by the number of ops, not by arithmetic).
+/// number of layers (docs/training-speed.md: small networks are bound by the number of ops, not by arithmetic).
 /// </summary>
 /// <remarks>
 /// Optimizer state across a width change: the reference resets the moments of every resized tensor. Here the

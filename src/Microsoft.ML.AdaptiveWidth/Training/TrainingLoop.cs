@@ -101,7 +101,7 @@ internal sealed class TrainingLoop : IDisposable
         for (int epoch = 1; epoch <= _settings.MaxEpoch; epoch++)
         {
             var clock = Stopwatch.StartNew();
-            // The annealing scheduler runs at the start of each epoch, as in the reference (method.md §2).
+            // The annealing scheduler runs at the start of each epoch, as in the reference (docs/method.md §2.4).
             _objective.StartEpoch(epoch);
             double trainingLoss = RunEpoch(cancellationToken, beforeBatch);
             (double validationLoss, double validationAccuracy) = _validation is null ? (double.NaN, double.NaN) : Evaluate(_validation);

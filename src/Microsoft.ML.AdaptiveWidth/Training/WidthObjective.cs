@@ -5,7 +5,7 @@ using F = TorchSharp.torch.nn.functional;
 namespace Microsoft.ML.AdaptiveWidth.Training;
 
 /// <summary>
-/// The minimised objective of method.md §2, per mini-batch:
+/// The minimised objective of docs/method.md §2, per mini-batch:
 /// mean NLL + Σθ²/(2σθ²N) + [Σ_l ln σλ + (λ_l − μλ)²/(2σλ²)]/N.
 /// The data term goes through autograd; the weight prior's gradient θ/(σθ²N) is added to the flat gradient directly
 /// (one op instead of one per parameter tensor); the rate prior's gradient is added on the host with the rates'.

@@ -59,7 +59,7 @@ public sealed class AdaptiveWidthAucCompressionTest
     {
         var ml = new MLContext(seed: 1);
         var options = MLNetTestData.Fast(new AdaptiveWidthBinaryTrainer.Options { CompressionTolerance = 2, CompressionMetric = QualityMetric.AreaUnderRocCurve });
-        AdaptiveWidthModelParameters model = ml.BinaryClassification.Trainers.AdaptiveWidth(options).Fit(Noisy(ml, 800, 5)).Model.SubModel;
+        AdaptiveWidthBinaryModelParameters model = ml.BinaryClassification.Trainers.AdaptiveWidth(options).Fit(Noisy(ml, 800, 5)).Model.SubModel;
 
         Assert.IsNotNull(model.Compression);
         Assert.IsGreaterThan(50.0, model.Compression.FullMetric);

@@ -36,7 +36,7 @@ public sealed class AdaptiveWidthBinaryTrainerTest
 
         Assert.IsGreaterThan(0.9, metrics.Accuracy);
         Assert.IsGreaterThan(0.95, metrics.AreaUnderRocCurve);
-        AdaptiveWidthModelParameters parameters = model.Model.SubModel;
+        AdaptiveWidthBinaryModelParameters parameters = model.Model.SubModel;
         Assert.AreEqual(4, parameters.FeatureCount);
         Assert.IsNotEmpty(parameters.TrainingHistory);
         Assert.HasCount(1, parameters.LayerWidths);

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.ML.Calibrators;
 using Microsoft.ML.Data;
 using Microsoft.ML.Trainers.AdaptiveWidth;
 
@@ -7,6 +8,8 @@ namespace Microsoft.ML.AdaptiveWidth.Tests.MLNet;
 /// <summary>
 /// A model zip written by an earlier build is committed under MLNet/Fixtures with the scores that build gave; it must
 /// keep loading and scoring identically, so that a change of the model format or of the assembly identity is caught.
+/// binary-v1.zip was saved when the binary model class was still named AdaptiveWidthModelParameters: it must load as
+/// the renamed <see cref="AdaptiveWidthBinaryModelParameters"/> (the zip records only the loader signature).
 /// Regenerate only on a deliberate format change: set AW_WRITE_MODEL_FIXTURE to the Fixtures folder and run this test.
 /// </summary>
 [TestClass]
@@ -16,7 +19,7 @@ public sealed class AdaptiveWidthModelFixtureTest
     private const string RowsFile = "binary-v1-rows.csv";
 
     [TestMethod]
-    public void AdaptiveWidthModelParameters_ModelLoad_ReadsAModelSavedByAnEarlierBuild()
+    public void AdaptiveWidthBinaryModelParameters_ModelLoad_ReadsAModelSavedByAnEarlierBuild()
     {
         if (Environment.GetEnvironmentVariable("AW_WRITE_MODEL_FIXTURE") is { Length: > 0 } target)
         {
@@ -29,6 +32,10 @@ public sealed class AdaptiveWidthModelFixtureTest
         var ml = new MLContext(seed: 1);
 
         ITransformer model = ml.Model.Load(Path.Combine(folder, ModelFile), out _);
+        ITransformer last = model is TransformerChain<ITransformer> chain ? chain.LastTransformer : model;
+        var binary = Assert.IsInstanceOfType<BinaryPredictionTransformer<CalibratedModelParametersBase<AdaptiveWidthBinaryModelParameters, PlattCalibrator>>>(last);
+        Assert.IsInstanceOfType<AdaptiveWidthBinaryModelParameters>(binary.Model.SubModel);
+        Assert.AreEqual(4, binary.Model.SubModel.FeatureCount);
         IDataView scored = model.Transform(ml.Data.LoadFromEnumerable(rows));
 
         MLNetAssert.BitIdentical(lines.Select(l => Parse(l[4])).ToArray(), MLNetAssert.Floats(scored, "Score"), "Score");

@@ -13,7 +13,7 @@ public sealed class AdaptiveWidthModelPersistenceTest
     public TestContext TestContext { get; set; } = null!;
 
     [TestMethod]
-    public void AdaptiveWidthModelParameters_ModelLoad_GivesBitIdenticalScoresAndProbabilities()
+    public void AdaptiveWidthBinaryModelParameters_ModelLoad_GivesBitIdenticalScoresAndProbabilities()
     {
         var ml = new MLContext(seed: 1);
         IDataView data = ml.Data.LoadFromEnumerable(MLNetTestData.Blobs(200, seed: 1));
@@ -21,7 +21,7 @@ public sealed class AdaptiveWidthModelPersistenceTest
 
         ITransformer loaded = SaveAndLoad(ml, model, data.Schema);
 
-        Assert.IsInstanceOfType<BinaryPredictionTransformer<CalibratedModelParametersBase<AdaptiveWidthModelParameters, PlattCalibrator>>>(loaded);
+        Assert.IsInstanceOfType<BinaryPredictionTransformer<CalibratedModelParametersBase<AdaptiveWidthBinaryModelParameters, PlattCalibrator>>>(loaded);
         MLNetAssert.BitIdentical(MLNetAssert.Floats(model.Transform(data), "Score"), MLNetAssert.Floats(loaded.Transform(data), "Score"), "Score");
         MLNetAssert.BitIdentical(MLNetAssert.Floats(model.Transform(data), "Probability"), MLNetAssert.Floats(loaded.Transform(data), "Probability"), "Probability");
     }
@@ -66,7 +66,7 @@ public sealed class AdaptiveWidthModelPersistenceTest
     }
 
     [TestMethod]
-    public void AdaptiveWidthModelParameters_ModelLoad_RejectsADamagedNetworkEntryClearly()
+    public void AdaptiveWidthBinaryModelParameters_ModelLoad_RejectsADamagedNetworkEntryClearly()
     {
         var ml = new MLContext(seed: 1);
         IDataView data = ml.Data.LoadFromEnumerable(MLNetTestData.Linear(100, seed: 4));
@@ -98,7 +98,7 @@ public sealed class AdaptiveWidthModelPersistenceTest
     [TestMethod]
     [DataRow(false)]
     [DataRow(true)]
-    public void AdaptiveWidthModelParameters_ModelLoadInFreshProcess_ScoresIdenticallyWithoutTorch(bool truncated)
+    public void AdaptiveWidthBinaryModelParameters_ModelLoadInFreshProcess_ScoresIdenticallyWithoutTorch(bool truncated)
     {
         var ml = new MLContext(seed: 1);
         List<BinaryRow> rows = MLNetTestData.Blobs(50, seed: 5);

@@ -7,7 +7,7 @@ namespace Microsoft.ML.AdaptiveWidth.Tests.MLNet;
 public sealed class AdaptiveWidthScoringThreadSafetyTest
 {
     [TestMethod]
-    public void AdaptiveWidthModelParameters_PredictionEnginesOnEightThreads_EqualSingleThreadedScores()
+    public void AdaptiveWidthBinaryModelParameters_PredictionEnginesOnEightThreads_EqualSingleThreadedScores()
     {
         var ml = new MLContext(seed: 1);
         List<BinaryRow> rows = MLNetTestData.Blobs(500, seed: 1);

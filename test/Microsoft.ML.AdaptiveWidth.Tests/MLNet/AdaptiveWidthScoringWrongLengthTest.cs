@@ -134,7 +134,7 @@ public sealed class AdaptiveWidthScoringWrongLengthTest
         TruncationTarget half = TruncationTarget.Fraction(0.5);
         ITransformer truncated = task switch
         {
-            Task.Binary => ((BinaryPredictionTransformer<CalibratedModelParametersBase<AdaptiveWidthModelParameters, PlattCalibrator>>)model).Truncate(half),
+            Task.Binary => ((BinaryPredictionTransformer<CalibratedModelParametersBase<AdaptiveWidthBinaryModelParameters, PlattCalibrator>>)model).Truncate(half),
             Task.Multiclass => model is TransformerChain<MulticlassPredictionTransformer<AdaptiveWidthMulticlassModelParameters>> chain
                 ? new TransformerChain<ITransformer>(chain.First(), chain.LastTransformer.Truncate(half))
                 : throw new AssertFailedException("unexpected multiclass pipeline: " + model.GetType()),

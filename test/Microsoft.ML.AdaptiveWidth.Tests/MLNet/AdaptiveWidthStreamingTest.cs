@@ -141,7 +141,7 @@ public sealed class AdaptiveWidthStreamingTest
         IDataView train = ml.Data.LoadFromEnumerable(MLNetTestData.Blobs(1000, seed: 5));
         var options = MLNetTestData.Fast(new AdaptiveWidthBinaryTrainer.Options { DataMode = TrainingDataMode.Streaming, CompressionTolerance = 1 });
 
-        AdaptiveWidthModelParameters model = ml.BinaryClassification.Trainers.AdaptiveWidth(options).Fit(train).Model.SubModel;
+        AdaptiveWidthBinaryModelParameters model = ml.BinaryClassification.Trainers.AdaptiveWidth(options).Fit(train).Model.SubModel;
 
         Assert.IsNotNull(model.Compression);
         Assert.IsGreaterThanOrEqualTo(model.Compression.FullMetric - 1 - 1e-9, model.Compression.Metric, "at most 1 accuracy point lost");

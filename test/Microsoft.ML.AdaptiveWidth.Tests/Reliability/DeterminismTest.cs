@@ -16,7 +16,7 @@ public sealed class DeterminismTest
 
     private static readonly List<BinaryRow> Rows = MLNetTestData.Blobs(300, seed: 11);
 
-    private static AdaptiveWidthModelParameters Fit(int threads, int layers = 2, int width = 64, int batch = 32, List<BinaryRow>? rows = null)
+    private static AdaptiveWidthBinaryModelParameters Fit(int threads, int layers = 2, int width = 64, int batch = 32, List<BinaryRow>? rows = null)
     {
         var ml = new MLContext(seed: 5);
         AdaptiveWidthBinaryTrainer.Options options = MLNetTestData.Fast(new AdaptiveWidthBinaryTrainer.Options());
@@ -31,8 +31,8 @@ public sealed class DeterminismTest
     [TestMethod]
     public void Determinism_TwoRunsAndSaveLoad_AreBitIdentical()
     {
-        AdaptiveWidthModelParameters first = Fit(threads: 1);
-        AdaptiveWidthModelParameters second = Fit(threads: 1);
+        AdaptiveWidthBinaryModelParameters first = Fit(threads: 1);
+        AdaptiveWidthBinaryModelParameters second = Fit(threads: 1);
 
         AssertIdentical(first.Network, second.Network, "two runs");
         CollectionAssert.AreEqual(first.TrainingHistory.Select(r => r.TrainingLoss).ToArray(), second.TrainingHistory.Select(r => r.TrainingLoss).ToArray(), "loss history");
@@ -48,15 +48,15 @@ public sealed class DeterminismTest
     {
         try
         {
-            AdaptiveWidthModelParameters one = Fit(threads: 1);
-            AdaptiveWidthModelParameters two = Fit(threads: 2);
+            AdaptiveWidthBinaryModelParameters one = Fit(threads: 1);
+            AdaptiveWidthBinaryModelParameters two = Fit(threads: 2);
             AssertIdentical(one.Network, two.Network, "1 vs 2 threads");
 
             // The paper's default width (232) and batch (128) on more rows: layers of 232 × 232 weights and batches of
             // 128 × 232 activations, above libtorch's per-op grain size, so the second thread is really used.
             List<BinaryRow> more = MLNetTestData.Blobs(800, seed: 12);
-            AdaptiveWidthModelParameters wideOne = Fit(threads: 1, width: 232, batch: 128, rows: more);
-            AdaptiveWidthModelParameters wideTwo = Fit(threads: 2, width: 232, batch: 128, rows: more);
+            AdaptiveWidthBinaryModelParameters wideOne = Fit(threads: 1, width: 232, batch: 128, rows: more);
+            AdaptiveWidthBinaryModelParameters wideTwo = Fit(threads: 2, width: 232, batch: 128, rows: more);
             AssertIdentical(wideOne.Network, wideTwo.Network, "1 vs 2 threads, width 232, batch 128");
         }
         finally
