@@ -163,6 +163,11 @@ internal static class RealDataStudy
             }
         }
 
+        if (Tuning.From(args).IsSet)
+        {
+            // Recipe experiments print their numbers per fit (above) and write no document.
+            return 0;
+        }
         string markdown = Markdown(s, command, outcomes, skipped, only, started, loadBefore, partial: null);
         Console.WriteLine(markdown);
         if (write)
@@ -301,6 +306,11 @@ internal static class RealDataStudy
         {
             Console.Error.WriteLine($"[realdata]   {c.Name}, seed {seed} ({Elapsed()})");
             var ml = new MLContext(seed: seed);
+            if (c.Ours && Environment.GetEnvironmentVariable("AW_REALDATA_LOG") == "1")
+            {
+                // Recipe experiments: our training log (epochs, losses, widths) on stderr.
+                ml.Log += (_, e) => { if (e.Message.Contains("poch", StringComparison.Ordinal)) Console.Error.WriteLine("[log] " + e.Message); };
+            }
             (IDataView train, IDataView test) = set.Load(ml);
             IEstimator<ITransformer> pipeline = set.Features(ml);
             if (c.Normalizer == Normalizer.MinMax)

@@ -39,7 +39,7 @@ public abstract class AdaptiveWidthOptionsBase : TrainerInputBaseWithWeight
     /// </summary>
     public static class Defaults
     {
-        /// <summary>Default of <see cref="NumberOfLayers"/>: 1.</summary>
+        /// <summary>Default of <see cref="NumberOfLayers"/>: 2.</summary>
         public const int NumberOfLayers = TrainingDefaults.NumberOfLayers;
 
         /// <summary>Default of <see cref="MaxEpoch"/>: 200.</summary>
@@ -87,7 +87,7 @@ public abstract class AdaptiveWidthOptionsBase : TrainerInputBaseWithWeight
     public double WidthRegularization = TrainingDefaults.WidthRegularization;
 
     /// <summary>
-    /// Anneals the width regularization (the paper's "dynamic compression", method.md §2): off before this epoch, then
+    /// Anneals the width regularization (the paper's "dynamic compression", docs/method.md §2.4): off before this epoch, then
     /// switched on at σλ0 = 1/<see cref="WidthRegularization"/> and made stronger every epoch until
     /// <see cref="WidthRegularizationEndEpoch"/>: σλ falls by <see cref="WidthRegularizationAnnealing"/>·σλ0/(end − start + 1)
     /// per epoch, so that the last annealed epoch has σλ0·(1 − a·(end − start)/(end − start + 1)). Use it to let the
@@ -132,7 +132,8 @@ public abstract class AdaptiveWidthOptionsBase : TrainerInputBaseWithWeight
     public double? CompressionTolerance;
 
     /// <summary>Number of adaptive hidden layers.</summary>
-    /// <value>1 to 16. Default 1; two or three help on data with interacting features.</value>
+    /// <value>1 to 16. Default 2 (chosen on the public real-data suite, docs/realdata.md); 1 is faster and enough for
+    /// nearly linear data.</value>
     public int NumberOfLayers = Defaults.NumberOfLayers;
 
     /// <summary>

@@ -213,7 +213,7 @@ internal sealed class AdaptiveWidthNetwork : IDisposable
     {
         if (_importance[layer] is null)
         {
-            float[] p = ExponentialImportance.Probabilities(_rates[layer], _widths[layer]).Select(v => (float)v).ToArray();
+            float[] p = ExponentialImportance.Scaled(_rates[layer], _widths[layer], _settings.NormalizeImportance).Select(v => (float)v).ToArray();
             Tensor leaf = tensor(p, [p.Length, 1]).DetachFromDisposeScope();
             if (_settings.AdaptWidth)
             {
@@ -244,7 +244,7 @@ internal sealed class AdaptiveWidthNetwork : IDisposable
             {
                 using (g)
                 {
-                    dRate += ExponentialImportance.RateGradient(_rates[l], g.data<float>().ToArray());
+                    dRate += ExponentialImportance.ScaledRateGradient(_rates[l], g.data<float>().ToArray(), _settings.NormalizeImportance);
                 }
             }
             gradients[l] = (float)(dRate * ExponentialImportance.SoftplusDerivative(_rawRates[l]));
@@ -303,7 +303,7 @@ internal sealed class AdaptiveWidthNetwork : IDisposable
             View(_parameters, biases[l].Block, biases[l].Rows, 1).uniform_(-bound, bound, _generator);
             if (l < _widths.Length)
             {
-                incomingSquareSum = ExponentialImportance.Probabilities(_settings.InitialRate, _widths[l]).Sum(p => p * p);
+                incomingSquareSum = ExponentialImportance.Scaled(_settings.InitialRate, _widths[l], _settings.NormalizeImportance).Sum(p => p * p);
                 fanIn = _widths[l];
             }
         }

@@ -82,6 +82,52 @@ public static class ExponentialImportance
         return (gqPrime - gq / z * zPrime) / z;
     }
 
+    /// <summary>
+    /// The importance that multiplies a layer's activations: p itself, or with <paramref name="normalize"/> p rescaled to
+    /// a mean square of 1, p̂ = p·√D/‖p‖₂ (docs/method.md §5.8): the same order and shape, but a uniform importance
+    /// would be exactly a plain layer, so the next layer's weights keep a plain network's scale (the rescaled
+    /// initialisation's Var = 2/Σp² becomes Kaiming's 2/D) whatever the width and rate.
+    /// </summary>
+    public static double[] Scaled(double rate, int width, bool normalize)
+    {
+        double[] p = Probabilities(rate, width);
+        if (normalize)
+        {
+            double factor = Math.Sqrt(width / p.Sum(v => v * v));
+            for (int i = 0; i < p.Length; i++)
+            {
+                p[i] *= factor;
+            }
+        }
+        return p;
+    }
+
+    /// <summary>
+    /// dL/dλ given dL/dp̂ for the importance of <see cref="Scaled"/>: with normalisation p̂ = √D·p/‖p‖ (D fixed within a
+    /// batch), so dL/dp = √D·(g − u·(uᵀg))/‖p‖ with u = p/‖p‖, before <see cref="RateGradient"/>.
+    /// </summary>
+    public static double ScaledRateGradient(double rate, ReadOnlySpan<float> gradient, bool normalize)
+    {
+        if (!normalize)
+        {
+            return RateGradient(rate, gradient);
+        }
+        double[] p = Probabilities(rate, gradient.Length);
+        double norm = Math.Sqrt(p.Sum(v => v * v));
+        double root = Math.Sqrt(gradient.Length);
+        double dot = 0;
+        for (int i = 0; i < p.Length; i++)
+        {
+            dot += p[i] / norm * gradient[i];
+        }
+        var unscaled = new float[p.Length];
+        for (int i = 0; i < p.Length; i++)
+        {
+            unscaled[i] = (float)(root * (gradient[i] - p[i] / norm * dot) / norm);
+        }
+        return RateGradient(rate, unscaled);
+    }
+
     /// <summary>d softplus(r)/dr = σ(r), the logistic function.</summary>
     public static double SoftplusDerivative(double r) => 1 / (1 + Math.Exp(-r));
 }

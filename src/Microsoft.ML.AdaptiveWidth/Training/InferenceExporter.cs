@@ -22,17 +22,22 @@ internal static class InferenceExporter
         float[] values = snapshot.Values;
         int layers = widths.Length;
 
+        // importance: what multiplied the activations in training (p, or p/‖p‖), folded into the next layer;
+        // reported: the distribution p itself, which the model keeps for reporting and truncation by neuron.
         var importance = new float[layers][];
+        var reported = new float[layers][];
         for (int l = 0; l < layers; l++)
         {
             if (settings.UseImportance)
             {
                 double rate = ExponentialImportance.Softplus(values[layout.Rates.Offset + l]);
-                importance[l] = ExponentialImportance.Probabilities(rate, widths[l]).Select(p => (float)p).ToArray();
+                importance[l] = ExponentialImportance.Scaled(rate, widths[l], settings.NormalizeImportance).Select(p => (float)p).ToArray();
+                reported[l] = ExponentialImportance.Probabilities(rate, widths[l]).Select(p => (float)p).ToArray();
             }
             else
             {
                 importance[l] = Enumerable.Repeat(1f, widths[l]).ToArray();
+                reported[l] = importance[l];
             }
         }
 
@@ -76,7 +81,7 @@ internal static class InferenceExporter
             outputBias[o] = (float)(values[layout.OutputBias.Offset + o] * targetScale + targetShift);
         }
         dense[layers] = new DenseLayer(inputs, outputs, outputWeights, outputBias, ActivationKind.Identity);
-        return new AdaptiveWidthModel(dense, importance);
+        return new AdaptiveWidthModel(dense, reported);
     }
 
     /// <summary>W·((x − m)/s) + b = (W·diag(1/s))·x + (b − W·diag(1/s)·m), computed in double.</summary>

@@ -2,7 +2,7 @@ namespace Microsoft.ML.AdaptiveWidth.Training;
 
 /// <summary>
 /// Per-feature standardisation inside the model, z_j = (x_j − m_j)/s_j with the training rows' mean and standard
-/// deviation (docs/method.md §4.1), so that the network sees the same inputs whatever affine normalizer (MinMax,
+/// deviation (docs/method.md §5.9), so that the network sees the same inputs whatever affine normalizer (MinMax,
 /// MeanVariance, none) precedes it in the user's pipeline. Training feeds z; the exporter folds the map into the first
 /// layer (W' = W·diag(1/s), b' = b − W'·m), so the managed scorer, ONNX export and truncation see a plain network and
 /// the model format is unchanged.

@@ -58,6 +58,27 @@ public sealed class AdaptiveWidthNetworkTest
     }
 
     [TestMethod]
+    public void InferenceExporter_InputStandardization_IsFoldedIntoTheFirstLayer()
+    {
+        // Rows on very different scales; the exported model scores raw rows as the network scores standardised ones.
+        var settings = new TrainingSettings { NumberOfLayers = 2, InitialWidth = 25 };
+        using var sut = Create(3, 2, settings);
+        float[] raw = RandomRows(40, 3, 9).Select((v, i) => v * (i % 3 == 0 ? 1000f : i % 3 == 1 ? 0.01f : 1f) + (i % 3 == 0 ? 5000f : 0f)).ToArray();
+        InputStandardization standardization = InputStandardization.Of(new TrainingData(raw, 3, new float[40]));
+        float[] standardized = (float[])raw.Clone();
+        for (int r = 0; r < 40; r++)
+        {
+            standardization.Apply(standardized.AsSpan(r * 3, 3));
+        }
+
+        float[] expected = ScoreAll(InferenceExporter.Export(sut.Snapshot(), settings), standardized);
+        float[] actual = ScoreAll(InferenceExporter.Export(sut.Snapshot(), settings, standardization: standardization), raw);
+
+        Assert.AreEqual(0, standardized.Average(), 0.05, "standardised features are centred");
+        FloatAssert.AreClose(expected, actual, 1e-4);
+    }
+
+    [TestMethod]
     [DataRow(1)]
     [DataRow(2)]
     public void AdaptiveWidthNetwork_Resize_ShrinkKeepsTheFunctionOfTheKeptPrefix(int layers)
@@ -127,8 +148,9 @@ public sealed class AdaptiveWidthNetworkTest
     [TestMethod]
     public void AdaptiveWidthNetwork_Initialize_RescaledVarianceIsTwoOverSumOfSquaredImportance()
     {
-        // Theorem 3.1: a layer fed by an adaptive layer has Var[w] = 2/Σp²; for λ = 0.01 (D = 232) std ≈ 18.1.
-        var settings = new TrainingSettings { NumberOfLayers = 1, InitialWidth = 232 };
+        // Theorem 3.1: a layer fed by an adaptive layer has Var[w] = 2/Σp²; for λ = 0.01 (D = 232) std ≈ 18.1. (With the
+        // default normalised importance p̂ = p·√D/‖p‖, Σp̂² = D and the same rule gives Kaiming's 2/D: see the next test.)
+        var settings = new TrainingSettings { NumberOfLayers = 1, InitialWidth = 232, NormalizeImportance = false };
         using var sut = Create(4, 64, settings);
         NetworkSnapshot snapshot = sut.Snapshot();
         ParameterBlock output = snapshot.Layout.OutputWeight;
@@ -142,6 +164,21 @@ public sealed class AdaptiveWidthNetworkTest
         Assert.AreEqual(expectedVariance, variance, expectedVariance * 0.05);
         float[] first = snapshot.Values.AsSpan((int)snapshot.Layout.Weights[0].Offset, 232 * 4).ToArray();
         Assert.AreEqual(2.0 / 4, first.Average(w => (double)w * w), 0.5 * 0.12, "first layer: Kaiming, Var = 2/fan_in");
+    }
+
+    [TestMethod]
+    public void AdaptiveWidthNetwork_Initialize_NormalizedImportanceHasMeanSquareOneAndKaimingVariance()
+    {
+        var settings = new TrainingSettings { NumberOfLayers = 1, InitialWidth = 232 };
+        using var sut = Create(4, 64, settings);
+        NetworkSnapshot snapshot = sut.Snapshot();
+        ParameterBlock output = snapshot.Layout.OutputWeight;
+        float[] weights = snapshot.Values.AsSpan((int)output.Offset, 232 * 64).ToArray();
+        float[] p = sut.Importance(0).data<float>().ToArray();
+
+        Assert.AreEqual(1.0, p.Average(v => (double)v * v), 1e-5, "mean square of p̂ = 1");
+        CollectionAssert.AreEqual(p.OrderByDescending(v => v).ToArray(), p, "still decreasing with the index");
+        Assert.AreEqual(2.0 / 232, weights.Average(w => (double)w * w), 2.0 / 232 * 0.05, "Kaiming: 2/D");
     }
 
     [TestMethod]
