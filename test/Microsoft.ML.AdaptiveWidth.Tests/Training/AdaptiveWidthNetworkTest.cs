@@ -103,7 +103,7 @@ public sealed class AdaptiveWidthNetworkTest
     public void AdaptiveWidthNetwork_Resize_GrowingAddsNeuronsWithBoundedEffect()
     {
         // New neurons are drawn from N(0, 1) but enter with the smallest importances, so the output moves little.
-        var settings = new TrainingSettings { InitialWidth = 48, AdaptWidth = false };
+        var settings = new TrainingSettings { NumberOfLayers = 1, InitialWidth = 48, AdaptWidth = false, NormalizeImportance = false };
         using var sut = Create(2, 1, settings);
         float[] x = RandomRows(200, 2, 6);
         float[] before = Forward(sut, x, 2);
@@ -186,7 +186,7 @@ public sealed class AdaptiveWidthNetworkTest
     [DataRow(true)]
     public void AdaptiveWidthNetwork_Resize_KeepsOrResetsTheSurvivorsAdamMoments(bool reset)
     {
-        var settings = new TrainingSettings { InitialWidth = 25, AdaptWidth = false, ResetOptimizerStateOnResize = reset };
+        var settings = new TrainingSettings { NumberOfLayers = 1, InitialWidth = 25, AdaptWidth = false, ResetOptimizerStateOnResize = reset };
         using var sut = Create(2, 1, settings);
         sut.Optimizer.FirstMoment.fill_(1f);
         int width = sut.Widths[0];
