@@ -2,7 +2,7 @@ namespace Microsoft.ML.AdaptiveWidth.Training;
 
 /// <summary>
 /// Per-feature standardisation inside the model, z_j = (x_j − m_j)/s_j with the training rows' mean and standard
-/// deviation (docs/method.md §5.9), so that the network sees the same inputs whatever affine normalizer (MinMax,
+/// deviation, at least an eighth of the feature's range (docs/method.md §5.9), so that the network sees the same inputs whatever affine normalizer (MinMax,
 /// MeanVariance, none) precedes it in the user's pipeline. Training feeds z; the exporter folds the map into the first
 /// layer (W' = W·diag(1/s), b' = b − W'·m), so the managed scorer, ONNX export and truncation see a plain network and
 /// the model format is unchanged.
@@ -37,8 +37,19 @@ internal sealed class InputStandardization
     /// <summary>Welford accumulators per feature, fed row by row in the data's order (in memory and streaming alike).</summary>
     public sealed class Accumulator(int features)
     {
+        /// <summary>
+        /// The scale is at least the feature's range over this many: a rare non-zero value (a one-hot category seen in
+        /// 1 row of 1,000, a border pixel) would otherwise be standardised to 30 or more and dominate its unit; with the
+        /// floor no training value lies more than 8 scales from the mean. Like the deviation, the range follows any affine
+        /// map of the feature, so the normalizer before the trainer still does not matter. A Gaussian feature keeps its
+        /// deviation up to about 30,000 rows (its range is then about 8 deviations).
+        /// </summary>
+        public const double RangeOverScale = 8;
+
         private readonly double[] _mean = new double[features];
         private readonly double[] _m2 = new double[features];
+        private readonly float[] _min = Enumerable.Repeat(float.PositiveInfinity, features).ToArray();
+        private readonly float[] _max = Enumerable.Repeat(float.NegativeInfinity, features).ToArray();
         private long _rows;
 
         public void Add(ReadOnlySpan<float> row)
@@ -49,6 +60,8 @@ internal sealed class InputStandardization
                 double delta = row[j] - _mean[j];
                 _mean[j] += delta / _rows;
                 _m2[j] += delta * (row[j] - _mean[j]);
+                _min[j] = Math.Min(_min[j], row[j]);
+                _max[j] = Math.Max(_max[j], row[j]);
             }
         }
 
@@ -60,8 +73,9 @@ internal sealed class InputStandardization
             for (int j = 0; j < mean.Length; j++)
             {
                 double sd = _rows > 0 ? Math.Sqrt(_m2[j] / _rows) : 0;
+                double floor = _rows > 0 ? ((double)_max[j] - _min[j]) / RangeOverScale : 0;
                 mean[j] = (float)_mean[j];
-                scale[j] = sd > 1e-6 * (Math.Abs(_mean[j]) + 1e-6) && double.IsFinite(sd) ? (float)sd : 1f;
+                scale[j] = sd > 1e-6 * (Math.Abs(_mean[j]) + 1e-6) && double.IsFinite(sd) ? (float)Math.Max(sd, floor) : 1f;
             }
             return new InputStandardization(mean, scale);
         }
