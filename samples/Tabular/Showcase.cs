@@ -48,9 +48,10 @@ public sealed class Showcase(MLContext mlContext, int maxEpoch, int latencyRows,
     /// <summary>One line of live progress from the trainer's <c>ProgressCallback</c>: no parsing of <c>MLContext.Log</c>.</summary>
     public static string Progress(string dataSet, AdaptiveWidthEpochMetrics m)
     {
-        string validation = double.IsNaN(m.ValidationLoss) ? "" : $", validation loss {m.ValidationLoss:G4}"
-            + (double.IsNaN(m.ValidationAccuracy) ? "" : $", accuracy {m.ValidationAccuracy:P1}");
-        return $"{dataSet}: AdaptiveWidth epoch {m.Epoch}/{m.MaxEpoch}, loss {m.TrainingLoss:G4}{validation}, widths [{string.Join(", ", m.Widths)}], {m.Elapsed.TotalSeconds:F1} s";
+        // Widths first, the most telling part, so that a narrow terminal still shows them.
+        string validation = double.IsNaN(m.ValidationLoss) ? "" : $", validation loss {m.ValidationLoss:G3}"
+            + (double.IsNaN(m.ValidationAccuracy) ? "" : $" accuracy {m.ValidationAccuracy:P1}");
+        return $"{dataSet}: epoch {m.Epoch}/{m.MaxEpoch}, widths [{string.Join(", ", m.Widths)}], loss {m.TrainingLoss:G3}{validation}, {m.Elapsed.TotalSeconds:F0} s";
     }
 
     /// <summary>The data set as an IDataView of <see cref="ModelInput"/> rows with a known-size feature vector.</summary>
