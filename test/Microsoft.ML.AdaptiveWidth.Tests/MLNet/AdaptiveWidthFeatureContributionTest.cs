@@ -209,30 +209,14 @@ public sealed class AdaptiveWidthFeatureContributionTest
         }
     }
 
-    /// <summary>The model's outputs in double precision, from the layers' weights read by index.</summary>
+    /// <summary>The model's outputs in double precision, by the scalar oracle (weights read by index), from a double row.</summary>
     private static double[] Forward(AdaptiveWidthModel model, double[] x)
     {
-        double[] current = x;
+        var current = new Reference(x, new double[x.Length]);
         foreach (DenseLayer layer in model.Layers)
         {
-            var next = new double[layer.Outputs];
-            for (int o = 0; o < layer.Outputs; o++)
-            {
-                double z = layer.Bias[o];
-                for (int i = 0; i < layer.Inputs; i++)
-                {
-                    z += layer.Weight(o, i) * current[i];
-                }
-                next[o] = layer.Activation switch
-                {
-                    ActivationKind.ReLU6 => Math.Clamp(z, 0, 6),
-                    ActivationKind.ReLU => Math.Max(z, 0),
-                    ActivationKind.LeakyReLU => z >= 0 ? z : 0.01 * z,
-                    _ => z,
-                };
-            }
-            current = next;
+            current = ScalarReference.Forward(layer, current, layer.Inputs, layer.Outputs);
         }
-        return current;
+        return current.Values;
     }
 }
