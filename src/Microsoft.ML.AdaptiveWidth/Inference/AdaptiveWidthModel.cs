@@ -13,6 +13,7 @@ public sealed class AdaptiveWidthModel
     private readonly DenseLayer[] _layers;
     private readonly float[][] _importance;
     private readonly int _maxWidth;
+    private readonly int _hiddenNeurons;
 
     /// <summary>Creates a model from its layers and the importance vector of each hidden layer.</summary>
     /// <param name="layers">Hidden layers then the output layer; each layer's inputs equal the previous layer's outputs.</param>
@@ -54,6 +55,7 @@ public sealed class AdaptiveWidthModel
         _layers = layers.ToArray();
         _importance = importance.Select(p => (float[])p.Clone()).ToArray();
         _maxWidth = _layers.Max(layer => layer.Outputs);
+        _hiddenNeurons = _layers.Take(_layers.Length - 1).Sum(layer => layer.Outputs);
     }
 
     /// <summary>Number of input features.</summary>
@@ -182,7 +184,7 @@ public sealed class AdaptiveWidthModel
     }
 
     /// <summary>Floats of scratch <see cref="InputGradients"/> needs: every hidden activation, then two backward buffers.</summary>
-    internal int GradientScratchSize => _layers.Take(_layers.Length - 1).Sum(l => l.Outputs) + 2 * _maxWidth;
+    internal int GradientScratchSize => _hiddenNeurons + 2 * _maxWidth;
 
     /// <summary>Scores the row, keeping each hidden layer's activated output, one layer after the other, in <paramref name="scratch"/>.</summary>
     private void ForwardKeepingActivations(ReadOnlySpan<float> features, Span<float> outputs, Span<float> scratch)
@@ -213,7 +215,7 @@ public sealed class AdaptiveWidthModel
         Span<float> downstream = back[width..];
         upstream.Clear();
         upstream[output] = 1f;
-        int offset = _layers.Take(_layers.Length - 1).Sum(l => l.Outputs);
+        int offset = _hiddenNeurons;
         for (int l = _layers.Length - 1; l >= 0; l--)
         {
             DenseLayer layer = _layers[l];
