@@ -41,7 +41,8 @@ int maxEpoch = int.Parse(Option("--epochs") ?? (quick ? "5" : "200"));
 bool live = !Console.IsOutputRedirected && !quick;
 var mlContext = new MLContext(seed: 1);
 
-var dataSets = new List<(string Name, TaskKind Task, Dataset Train, Dataset Test, Func<MLContext, IEstimator<ITransformer>>? Custom, bool Normalize)>();
+var dataSets = new List<(string Name, TaskKind Task, Dataset Train, Dataset Test,
+    Func<MLContext, Action<AdaptiveWidthEpochMetrics>?, IEstimator<ITransformer>>? Custom, bool Normalize)>();
 if (Option("--data") is string file)
 {
     if (Option("--label") is not string label)
@@ -66,20 +67,14 @@ else
     Add("Diabetes", TaskKind.Regression, SklearnDatasets.Diabetes());
     // SpiralHard, as in the paper: raw features; two adaptive layers, Adam 0.05, σθ = 10 (one layer needs thousands of epochs).
     var (spiralTrain, _, spiralTest) = Splits.PaperSplit(PaperDatasets.SpiralHard());
-    dataSets.Add(("SpiralHard", TaskKind.Binary, spiralTrain, spiralTest, c => c.BinaryClassification.Trainers.AdaptiveWidth(
-        new AdaptiveWidthBinaryTrainer.Options { NumberOfLayers = 2, LearningRate = 0.05, WeightPriorScale = 10, MaxEpoch = quick ? 5 : 300, EarlyStoppingPatience = 60 }), false));
+    dataSets.Add(("SpiralHard", TaskKind.Binary, spiralTrain, spiralTest, (c, progress) => c.BinaryClassification.Trainers.AdaptiveWidth(
+        new AdaptiveWidthBinaryTrainer.Options { NumberOfLayers = 2, LearningRate = 0.05, WeightPriorScale = 10, MaxEpoch = quick ? 5 : 300, EarlyStoppingPatience = 60,
+            ProgressCallback = progress }), false));
 }
 
-// Progress: the trainer writes each epoch to MLContext.Log; show the latest line live in a terminal.
+// Progress: the Showcase gives the trainer a ProgressCallback (Showcase.Progress formats each epoch's metrics) and
+// says what it is doing; show the latest line live in a terminal.
 string status = "";
-mlContext.Log += (_, e) =>
-{
-    if (e.Source.Contains("AdaptiveWidth", StringComparison.Ordinal) && e.Message.StartsWith("Epoch", StringComparison.Ordinal))
-    {
-        status = e.Message;
-    }
-};
-
 var showcase = new Showcase(mlContext, maxEpoch, quick ? 200 : 5000, message => status = message);
 foreach (var (name, task, train, test, custom, normalize) in dataSets)
 {

@@ -23,7 +23,7 @@ public sealed class Showcase(MLContext mlContext, int maxEpoch, int latencyRows,
     public static string MetricName(TaskKind task) => task == TaskKind.Regression ? "RMSE" : "accuracy";
 
     public (List<TrainerResult> Results, AdaptiveStory Story, ITransformer Ours) Run(string name, TaskKind task, Dataset train, Dataset test,
-        Func<MLContext, IEstimator<ITransformer>>? customAdaptive = null, bool normalizeFeatures = true)
+        Func<MLContext, Action<AdaptiveWidthEpochMetrics>?, IEstimator<ITransformer>>? customAdaptive = null, bool normalizeFeatures = true)
     {
         IDataView trainView = Load(train);
         IDataView testView = Load(test);
@@ -33,7 +33,7 @@ public sealed class Showcase(MLContext mlContext, int maxEpoch, int latencyRows,
         {
             say($"{name}: training {trainer}...");
             var pipeline = Pipelines.BuildPipeline(mlContext, task, trainer, maxEpoch,
-                trainer == "AdaptiveWidth" ? customAdaptive : null, normalizeFeatures);
+                trainer == "AdaptiveWidth" ? customAdaptive : null, normalizeFeatures, progress: m => say(Progress(name, m)));
             var clock = Stopwatch.StartNew();
             ITransformer model = pipeline.Fit(trainView);
             double seconds = clock.Elapsed.TotalSeconds;
@@ -43,6 +43,15 @@ public sealed class Showcase(MLContext mlContext, int maxEpoch, int latencyRows,
             ours ??= model;
         }
         return (results, Story(name, task, ours!, testView), ours!);
+    }
+
+    /// <summary>One line of live progress from the trainer's <c>ProgressCallback</c>: no parsing of <c>MLContext.Log</c>.</summary>
+    public static string Progress(string dataSet, AdaptiveWidthEpochMetrics m)
+    {
+        // Widths first, the most telling part, so that a narrow terminal still shows them.
+        string validation = double.IsNaN(m.ValidationLoss) ? "" : $", validation loss {m.ValidationLoss:G3}"
+            + (double.IsNaN(m.ValidationAccuracy) ? "" : $" accuracy {m.ValidationAccuracy:P1}");
+        return $"{dataSet}: epoch {m.Epoch}/{m.MaxEpoch}, widths [{string.Join(", ", m.Widths)}], loss {m.TrainingLoss:G3}{validation}, {m.Elapsed.TotalSeconds:F0} s";
     }
 
     /// <summary>The data set as an IDataView of <see cref="ModelInput"/> rows with a known-size feature vector.</summary>

@@ -1,3 +1,5 @@
+using System.Numerics.Tensors;
+
 namespace Microsoft.ML.AdaptiveWidth.Inference;
 
 /// <summary>
@@ -11,6 +13,7 @@ public sealed class AdaptiveWidthModel
     private readonly DenseLayer[] _layers;
     private readonly float[][] _importance;
     private readonly int _maxWidth;
+    private readonly int _hiddenNeurons;
 
     /// <summary>Creates a model from its layers and the importance vector of each hidden layer.</summary>
     /// <param name="layers">Hidden layers then the output layer; each layer's inputs equal the previous layer's outputs.</param>
@@ -52,6 +55,7 @@ public sealed class AdaptiveWidthModel
         _layers = layers.ToArray();
         _importance = importance.Select(p => (float[])p.Clone()).ToArray();
         _maxWidth = _layers.Max(layer => layer.Outputs);
+        _hiddenNeurons = _layers.Take(_layers.Length - 1).Sum(layer => layer.Outputs);
     }
 
     /// <summary>Number of input features.</summary>
@@ -122,6 +126,139 @@ public sealed class AdaptiveWidthModel
         }
         _layers[^1].Forward(current, output);
     }
+
+    /// <summary>
+    /// The gradient of raw output <paramref name="output"/> with respect to each feature at the row
+    /// <paramref name="features"/>, by one forward and one backward pass through the dense layers (managed code, no
+    /// TorchSharp). Multiplied by the features, it is the gradient × input attribution that the ML.NET model parameters
+    /// give as feature contributions.
+    /// </summary>
+    /// <param name="features">One row, <see cref="InputCount"/> values.</param>
+    /// <param name="output">The raw output to differentiate, in [0, <see cref="OutputCount"/>).</param>
+    /// <param name="gradient">Receives <see cref="InputCount"/> partial derivatives.</param>
+    /// <returns>The raw output's value at the row (what <see cref="Score"/> gives for it).</returns>
+    /// <remarks>
+    /// The activations are piecewise linear, so the gradient is exact wherever no hidden neuron sits on a kink; at a kink
+    /// it takes the one-sided derivative PyTorch takes (ReLU6: 1 strictly inside (0, 6), else 0; ReLU: 1 above 0, else 0;
+    /// LeakyReLU: 1 above 0, else 0.01). A NaN feature gives NaN in every entry of the gradient, as in the score. Thread-safe;
+    /// allocation-free while the scratch (every hidden neuron, plus twice the widest layer) is at most 8,192 floats.
+    /// </remarks>
+    /// <exception cref="ArgumentException">A span has the wrong length or <paramref name="gradient"/> overlaps the features.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="output"/> is out of range.</exception>
+    public float InputGradient(ReadOnlySpan<float> features, int output, Span<float> gradient)
+    {
+        if (features.Length != InputCount)
+        {
+            throw new ArgumentException($"Expected {InputCount} features, got {features.Length}.", nameof(features));
+        }
+        ArgumentOutOfRangeException.ThrowIfNegative(output);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(output, OutputCount);
+        if (gradient.Length != InputCount)
+        {
+            throw new ArgumentException($"The gradient span must hold {InputCount} values, got {gradient.Length}.", nameof(gradient));
+        }
+        if (features.Overlaps(gradient))
+        {
+            throw new ArgumentException("The gradient span must not overlap the features.", nameof(gradient));
+        }
+        int size = GradientScratchSize;
+        Span<float> scratch = size <= 8192 ? stackalloc float[size] : new float[size];
+        Span<float> outputs = OutputCount <= 256 ? stackalloc float[OutputCount] : new float[OutputCount];
+        ForwardKeepingActivations(features, outputs, scratch);
+        BackwardFrom(output, gradient, scratch, float.IsNaN(outputs[output]));
+        return outputs[output];
+    }
+
+    /// <summary>
+    /// The gradient of every raw output with respect to the features, row-major [<see cref="OutputCount"/> ×
+    /// <see cref="InputCount"/>], with one forward pass and one backward pass per output; <paramref name="outputs"/>
+    /// receives the raw outputs. Same conventions as <see cref="InputGradient"/>.
+    /// </summary>
+    internal void InputGradients(ReadOnlySpan<float> features, Span<float> outputs, Span<float> gradients, Span<float> scratch)
+    {
+        ForwardKeepingActivations(features, outputs, scratch);
+        for (int k = 0; k < OutputCount; k++)
+        {
+            BackwardFrom(k, gradients.Slice(k * InputCount, InputCount), scratch, float.IsNaN(outputs[k]));
+        }
+    }
+
+    /// <summary>Floats of scratch <see cref="InputGradients"/> needs: every hidden activation, then two backward buffers.</summary>
+    internal int GradientScratchSize => _hiddenNeurons + 2 * _maxWidth;
+
+    /// <summary>Scores the row, keeping each hidden layer's activated output, one layer after the other, in <paramref name="scratch"/>.</summary>
+    private void ForwardKeepingActivations(ReadOnlySpan<float> features, Span<float> outputs, Span<float> scratch)
+    {
+        ReadOnlySpan<float> current = features;
+        int offset = 0;
+        for (int l = 0; l < _layers.Length - 1; l++)
+        {
+            Span<float> a = scratch.Slice(offset, _layers[l].Outputs);
+            _layers[l].Forward(current, a);
+            current = a;
+            offset += a.Length;
+        }
+        _layers[^1].Forward(current, outputs);
+    }
+
+    /// <summary>Back-propagates the unit vector of output <paramref name="output"/> to the features.</summary>
+    private void BackwardFrom(int output, Span<float> gradient, Span<float> scratch, bool nan)
+    {
+        if (nan)
+        {
+            gradient.Fill(float.NaN);
+            return;
+        }
+        int width = _maxWidth;
+        Span<float> back = scratch[^(2 * width)..];
+        Span<float> upstream = back[..width];
+        Span<float> downstream = back[width..];
+        upstream.Clear();
+        upstream[output] = 1f;
+        int offset = _hiddenNeurons;
+        for (int l = _layers.Length - 1; l >= 0; l--)
+        {
+            DenseLayer layer = _layers[l];
+            Span<float> g = l == 0 ? gradient : downstream[..layer.Inputs];
+            g.Clear();
+            ReadOnlySpan<float> weights = layer.Weights;
+            for (int o = 0; o < layer.Outputs; o++)
+            {
+                float go = upstream[o];
+                if (go != 0f)
+                {
+                    TensorPrimitives.MultiplyAdd(weights.Slice(o * layer.Inputs, layer.Inputs), go, g, g);
+                }
+            }
+            if (l == 0)
+            {
+                break;
+            }
+            // g is the gradient with respect to hidden layer l-1's activated output; through its activation to its
+            // pre-activation, using the activated value (each activation's derivative is a function of it).
+            DenseLayer below = _layers[l - 1];
+            offset -= below.Outputs;
+            ReadOnlySpan<float> a = scratch.Slice(offset, below.Outputs);
+            for (int j = 0; j < g.Length; j++)
+            {
+                g[j] *= Derivative(a[j], below.Activation);
+            }
+            Span<float> swap = upstream;
+            upstream = downstream;
+            downstream = swap;
+        }
+    }
+
+    /// <summary>φ'(z) from the activated value y = φ(z), with PyTorch's one-sided choice at the kinks.</summary>
+    private static float Derivative(float y, ActivationKind activation) => activation switch
+    {
+        // y in (0, 6) exactly when z is; at z ≤ 0 or z ≥ 6 the clamp is flat.
+        ActivationKind.ReLU6 => y > 0f && y < 6f ? 1f : 0f,
+        ActivationKind.ReLU => y > 0f ? 1f : 0f,
+        // y has z's sign (and y = 0 only at z = 0, where PyTorch takes the negative slope).
+        ActivationKind.LeakyReLU => y > 0f ? 1f : 0.01f,
+        _ => 1f,
+    };
 
     /// <summary>
     /// Keeps an arbitrary subset of each hidden layer's neurons (not necessarily a prefix) with the weights they have:

@@ -55,6 +55,41 @@ public sealed class AdaptiveWidthMulticlassModelParameters : AdaptiveWidthModelP
     /// <summary>The number of classes K (the length of the score vector).</summary>
     public int ClassCount => Network.OutputCount;
 
+    /// <summary>
+    /// Per-class feature contributions at one row: <c>result[k][i]</c> is gradient × input, x_i · ∂z_k/∂x_i, for the
+    /// logit z_k of class k (the score before the softmax), by one backward pass per class in managed code
+    /// (<see cref="AdaptiveWidthModel.InputGradient"/>); the same attribution the binary and regression models give
+    /// through ML.NET (see <see cref="AdaptiveWidthScalarModelParametersBase{TModel}"/>, remarks).
+    /// </summary>
+    /// <remarks>
+    /// ML.NET's <c>CalculateFeatureContribution</c> transform does not support multiclass models: its column holds one
+    /// contribution per feature, a single score's explanation, and none of ML.NET's multiclass model parameters (maximum
+    /// entropy, one-versus-all, ...) implements its contract. So this model does not implement it either, rather than
+    /// pick a class behind the user's back; this method is the multiclass model's way to explain a prediction. For the
+    /// predicted class use the array of the largest score. Logits rather than probabilities, so that one class's
+    /// contributions do not depend on how the other classes score. A NaN feature gives NaN contributions. Thread-safe.
+    /// </remarks>
+    /// <param name="features">One row, <see cref="AdaptiveWidthModelParametersBase{TOutput}.FeatureCount"/> values (after the pipeline's transforms).</param>
+    /// <returns><see cref="ClassCount"/> arrays of <see cref="AdaptiveWidthModelParametersBase{TOutput}.FeatureCount"/> contributions, in class (key) order.</returns>
+    /// <exception cref="ArgumentException">The row does not have <see cref="AdaptiveWidthModelParametersBase{TOutput}.FeatureCount"/> values.</exception>
+    public float[][] FeatureContributions(ReadOnlySpan<float> features)
+    {
+        if (features.Length != FeatureCount)
+        {
+            throw new ArgumentException($"Expected {FeatureCount} features, got {features.Length}.", nameof(features));
+        }
+        var logits = new float[ClassCount];
+        var gradients = new float[ClassCount * FeatureCount];
+        Network.InputGradients(features, logits, gradients, new float[Network.GradientScratchSize]);
+        var contributions = new float[ClassCount][];
+        for (int k = 0; k < ClassCount; k++)
+        {
+            contributions[k] = gradients.AsSpan(k * FeatureCount, FeatureCount).ToArray();
+            TensorPrimitives.Multiply(contributions[k], features, contributions[k]);
+        }
+        return contributions;
+    }
+
     /// <inheritdoc/>
     public override PredictionKind PredictionKind => PredictionKind.MulticlassClassification;
 

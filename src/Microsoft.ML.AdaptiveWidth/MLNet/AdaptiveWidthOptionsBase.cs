@@ -230,6 +230,15 @@ public abstract class AdaptiveWidthOptionsBase : TrainerInputBaseWithWeight
     /// <value>Default: none.</value>
     public CancellationToken CancellationToken;
 
+    /// <summary>
+    /// Called after every epoch with its metrics (epoch, training and validation loss, validation accuracy, widths, time),
+    /// as ML.NET's image classification trainer calls its <c>MetricsCallback</c>: for a live display or custom logging
+    /// without parsing <c>MLContext.Log</c>. It runs on the training thread, between epochs, so it should be quick. An
+    /// exception it throws propagates out of <c>Fit</c> and stops training (no model is returned).
+    /// </summary>
+    /// <value>Null (default): no callback; progress still goes to <c>MLContext.Log</c>.</value>
+    public Action<AdaptiveWidthEpochMetrics>? ProgressCallback;
+
     /// <summary>Scale σθ of the Gaussian prior on all weights and biases: an L2 penalty Σθ²/(2σθ²N).</summary>
     /// <value>Positive. Default 1; smaller regularizes more.</value>
     public double WeightPriorScale = Defaults.WeightPriorScale;

@@ -37,7 +37,7 @@ internal static class AdaptiveWidthTrainingDriver
             CheckValidationSchema(context.TrainingSet, validationSet);
         }
         TrainingSettings settings = options.ToTrainingSettings(seed);
-        var progress = new TrainingProgressLog(host, ch);
+        var progress = new TrainingProgressLog(host, ch, options.ProgressCallback, options.MaxEpoch);
 
         // In memory unless the data is too large (Auto) or streaming was asked for.
         long maxRows = MaxInMemoryRows(options, context.TrainingSet);

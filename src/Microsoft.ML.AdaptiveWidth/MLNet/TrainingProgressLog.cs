@@ -7,7 +7,8 @@ namespace Microsoft.ML.Trainers.AdaptiveWidth;
 
 /// <summary>
 /// Writes epoch records to the host's channel (so they reach <c>MLContext.Log</c>) at most once per second, plus the
-/// first and the last epoch; checks the host for cancellation after every epoch. Nothing goes to the console.
+/// first and the last epoch; calls the options' progress callback with every epoch (its exceptions propagate and stop
+/// training); checks the host for cancellation after every epoch. Nothing goes to the console.
 /// </summary>
 internal sealed class TrainingProgressLog : IProgress<EpochRecord>
 {
@@ -15,13 +16,18 @@ internal sealed class TrainingProgressLog : IProgress<EpochRecord>
     private readonly IHost _host;
     private readonly IChannel _channel;
     private readonly Stopwatch _sinceLastLine = new();
+    private readonly Action<AdaptiveWidthEpochMetrics>? _callback;
+    private readonly int _maxEpoch;
     private EpochRecord? _last;
     private bool _lastWritten;
+    private TimeSpan _elapsed;
 
-    public TrainingProgressLog(IHost host, IChannel channel)
+    public TrainingProgressLog(IHost host, IChannel channel, Action<AdaptiveWidthEpochMetrics>? callback = null, int maxEpoch = 0)
     {
         _host = host;
         _channel = channel;
+        _callback = callback;
+        _maxEpoch = maxEpoch;
     }
 
     public void Report(EpochRecord value)
@@ -32,6 +38,9 @@ internal sealed class TrainingProgressLog : IProgress<EpochRecord>
         {
             Write(value);
         }
+        _elapsed += value.Elapsed;
+        _callback?.Invoke(new AdaptiveWidthEpochMetrics(value.Epoch, _maxEpoch, value.TrainingLoss, value.ValidationLoss,
+            value.ValidationAccuracy, value.Widths.ToArray(), value.Elapsed, _elapsed));
         _host.CheckAlive();
     }
 
