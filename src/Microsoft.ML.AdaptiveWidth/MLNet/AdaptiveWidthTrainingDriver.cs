@@ -15,6 +15,10 @@ internal static class AdaptiveWidthTrainingDriver
     /// <summary>The trained network (already truncated to the budget) and the training history.</summary>
     internal sealed record Outcome(AdaptiveWidthModel Network, IReadOnlyList<EpochRecord> History, CompressionResult? Compression);
 
+    /// <summary>
+    /// Read, train, truncate, compress, log: each step is a method below. The data are read into memory unless they are
+    /// too large (<see cref="TrainingDataMode.Auto"/>) or streaming was asked for.
+    /// </summary>
     public static Outcome Train(IHost host, AdaptiveWidthOptionsBase options, NetworkTask task, TrainContext context)
     {
         host.CheckValue(context, nameof(context));
@@ -36,117 +40,161 @@ internal static class AdaptiveWidthTrainingDriver
         {
             CheckValidationSchema(context.TrainingSet, validationSet);
         }
-        TrainingSettings settings = options.ToTrainingSettings(seed);
-        var progress = new TrainingProgressLog(host, ch, options.ProgressCallback, options.MaxEpoch);
+        var run = new Run(host, ch, options, task, context, validationSet, classCount, seed, options.ToTrainingSettings(seed),
+            new TrainingProgressLog(host, ch, options.ProgressCallback, options.MaxEpoch), MaxInMemoryRows(options, context.TrainingSet));
 
-        // In memory unless the data is too large (Auto) or streaming was asked for.
-        long maxRows = MaxInMemoryRows(options, context.TrainingSet);
-        DataViewReader.Result? read = null;
-        if (options.DataMode == TrainingDataMode.InMemory
-            || (options.DataMode == TrainingDataMode.Auto && (context.TrainingSet.Data.GetRowCount() is not long known || known <= maxRows)))
-        {
-            read = options.DataMode == TrainingDataMode.InMemory
-                ? DataViewReader.Read(context.TrainingSet, task)
-                : DataViewReader.TryRead(context.TrainingSet, task, maxRows);
-            if (read is null)
-            {
-                ch.Info(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture,
-                    "The training data has more than {0} rows ({1} = {2} MB of features): streaming it instead of reading it into memory.",
-                    maxRows, nameof(options.InMemoryLimitMegabytes), options.InMemoryLimitMegabytes));
-            }
-        }
-
-        TrainingResult result;
-        TrainingData? validation = null;
-        if (read is not null)
-        {
-            TrainingData train = Checked(ch, read, "training");
-            CheckClasses(train.Labels.Distinct().Count(), train.RowCount, task, context.TrainingSet.Schema.Label!.Value.Name);
-            if (validationSet is not null)
-            {
-                validation = Checked(ch, DataViewReader.Read(validationSet, task), "validation");
-            }
-            else if (options.ValidationFraction > 0)
-            {
-                (train, validation) = ValidationSplit.Split(train, task, options.ValidationFraction, seed);
-                CheckClasses(train.Labels.Distinct().Count(), train.RowCount, task, context.TrainingSet.Schema.Label!.Value.Name);
-                ch.Info(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture,
-                    "Held out {0} of {1} rows for validation ({2} = {3}).",
-                    validation.RowCount, train.RowCount + validation.RowCount, nameof(options.ValidationFraction), options.ValidationFraction));
-            }
-            result = AdaptiveWidthNetworkTrainer.Train(task, classCount, train, validation, settings, progress, options.CancellationToken,
-                // MLContext.CancelExecution is seen before every mini-batch, as the token is, not only after an epoch.
-                beforeBatch: host.CheckAlive);
-        }
-        else
-        {
-            DataViewReader.HoldOut? holdOut = validationSet is null && options.ValidationFraction > 0
-                ? new DataViewReader.HoldOut(options.ValidationFraction, seed, Validation: false)
-                : null;
-            StreamingTrainingData train = Scan(ch, DataViewReader.Stream(context.TrainingSet, task, holdOut), "training", options.CancellationToken);
-            CheckClasses(train.DistinctLabels?.Count ?? int.MaxValue, train.RowCount, task, context.TrainingSet.Schema.Label!.Value.Name);
-            StreamingTrainingData? streamedValidation = null;
-            if (validationSet is not null)
-            {
-                streamedValidation = Scan(ch, DataViewReader.Stream(validationSet, task), "validation", options.CancellationToken);
-            }
-            else if (holdOut is not null)
-            {
-                streamedValidation = Scan(ch, DataViewReader.Stream(context.TrainingSet, task, holdOut with { Validation = true }), "validation",
-                    options.CancellationToken);
-                ch.Info(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture,
-                    "Held out {0} of {1} rows for validation ({2} = {3}; streaming: a per-row random draw, not stratified).",
-                    streamedValidation.RowCount, train.RowCount + streamedValidation.RowCount, nameof(options.ValidationFraction), options.ValidationFraction));
-            }
-            ch.Info(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture,
-                "Streaming {0} training rows once per epoch through a shuffle buffer of {1} rows.", train.RowCount, options.ShuffleBufferRows));
-            result = AdaptiveWidthNetworkTrainer.Train(task, classCount, train, streamedValidation, settings, options.ShuffleBufferRows, progress,
-                options.CancellationToken, beforeBatch: host.CheckAlive);
-            if (options.CompressionTolerance is not null)
-            {
-                // The compression search scores the validation rows many times, so it needs them in memory.
-                validation = ReadIntoMemory(streamedValidation!, maxRows);
-                if (validation.RowCount < streamedValidation!.RowCount)
-                {
-                    ch.Warning(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture,
-                        "Compression measures the first {0} of {1} validation rows (what fits in {2} = {3} MB).",
-                        validation.RowCount, streamedValidation.RowCount, nameof(options.InMemoryLimitMegabytes), options.InMemoryLimitMegabytes));
-                }
-            }
-        }
-        progress.Flush();
+        DataViewReader.Result? read = ReadIntoMemoryIfItFits(run);
+        (TrainingResult result, TrainingData? validation) = read is not null ? TrainInMemory(run, read) : TrainStreaming(run);
+        run.Progress.Flush();
         host.CheckAlive();
 
-        AdaptiveWidthModel network = result.Model;
-        // The same truncation as TruncationTarget.Fraction then .MaxUnits on the trained model, except that a cap above
-        // the learned width is allowed: it was set before the width was known.
-        int[] kept = Truncation.WidthsForFraction(network.LayerWidths, options.TruncationBudget);
-        if (options.MaxUnitsPerLayer is int cap)
-        {
-            kept = Truncation.WidthsForMaxUnits(kept, cap, allowAboveWidth: true);
-        }
-        if (!kept.SequenceEqual(network.LayerWidths))
-        {
-            ch.Info(MessageSensitivity.None, $"Truncated the learned widths [{string.Join(", ", network.LayerWidths)}] to [{string.Join(", ", kept)}].");
-            network = network.Truncate(kept);
-        }
+        AdaptiveWidthModel network = TruncateToBudget(run, result.Model);
         CompressionResult? compression = null;
         if (options.CompressionTolerance is double tolerance)
         {
-            // Validate() has checked that validation rows exist (given, or held out by ValidationFraction).
-            host.Check(validation is not null, "Compression needs validation rows.");
-            compression = Compression.Compress(network,
-                new LabeledRows(validation!.Features, validation.FeatureCount, validation.Labels, options.ValidatedCompressionMetric(task)), tolerance);
-            network = compression.Model;
-            ch.Info(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture,
-                "Compressed to widths [{0}] ({1} of {2} multiply-adds per row); validation {3} {4:G6} -> {5:G6}; {6} evaluations.",
-                string.Join(", ", compression.Widths), compression.Model.MultiplyAdds, compression.Curve[0].MultiplyAdds,
-                MetricName(options.ValidatedCompressionMetric(task)), compression.FullMetric, compression.Metric, compression.Evaluations));
+            (network, compression) = Compress(run, network, validation, tolerance);
         }
         ch.Info(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture,
             "Training ended ({0}) after {1} epochs; kept epoch {2}, widths [{3}].",
             result.Stopped, result.History.Count, result.BestEpoch, string.Join(", ", network.LayerWidths)));
         return new Outcome(network, result.History, compression);
+    }
+
+    /// <summary>What every step of one <see cref="Train"/> call needs.</summary>
+    private sealed record Run(IHost Host, IChannel Channel, AdaptiveWidthOptionsBase Options, NetworkTask Task, TrainContext Context,
+        RoleMappedData? ValidationSet, int ClassCount, int Seed, TrainingSettings Settings, TrainingProgressLog Progress, long MaxInMemoryRows)
+    {
+        public string LabelName => Context.TrainingSet.Schema.Label!.Value.Name;
+    }
+
+    /// <summary>The training rows in memory, or null when they are to be streamed (asked for, or too many for the limit).</summary>
+    private static DataViewReader.Result? ReadIntoMemoryIfItFits(Run run)
+    {
+        AdaptiveWidthOptionsBase options = run.Options;
+        RoleMappedData data = run.Context.TrainingSet;
+        if (options.DataMode == TrainingDataMode.Streaming
+            || (options.DataMode == TrainingDataMode.Auto && data.Data.GetRowCount() is long known && known > run.MaxInMemoryRows))
+        {
+            return null;
+        }
+        DataViewReader.Result? read = options.DataMode == TrainingDataMode.InMemory
+            ? DataViewReader.Read(data, run.Task)
+            : DataViewReader.TryRead(data, run.Task, run.MaxInMemoryRows);
+        if (read is null)
+        {
+            run.Channel.Info(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture,
+                "The training data has more than {0} rows ({1} = {2} MB of features): streaming it instead of reading it into memory.",
+                run.MaxInMemoryRows, nameof(options.InMemoryLimitMegabytes), options.InMemoryLimitMegabytes));
+        }
+        return read;
+    }
+
+    /// <summary>Trains on rows held in memory, with the given validation rows or a stratified hold-out.</summary>
+    private static (TrainingResult Result, TrainingData? Validation) TrainInMemory(Run run, DataViewReader.Result read)
+    {
+        AdaptiveWidthOptionsBase options = run.Options;
+        IChannel ch = run.Channel;
+        TrainingData train = Checked(ch, read, "training");
+        CheckClasses(train.Labels.Distinct().Count(), train.RowCount, run.Task, run.LabelName);
+        TrainingData? validation = null;
+        if (run.ValidationSet is not null)
+        {
+            validation = Checked(ch, DataViewReader.Read(run.ValidationSet, run.Task), "validation");
+        }
+        else if (options.ValidationFraction > 0)
+        {
+            (train, validation) = ValidationSplit.Split(train, run.Task, options.ValidationFraction, run.Seed);
+            CheckClasses(train.Labels.Distinct().Count(), train.RowCount, run.Task, run.LabelName);
+            ch.Info(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture,
+                "Held out {0} of {1} rows for validation ({2} = {3}).",
+                validation.RowCount, train.RowCount + validation.RowCount, nameof(options.ValidationFraction), options.ValidationFraction));
+        }
+        TrainingResult result = AdaptiveWidthNetworkTrainer.Train(run.Task, run.ClassCount, train, validation, run.Settings, run.Progress,
+            options.CancellationToken,
+            // MLContext.CancelExecution is seen before every mini-batch, as the token is, not only after an epoch.
+            beforeBatch: run.Host.CheckAlive);
+        return (result, validation);
+    }
+
+    /// <summary>
+    /// Trains on rows streamed once per epoch, with the given validation rows or a hashed per-row hold-out; returns the
+    /// validation rows in memory (up to the limit) only when compression needs them.
+    /// </summary>
+    private static (TrainingResult Result, TrainingData? Validation) TrainStreaming(Run run)
+    {
+        AdaptiveWidthOptionsBase options = run.Options;
+        IChannel ch = run.Channel;
+        RoleMappedData data = run.Context.TrainingSet;
+        DataViewReader.HoldOut? holdOut = run.ValidationSet is null && options.ValidationFraction > 0
+            ? new DataViewReader.HoldOut(options.ValidationFraction, run.Seed, Validation: false)
+            : null;
+        StreamingTrainingData train = Scan(ch, DataViewReader.Stream(data, run.Task, holdOut), "training", options.CancellationToken);
+        CheckClasses(train.DistinctLabels?.Count ?? int.MaxValue, train.RowCount, run.Task, run.LabelName);
+        StreamingTrainingData? streamedValidation = null;
+        if (run.ValidationSet is not null)
+        {
+            streamedValidation = Scan(ch, DataViewReader.Stream(run.ValidationSet, run.Task), "validation", options.CancellationToken);
+        }
+        else if (holdOut is not null)
+        {
+            streamedValidation = Scan(ch, DataViewReader.Stream(data, run.Task, holdOut with { Validation = true }), "validation",
+                options.CancellationToken);
+            ch.Info(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture,
+                "Held out {0} of {1} rows for validation ({2} = {3}; streaming: a per-row random draw, not stratified).",
+                streamedValidation.RowCount, train.RowCount + streamedValidation.RowCount, nameof(options.ValidationFraction), options.ValidationFraction));
+        }
+        ch.Info(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture,
+            "Streaming {0} training rows once per epoch through a shuffle buffer of {1} rows.", train.RowCount, options.ShuffleBufferRows));
+        TrainingResult result = AdaptiveWidthNetworkTrainer.Train(run.Task, run.ClassCount, train, streamedValidation, run.Settings,
+            options.ShuffleBufferRows, run.Progress, options.CancellationToken, beforeBatch: run.Host.CheckAlive);
+        if (options.CompressionTolerance is null)
+        {
+            return (result, null);
+        }
+        // The compression search scores the validation rows many times, so it needs them in memory.
+        TrainingData validation = ReadIntoMemory(streamedValidation!, run.MaxInMemoryRows);
+        if (validation.RowCount < streamedValidation!.RowCount)
+        {
+            ch.Warning(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture,
+                "Compression measures the first {0} of {1} validation rows (what fits in {2} = {3} MB).",
+                validation.RowCount, streamedValidation.RowCount, nameof(options.InMemoryLimitMegabytes), options.InMemoryLimitMegabytes));
+        }
+        return (result, validation);
+    }
+
+    /// <summary>
+    /// The same truncation as TruncationTarget.Fraction then .MaxUnits on the trained model, except that a cap above the
+    /// learned width is allowed: it was set before the width was known.
+    /// </summary>
+    private static AdaptiveWidthModel TruncateToBudget(Run run, AdaptiveWidthModel network)
+    {
+        int[] kept = Truncation.WidthsForFraction(network.LayerWidths, run.Options.TruncationBudget);
+        if (run.Options.MaxUnitsPerLayer is int cap)
+        {
+            kept = Truncation.WidthsForMaxUnits(kept, cap, allowAboveWidth: true);
+        }
+        if (kept.SequenceEqual(network.LayerWidths))
+        {
+            return network;
+        }
+        run.Channel.Info(MessageSensitivity.None, $"Truncated the learned widths [{string.Join(", ", network.LayerWidths)}] to [{string.Join(", ", kept)}].");
+        return network.Truncate(kept);
+    }
+
+    /// <summary>The smallest prefixes whose validation metric stays within the tolerance (<see cref="Compression"/>).</summary>
+    private static (AdaptiveWidthModel Network, CompressionResult Compression) Compress(Run run, AdaptiveWidthModel network, TrainingData? validation,
+        double tolerance)
+    {
+        // Validate() and Train's first check have made sure validation rows exist (given, or held out by ValidationFraction).
+        run.Host.Check(validation is not null, "Compression needs validation rows.");
+        QualityMetric metric = run.Options.ValidatedCompressionMetric(run.Task);
+        CompressionResult compression = Compression.Compress(network,
+            new LabeledRows(validation!.Features, validation.FeatureCount, validation.Labels, metric), tolerance);
+        run.Channel.Info(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture,
+            "Compressed to widths [{0}] ({1} of {2} multiply-adds per row); validation {3} {4:G6} -> {5:G6}; {6} evaluations.",
+            string.Join(", ", compression.Widths), compression.Model.MultiplyAdds, compression.Curve[0].MultiplyAdds,
+            MetricName(metric), compression.FullMetric, compression.Metric, compression.Evaluations));
+        return (compression.Model, compression);
     }
 
     /// <summary>

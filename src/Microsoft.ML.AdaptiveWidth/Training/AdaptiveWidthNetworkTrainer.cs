@@ -1,6 +1,6 @@
 namespace Microsoft.ML.AdaptiveWidth.Training;
 
-/// <summary>Trains an adaptive-width network on in-memory data and returns it as a TorchSharp-free model.</summary>
+/// <summary>Trains an adaptive-width network on data held in memory or streamed from a source, and returns it as a TorchSharp-free model.</summary>
 public static class AdaptiveWidthNetworkTrainer
 {
     /// <summary>

@@ -7,7 +7,8 @@ namespace Microsoft.ML.AdaptiveWidth.Training;
 
 /// <summary>
 /// Epochs of shuffled mini-batches with Adam: widths updated before every batch, one dispose scope per batch, no host
-/// read-back inside a batch except the rates (needed to know the widths). After each epoch: validation under
+/// read-back inside a batch except the rates (needed to know the widths) and the importance gradients (for the rates'
+/// analytic gradient, docs/method.md §5.2). After each epoch: validation under
 /// no_grad, a history record, best-epoch snapshot (weights and widths) and early stopping.
 /// </summary>
 internal sealed class TrainingLoop : IDisposable
