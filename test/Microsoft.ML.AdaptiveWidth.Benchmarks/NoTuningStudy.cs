@@ -12,7 +12,7 @@ namespace Microsoft.ML.AdaptiveWidth.Benchmarks;
 
 /// <summary>
 /// Issue 9, study 2, "No tuning needed": on real data, the adaptive-width trainer with its default options (one call of
-/// the ML.NET trainer, no options) against the best member of a fixed-width grid (method.md §3's tabular grid, trimmed),
+/// the ML.NET trainer, no options) against the best member of a fixed-width grid (the paper's tabular grid (listed in docs/method.md §3), trimmed),
 /// selected on validation data: test metric, and the single run's training time against the whole grid's. Goal: within
 /// 0.5 accuracy points (2% RMSE for regression) of the grid's best at no more than 1/5 of the grid's time.
 /// Writes docs/no-tuning.md (nothing in <c>--quick</c> mode).
@@ -41,7 +41,7 @@ internal static class NoTuningStudy
 
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
-    // method.md §3, tabular fixed-width grid: batch {32,128} × layers {1,2,4} × width {8,16,24,128,256}
+    // The paper's tabular fixed-width grid (docs/method.md §3): batch {32,128} × layers {1,2,4} × width {8,16,24,128,256}
     // × activation {relu6, relu, leaky relu} × Adam lr {0.1, 0.01} = 180 members. The trimmed grid run here:
     private static readonly int[] GridLayers = [1, 2, 4];
     private static readonly int[] GridWidths = [8, 16, 24, 128, 256];
@@ -504,14 +504,14 @@ internal static class NoTuningStudy
             : $"layers {{{string.Join(", ", GridLayers)}}} × width {{{string.Join(", ", GridWidths)}}} × activation {{{string.Join(", ", GridActivations.Select(Name))}}} × " +
               $"Adam lr {{{string.Join(", ", GridRates.Select(r => r.ToString(Inv)))}}} × batch {{{string.Join(", ", GridBatches)}}} = **{o.Grid.Length} members**";
         L($"- **Fixed-width grid** (the paper's baselines): {grid}. Each member is a plain MLP (no importance, Kaiming initialisation, no weight " +
-          "or rate prior, as method.md §3 describes the paper's fixed baselines) trained through the same training loop " +
+          "or rate prior, as the paper describes its fixed baselines (docs/method.md §3)) trained through the same training loop " +
           "(`TrainingSettings.AdaptWidth = false`, `UseImportance = false`) with the same epochs, patience and best-epoch rule as the default run. " +
           "The member with the best validation metric is selected (accuracy, ties broken by the lower validation loss, then the smaller network; " +
           "RMSE for regression), and its test metric is reported. **The grid's time is the sum of its members' training times** (the selected " +
           "member's retraining with more seeds is not counted).");
         if (!o.Quick)
         {
-            L($"- **How the grid was trimmed**: method.md §3's tabular grid is batch {{32, 128}} × layers {{1, 2, 4}} × width {{8, 16, 24, 128, 256}} × " +
+            L($"- **How the grid was trimmed**: the paper's tabular grid (listed in docs/method.md §3) is batch {{32, 128}} × layers {{1, 2, 4}} × width {{8, 16, 24, 128, 256}} × " +
               $"activation {{ReLU6, ReLU, LeakyReLU}} × Adam lr {{0.1, 0.01}} = {PaperGridSize} members. **Dropped: batch 32** (four times the " +
               "optimizer steps per epoch; with it the Fashion-MNIST grid alone would not fit the half hour). Everything else is kept, so the grid " +
               $"has {o.Grid.Length} of the {PaperGridSize} members. The dropped half is the more expensive half, so the time goal is harder to " +

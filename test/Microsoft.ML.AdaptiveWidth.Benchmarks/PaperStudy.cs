@@ -216,7 +216,7 @@ internal static class PaperStudy
 
         L("## 1. Table 1, synthetic rows");
         L();
-        L("Configurations (ours were measured to train well on this machine before this study; the paper's from method.md §3). " +
+        L("Configurations (ours were measured to train well on this machine before this study; the paper's from its appendix). " +
           "DoubleMoon: Adam 0.1, batch 32, 15 epochs reaches 100% with a width of about 10. Spiral: 1 layer, Adam 0.05, σθ 10, " +
           "150 epochs reaches ~99.8% with a width of about 80. SpiralHard: 2 adaptive layers, Adam 0.05, σθ 10, 300 epochs reach " +
           "99.8–99.95% with widths of about 60-40; with ONE layer, as in the paper's Table 1, it needs thousands of epochs here " +
@@ -241,7 +241,7 @@ internal static class PaperStudy
             L($"- {g}");
         }
         L();
-        L($"**Fixed-width grid, trimmed.** method.md §3's grid is batch {{32,128}} × layers {{1,2,4}} × width {{8,16,24,128,256}} × 3 activations × Adam lr {{0.1, 0.01}} " +
+        L($"**Fixed-width grid, trimmed.** The paper's grid (docs/method.md §3) is batch {{32,128}} × layers {{1,2,4}} × width {{8,16,24,128,256}} × 3 activations × Adam lr {{0.1, 0.01}} " +
           "(DoubleMoon: batch 32 and 1 layer only; Spiral: 1 layer only), 30–180 configurations per data set with the AWN run's epochs (500–5000). " +
           $"Here: widths {{{string.Join(", ", widths)}}} (32 instead of 24) × Adam lr {{{string.Join(", ", rates.Select(r => r.ToString(Inv)))}}}, ReLU6 only, " +
           "the batch size, epochs, σθ and layer count of our AWN run of that data set (1 hidden layer; SpiralHard 2 layers of the same width), " +
@@ -289,7 +289,7 @@ internal static class PaperStudy
 
         L("## 5. Stability: final width vs initial width and vs batch size (Spiral)");
         L();
-        L("The paper (method.md §3–§4) runs these on SpiralHard with 1 layer, σθ 100 and 20,000 epochs, 10 runs each, and reports that with bounded " +
+        L("The paper (its Table 1 and the configurations in its appendix) runs these on SpiralHard with 1 layer, σθ 100 and 20,000 epochs, 10 runs each, and reports that with bounded " +
           "activations the final width does not depend on the initial width (λ0 0.001–0.1) and is robust to the batch size (32–1024). " +
           "Here they run on **Spiral** instead: our SpiralHard needs 2 layers and 300 epochs (tens of seconds to minutes per run on this loaded machine), " +
           $"and {StartRates.Length + BatchSizes.Length} settings × {o.SmallSeeds.Length} seeds of it would not fit the time budget; Spiral with 1 layer trains in seconds. " +

@@ -2,7 +2,7 @@ namespace Microsoft.ML.AdaptiveWidth.Datasets;
 
 /// <summary>
 /// The paper's synthetic two-class data sets, regenerated bit-exactly from NumPy's legacy global generator seeded
-/// with 0 (docs/method.md §5). Class 0 comes first, then class 1, unshuffled; apply <see cref="Splits.PaperSplit"/>
+/// with 0 (the paper's generators, reimplemented bit-exactly). Class 0 comes first, then class 1, unshuffled; apply <see cref="Splits.PaperSplit"/>
 /// afterwards.
 /// </summary>
 public static class PaperDatasets

@@ -2,7 +2,7 @@ using Microsoft.ML.AdaptiveWidth.Datasets;
 
 namespace Microsoft.ML.AdaptiveWidth.Tests.Infrastructure;
 
-/// <summary>Check values of docs/method.md §5, computed by NumPy with the paper's generators.</summary>
+/// <summary>Check values computed by NumPy with the paper's generators.</summary>
 [TestClass]
 public sealed class PaperDatasetsTest
 {

@@ -5,7 +5,7 @@ using Microsoft.ML.AdaptiveWidth.Training;
 namespace Microsoft.ML.AdaptiveWidth.Tests.Training;
 
 /// <summary>
-/// Short versions of the paper's synthetic experiments (method.md §3–§4), with the paper's configurations for each
+/// Short versions of the paper's synthetic experiments (its Table 1 and the configurations in its appendix), with the paper's configurations for each
 /// data set (DoubleMoon: Adam 0.1, batch 32; Spiral: σθ = 10) and far fewer epochs; the long runs are in the
 /// benchmark program. Assertions are properties: accuracy thresholds and the order of the learned widths.
 /// </summary>
