@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.ML.AdaptiveWidth.Inference;
 using Microsoft.ML.AdaptiveWidth.Training;
 using Microsoft.ML.Data;
@@ -28,6 +29,9 @@ public abstract class AdaptiveWidthModelParametersBase<TOutput> : ModelParameter
     /// models saved before it existed load without it, and older versions of the library ignore it).
     /// </summary>
     private const string FeatureColumnEntryName = "FeatureColumn.txt";
+    private const string HistoryEntryName = "TrainingHistory.csv";
+    private const string HistoryHeader = "epoch,training_loss,objective,validation_loss,validation_accuracy,widths,elapsed_ticks";
+    private const int MaxHistoryEpochs = 1_000_000;
 
     private readonly VectorDataViewType _inputType;
 
@@ -55,7 +59,10 @@ public abstract class AdaptiveWidthModelParametersBase<TOutput> : ModelParameter
             throw new InvalidDataException($"The model has no '{NetworkEntryName}' entry: the file is damaged or was not written by Microsoft.ML.AdaptiveWidth.");
         }
         Network = network;
-        TrainingHistory = [];
+        // Optional entries: models saved before they existed load with no history and no column name.
+        IReadOnlyList<EpochRecord> history = [];
+        ctx.TryLoadTextStream(HistoryEntryName, reader => history = ReadHistory(reader, network.HiddenLayerCount));
+        TrainingHistory = history;
         ctx.TryLoadTextStream(FeatureColumnEntryName, reader => FeatureColumnName = reader.ReadLine());
         _inputType = new VectorDataViewType(NumberDataViewType.Single, network.InputCount);
     }
@@ -76,8 +83,9 @@ public abstract class AdaptiveWidthModelParametersBase<TOutput> : ModelParameter
     public IReadOnlyList<int> LayerWidths => Network.LayerWidths;
 
     /// <summary>
-    /// Per-epoch loss, validation metric and widths of the training run; empty for a model loaded from a file (the
-    /// history is not saved).
+    /// Per-epoch loss, validation metric and widths of the training run, saved in the model zip (an optional
+    /// <c>TrainingHistory.csv</c> entry), so a loaded model shows how it was trained; empty for models saved before
+    /// the entry existed.
     /// </summary>
     public IReadOnlyList<EpochRecord> TrainingHistory { get; }
 
@@ -169,6 +177,69 @@ public abstract class AdaptiveWidthModelParametersBase<TOutput> : ModelParameter
         {
             ctx.SaveTextStream(FeatureColumnEntryName, writer => writer.WriteLine(FeatureColumnName));
         }
+        if (TrainingHistory.Count > 0)
+        {
+            ctx.SaveTextStream(HistoryEntryName, writer => WriteHistory(writer, TrainingHistory));
+        }
+    }
+
+    /// <summary>The history as CSV, numbers in round-trip form, widths joined by '-'.</summary>
+    private static void WriteHistory(TextWriter writer, IReadOnlyList<EpochRecord> history)
+    {
+        writer.WriteLine(HistoryHeader);
+        foreach (EpochRecord r in history)
+        {
+            writer.WriteLine(string.Join(',',
+                r.Epoch.ToString(CultureInfo.InvariantCulture), R(r.TrainingLoss), R(r.Objective), R(r.ValidationLoss), R(r.ValidationAccuracy),
+                string.Join('-', r.Widths.Select(w => w.ToString(CultureInfo.InvariantCulture))), r.Elapsed.Ticks.ToString(CultureInfo.InvariantCulture)));
+        }
+
+        static string R(double v) => v.ToString("R", CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Reads <see cref="WriteHistory"/>'s CSV; anything else is a damaged file.</summary>
+    /// <exception cref="InvalidDataException">The entry is not a history of this model.</exception>
+    private static EpochRecord[] ReadHistory(TextReader reader, int layers)
+    {
+        static InvalidDataException Damaged(string why) => new($"The model's training history entry '{HistoryEntryName}' is damaged: {why}.");
+        if (reader.ReadLine() != HistoryHeader)
+        {
+            throw Damaged("unexpected header");
+        }
+        var records = new List<EpochRecord>();
+        string? line;
+        while ((line = reader.ReadLine()) is not null)
+        {
+            if (records.Count >= MaxHistoryEpochs)
+            {
+                throw Damaged($"more than {MaxHistoryEpochs} epochs");
+            }
+            string[] f = line.Split(',');
+            if (f.Length != 7)
+            {
+                throw Damaged($"line {records.Count + 2} has {f.Length} fields");
+            }
+            string[] widths = f[5].Split('-');
+            if (!int.TryParse(f[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out int epoch)
+                || !TryDouble(f[1], out double loss) || !TryDouble(f[2], out double objective) || !TryDouble(f[3], out double validationLoss)
+                || !TryDouble(f[4], out double accuracy) || !long.TryParse(f[6], NumberStyles.Integer, CultureInfo.InvariantCulture, out long ticks)
+                || widths.Length != layers || ticks < 0)
+            {
+                throw Damaged($"line {records.Count + 2} does not parse");
+            }
+            var parsed = new int[layers];
+            for (int l = 0; l < layers; l++)
+            {
+                if (!int.TryParse(widths[l], NumberStyles.Integer, CultureInfo.InvariantCulture, out parsed[l]) || parsed[l] < 1)
+                {
+                    throw Damaged($"line {records.Count + 2} has a bad width");
+                }
+            }
+            records.Add(new EpochRecord(epoch, loss, objective, validationLoss, accuracy, parsed, TimeSpan.FromTicks(ticks)));
+        }
+        return records.ToArray();
+
+        static bool TryDouble(string s, out double v) => double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out v);
     }
 
     /// <summary>Checks that a loaded network has the outputs this kind of model needs.</summary>

@@ -34,6 +34,7 @@ public sealed class AdaptiveWidthModelFixtureTest
         ITransformer model = ml.Model.Load(Path.Combine(folder, ModelFile), out _);
         ITransformer last = model is TransformerChain<ITransformer> chain ? chain.LastTransformer : model;
         var binary = Assert.IsInstanceOfType<BinaryPredictionTransformer<CalibratedModelParametersBase<AdaptiveWidthBinaryModelParameters, PlattCalibrator>>>(last);
+        Assert.IsEmpty(binary.Model.SubModel.TrainingHistory, "saved before the optional history entry existed: loads with none");
         Assert.IsInstanceOfType<AdaptiveWidthBinaryModelParameters>(binary.Model.SubModel);
         Assert.AreEqual(4, binary.Model.SubModel.FeatureCount);
         IDataView scored = model.Transform(ml.Data.LoadFromEnumerable(rows));

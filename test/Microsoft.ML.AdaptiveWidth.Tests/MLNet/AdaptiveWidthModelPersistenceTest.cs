@@ -1,3 +1,4 @@
+using Microsoft.ML.AdaptiveWidth.Training;
 using System.Diagnostics;
 using System.Globalization;
 using System.Reflection;
@@ -61,7 +62,17 @@ public sealed class AdaptiveWidthModelPersistenceTest
 
         var typed = (RegressionPredictionTransformer<AdaptiveWidthRegressionModelParameters>)loaded;
         CollectionAssert.AreEqual(model.Model.LayerWidths.ToArray(), typed.Model.LayerWidths.ToArray());
-        Assert.IsEmpty(typed.Model.TrainingHistory, "the history is not saved");
+        // The training history is saved with the model, every number bit for bit.
+        Assert.IsNotEmpty(model.Model.TrainingHistory);
+        Assert.HasCount(model.Model.TrainingHistory.Count, typed.Model.TrainingHistory);
+        for (int i = 0; i < model.Model.TrainingHistory.Count; i++)
+        {
+            EpochRecord expected = model.Model.TrainingHistory[i], actual = typed.Model.TrainingHistory[i];
+            Assert.AreEqual(expected with { Widths = actual.Widths }, actual, $"epoch {i + 1}");
+            CollectionAssert.AreEqual(expected.Widths.ToArray(), actual.Widths.ToArray(), $"epoch {i + 1} widths");
+        }
+        // A truncated model keeps the history it was trained with.
+        Assert.HasCount(model.Model.TrainingHistory.Count, model.Model.Truncate(0.5).TrainingHistory);
         MLNetAssert.BitIdentical(MLNetAssert.Floats(model.Transform(data), "Score"), MLNetAssert.Floats(loaded.Transform(data), "Score"), "Score");
     }
 
@@ -92,6 +103,31 @@ public sealed class AdaptiveWidthModelPersistenceTest
         Exception error = Assert.Throws<Exception>(() => ml.Model.Load(path, out _));
 
         Assert.IsTrue(Flatten(error).Any(e => e is InvalidDataException), Flatten(error).Last().ToString());
+        File.Delete(path);
+    }
+
+    [TestMethod]
+    public void AdaptiveWidthRegressionModelParameters_ModelLoad_RejectsADamagedHistoryEntryClearly()
+    {
+        var ml = new MLContext(seed: 1);
+        IDataView data = ml.Data.LoadFromEnumerable(MLNetTestData.Linear(100, seed: 4));
+        var model = ml.Regression.Trainers.AdaptiveWidth(MLNetTestData.Fast(new AdaptiveWidthRegressionTrainer.Options())).Fit(data);
+        string path = Path.Combine(TestContext.TestRunResultsDirectory ?? Path.GetTempPath(), $"damaged-history-{Guid.NewGuid():N}.zip");
+        ml.Model.Save(model, data.Schema, path);
+        using (var zip = System.IO.Compression.ZipFile.Open(path, System.IO.Compression.ZipArchiveMode.Update))
+        {
+            var entry = zip.Entries.Single(e => e.FullName.EndsWith("TrainingHistory.csv", StringComparison.Ordinal));
+            string name = entry.FullName;
+            entry.Delete();
+            using var w = new StreamWriter(zip.CreateEntry(name).Open());
+            w.Write("epoch,training_loss,objective,validation_loss,validation_accuracy,widths,elapsed_ticks\n1,0.5,0.6,x,NaN,32,100\n");
+        }
+
+        Exception error = Assert.Throws<Exception>(() => ml.Model.Load(path, out _));
+
+        Exception inner = Flatten(error).Last();
+        Assert.IsInstanceOfType<InvalidDataException>(inner, inner.ToString());
+        StringAssert.Contains(inner.Message, "TrainingHistory.csv");
         File.Delete(path);
     }
 
