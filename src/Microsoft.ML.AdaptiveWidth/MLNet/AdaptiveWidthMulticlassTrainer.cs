@@ -68,6 +68,19 @@ public sealed class AdaptiveWidthMulticlassTrainer : TrainerEstimatorBase<
         _options = options;
     }
 
+    /// <summary>
+    /// Continued training (ML.NET's pattern of its online and L-BFGS trainers): trains on <paramref name="trainData"/>
+    /// starting from <paramref name="modelParameters"/>: the same network (its layers, widths and weights; the widths are
+    /// still learned), the input standardisation recomputed on the new data with the function unchanged at the start; the
+    /// optimizer state, the learning schedule and early stopping start afresh. Validation rows are held out of the new
+    /// data as in <c>Fit</c>.
+    /// </summary>
+    public MulticlassPredictionTransformer<AdaptiveWidthMulticlassModelParameters> Fit(IDataView trainData, AdaptiveWidthMulticlassModelParameters modelParameters)
+    {
+        Host.CheckValue(modelParameters, nameof(modelParameters));
+        return TrainTransformer(trainData, initPredictor: modelParameters);
+    }
+
     /// <inheritdoc/>
     public override TrainerInfo Info => InfoValue;
 

@@ -40,8 +40,15 @@ internal static class AdaptiveWidthTrainingDriver
         {
             CheckValidationSchema(context.TrainingSet, validationSet);
         }
-        var run = new Run(host, ch, options, task, context, validationSet, classCount, seed, options.ToTrainingSettings(seed),
-            new TrainingProgressLog(host, ch, options.ProgressCallback, options.MaxEpoch), MaxInMemoryRows(options, context.TrainingSet));
+        AdaptiveWidthModel? initial = InitialNetwork(context);
+        TrainingSettings settings = options.ToTrainingSettings(seed);
+        if (initial is not null)
+        {
+            // Continued training keeps the model's layers.
+            settings = settings with { NumberOfLayers = initial.HiddenLayerCount };
+        }
+        var run = new Run(host, ch, options, task, context, validationSet, classCount, seed, settings,
+            new TrainingProgressLog(host, ch, options.ProgressCallback, options.MaxEpoch), MaxInMemoryRows(options, context.TrainingSet), initial);
 
         DataViewReader.Result? read = ReadIntoMemoryIfItFits(run);
         (TrainingResult result, TrainingData? validation) = read is not null ? TrainInMemory(run, read) : TrainStreaming(run);
@@ -62,9 +69,34 @@ internal static class AdaptiveWidthTrainingDriver
 
     /// <summary>What every step of one <see cref="Train"/> call needs.</summary>
     private sealed record Run(IHost Host, IChannel Channel, AdaptiveWidthOptionsBase Options, NetworkTask Task, TrainContext Context,
-        RoleMappedData? ValidationSet, int ClassCount, int Seed, TrainingSettings Settings, TrainingProgressLog Progress, long MaxInMemoryRows)
+        RoleMappedData? ValidationSet, int ClassCount, int Seed, TrainingSettings Settings, TrainingProgressLog Progress, long MaxInMemoryRows,
+        AdaptiveWidthModel? Initial)
     {
         public string LabelName => Context.TrainingSet.Schema.Label!.Value.Name;
+    }
+
+    /// <summary>
+    /// The network of the model parameters given to <c>Fit(trainData, modelParameters)</c> (continued training), or null.
+    /// </summary>
+    private static AdaptiveWidthModel? InitialNetwork(TrainContext context)
+    {
+        AdaptiveWidthModel? network = context.InitialPredictor switch
+        {
+            null => null,
+            AdaptiveWidthBinaryModelParameters binary => binary.Network,
+            AdaptiveWidthMulticlassModelParameters multiclass => multiclass.Network,
+            AdaptiveWidthRegressionModelParameters regression => regression.Network,
+            _ => throw new ArgumentException(
+                $"Continued training starts from AdaptiveWidth model parameters; got {context.InitialPredictor.GetType().Name}.", "modelParameters"),
+        };
+        int features = context.TrainingSet.Schema.Feature!.Value.Type.GetVectorSize();
+        if (network is not null && network.InputCount != features)
+        {
+            throw new ArgumentException(
+                $"The model to continue from takes {network.InputCount} features; the training data's column '{context.TrainingSet.Schema.Feature!.Value.Name}' has {features}.",
+                "modelParameters");
+        }
+        return network;
     }
 
     /// <summary>The training rows in memory, or null when they are to be streamed (asked for, or too many for the limit).</summary>
@@ -112,7 +144,7 @@ internal static class AdaptiveWidthTrainingDriver
         TrainingResult result = AdaptiveWidthNetworkTrainer.Train(run.Task, run.ClassCount, train, validation, run.Settings, run.Progress,
             options.CancellationToken,
             // MLContext.CancelExecution is seen before every mini-batch, as the token is, not only after an epoch.
-            beforeBatch: run.Host.CheckAlive);
+            beforeBatch: run.Host.CheckAlive, run.Initial);
         return (result, validation);
     }
 
@@ -146,7 +178,7 @@ internal static class AdaptiveWidthTrainingDriver
         ch.Info(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture,
             "Streaming {0} training rows once per epoch through a shuffle buffer of {1} rows.", train.RowCount, options.ShuffleBufferRows));
         TrainingResult result = AdaptiveWidthNetworkTrainer.Train(run.Task, run.ClassCount, train, streamedValidation, run.Settings,
-            options.ShuffleBufferRows, run.Progress, options.CancellationToken, beforeBatch: run.Host.CheckAlive);
+            options.ShuffleBufferRows, run.Progress, options.CancellationToken, beforeBatch: run.Host.CheckAlive, run.Initial);
         if (options.CompressionTolerance is null)
         {
             return (result, null);

@@ -260,6 +260,78 @@ internal sealed class AdaptiveWidthNetwork : IDisposable
         }
     }
 
+    /// <summary>
+    /// Continued training: starts from a trained model. Widths are the model's, each rate the one whose width is exactly
+    /// that (−ln(1−k)/(D − 1.5)), and the weights are unfolded from the exported layers so that this network computes the
+    /// model's function exactly behind the new <paramref name="standardization"/> and target scale: the first layer
+    /// takes W·diag(s) and b + W·m, a layer after an adaptive one W·diag(1/p̂) for the importance p̂ of the new rate, and
+    /// the output layer also undoes the target's scale and mean.
+    /// </summary>
+    /// <exception cref="ArgumentException">The model does not fit this network's inputs, outputs, layers or width cap.</exception>
+    public void Load(AdaptiveWidthModel model, InputStandardization standardization, double targetMean, double targetScale)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        int layers = _widths.Length;
+        if (model.InputCount != _layout.Inputs || model.OutputCount != _layout.Outputs || model.HiddenLayerCount != layers)
+        {
+            throw new ArgumentException(
+                $"The model to continue from has {model.InputCount} inputs, {model.HiddenLayerCount} hidden layers and {model.OutputCount} outputs; " +
+                $"this training has {_layout.Inputs}, {layers} and {_layout.Outputs}.", nameof(model));
+        }
+        int[] widths = model.LayerWidths.ToArray();
+        if (widths.Any(w => w < 2 || w > _maxWidth))
+        {
+            throw new ArgumentException(
+                $"The model to continue from has widths [{string.Join(", ", widths)}]; continued training needs widths from 2 to {_maxWidth} (MaximumWidth).",
+                nameof(model));
+        }
+        Resize(widths);
+        double[][] importance = new double[layers][];
+        for (int l = 0; l < layers; l++)
+        {
+            _rates[l] = TrainingSettings.RateForWidth(widths[l], _settings.Quantile);
+            _rawRates[l] = ExponentialImportance.InverseSoftplus(_rates[l]);
+            importance[l] = _settings.UseImportance
+                ? ExponentialImportance.Scaled(_rates[l], widths[l], _settings.NormalizeImportance)
+                : Enumerable.Repeat(1.0, widths[l]).ToArray();
+        }
+        DisposeImportance();
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var rateValues = _rateValues.data<float>();
+        for (int l = 0; l < layers; l++)
+        {
+            rateValues[l] = (float)_rawRates[l];
+        }
+        var weights = _layout.ActiveWeights(_widths).ToArray();
+        var biases = _layout.ActiveBiases(_widths).ToArray();
+        for (int l = 0; l <= layers; l++)
+        {
+            DenseLayer dense = model.Layers[l];
+            int rows = dense.Outputs, columns = dense.Inputs;
+            var w = new float[rows * columns];
+            var b = new float[rows];
+            for (int i = 0; i < rows; i++)
+            {
+                double shift = 0;
+                for (int j = 0; j < columns; j++)
+                {
+                    double folded = dense.Weight(i, j);
+                    double unfolded = l == 0 ? folded * standardization.Scale[j] : folded / importance[l - 1][j];
+                    if (l == 0)
+                    {
+                        shift += folded * standardization.Mean[j];
+                    }
+                    w[i * columns + j] = (float)(l == layers ? unfolded / targetScale : unfolded);
+                }
+                double bias = dense.Bias[i] + shift;
+                b[i] = (float)(l == layers ? (bias - targetMean) / targetScale : bias);
+            }
+            View(_parameters, weights[l].Block, rows, columns).copy_(tensor(w, [rows, columns]));
+            View(_parameters, biases[l].Block, rows, 1).copy_(tensor(b, [rows, 1]));
+        }
+    }
+
     /// <summary>A copy of the current state (flat parameters, capacities and widths) for best-epoch restore.</summary>
     public NetworkSnapshot Snapshot()
     {

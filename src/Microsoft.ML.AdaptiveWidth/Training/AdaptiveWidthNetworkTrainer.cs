@@ -1,3 +1,5 @@
+using Microsoft.ML.AdaptiveWidth.Inference;
+
 namespace Microsoft.ML.AdaptiveWidth.Training;
 
 /// <summary>Trains an adaptive-width network on data held in memory or streamed from a source, and returns it as a TorchSharp-free model.</summary>
@@ -21,7 +23,8 @@ public static class AdaptiveWidthNetworkTrainer
     /// <summary>As the public overload, calling <paramref name="beforeBatch"/> before every mini-batch (after the token
     /// is checked); the ML.NET driver uses it to honour <c>MLContext.CancelExecution</c> within one mini-batch.</summary>
     internal static TrainingResult Train(NetworkTask task, int classCount, TrainingData train, TrainingData? validation,
-        TrainingSettings settings, IProgress<EpochRecord>? progress, CancellationToken cancellationToken, Action? beforeBatch)
+        TrainingSettings settings, IProgress<EpochRecord>? progress, CancellationToken cancellationToken, Action? beforeBatch,
+        AdaptiveWidthModel? initial = null)
     {
         ArgumentNullException.ThrowIfNull(train);
         ArgumentNullException.ThrowIfNull(settings);
@@ -38,7 +41,7 @@ public static class AdaptiveWidthNetworkTrainer
         }
 
         TorchRuntime.Initialize(settings.NumberOfThreads);
-        using var loop = new TrainingLoop(task, outputs, train, validation, settings);
+        using var loop = new TrainingLoop(task, outputs, train, validation, settings, initial);
         return loop.Run(progress, cancellationToken, beforeBatch);
     }
 
@@ -62,7 +65,8 @@ public static class AdaptiveWidthNetworkTrainer
 
     /// <summary>The streaming overload with a callback before every mini-batch, as the in-memory one.</summary>
     internal static TrainingResult Train(NetworkTask task, int classCount, StreamingTrainingData train, StreamingTrainingData? validation,
-        TrainingSettings settings, int shuffleBufferRows, IProgress<EpochRecord>? progress, CancellationToken cancellationToken, Action? beforeBatch)
+        TrainingSettings settings, int shuffleBufferRows, IProgress<EpochRecord>? progress, CancellationToken cancellationToken, Action? beforeBatch,
+        AdaptiveWidthModel? initial = null)
     {
         ArgumentNullException.ThrowIfNull(train);
         ArgumentNullException.ThrowIfNull(settings);
@@ -83,7 +87,7 @@ public static class AdaptiveWidthNetworkTrainer
         }
 
         TorchRuntime.Initialize(settings.NumberOfThreads);
-        using var loop = new TrainingLoop(task, outputs, train, validation, settings, shuffleBufferRows);
+        using var loop = new TrainingLoop(task, outputs, train, validation, settings, shuffleBufferRows, initial);
         return loop.Run(progress, cancellationToken, beforeBatch);
     }
 

@@ -35,8 +35,9 @@ internal sealed class TrainingLoop : IDisposable
     private readonly ScalarSlot _batchLength = new();
 
     /// <summary>Trains on data held in memory.</summary>
-    public TrainingLoop(NetworkTask task, int outputs, TrainingData train, TrainingData? validation, TrainingSettings settings)
-        : this(task, outputs, train.FeatureCount, settings, Target(task, train.Labels),
+    public TrainingLoop(NetworkTask task, int outputs, TrainingData train, TrainingData? validation, TrainingSettings settings,
+        AdaptiveWidthModel? initial = null)
+        : this(task, outputs, train.FeatureCount, settings, Target(task, train.Labels), initial,
             settings.StandardizeInputs ? InputStandardization.Of(train) : InputStandardization.Identity(train.FeatureCount),
             (mean, scale, inputs) => new InMemoryBatchSource(train, task, mean, scale, inputs),
             validation is null ? null : (mean, scale, inputs) => new InMemoryBatchSource(validation, task, mean, scale, inputs))
@@ -44,8 +45,9 @@ internal sealed class TrainingLoop : IDisposable
     }
 
     /// <summary>Trains on rows streamed from a source once per epoch, shuffled through a buffer of <paramref name="bufferRows"/> rows.</summary>
-    public TrainingLoop(NetworkTask task, int outputs, StreamingTrainingData train, StreamingTrainingData? validation, TrainingSettings settings, int bufferRows)
-        : this(task, outputs, train.FeatureCount, settings, Target(task, train.LabelMean, train.LabelVariance),
+    public TrainingLoop(NetworkTask task, int outputs, StreamingTrainingData train, StreamingTrainingData? validation, TrainingSettings settings, int bufferRows,
+        AdaptiveWidthModel? initial = null)
+        : this(task, outputs, train.FeatureCount, settings, Target(task, train.LabelMean, train.LabelVariance), initial,
             settings.StandardizeInputs ? train.Standardization : InputStandardization.Identity(train.FeatureCount),
             (mean, scale, inputs) => new StreamingBatchSource(train, task, mean, scale, bufferRows, inputs),
             validation is null ? null : (mean, scale, inputs) => new StreamingBatchSource(validation, task, mean, scale, bufferRows, inputs))
@@ -53,7 +55,7 @@ internal sealed class TrainingLoop : IDisposable
     }
 
     private TrainingLoop(NetworkTask task, int outputs, int featureCount, TrainingSettings settings, (double Mean, double Scale) target,
-        InputStandardization standardization,
+        AdaptiveWidthModel? initial, InputStandardization standardization,
         Func<double, double, InputStandardization, BatchSource> train, Func<double, double, InputStandardization, BatchSource>? validation)
     {
         _task = task;
@@ -64,6 +66,11 @@ internal sealed class TrainingLoop : IDisposable
         _train = train(_targetMean, _targetScale, standardization);
         _validation = validation?.Invoke(_targetMean, _targetScale, standardization);
         _network = new AdaptiveWidthNetwork(featureCount, outputs, settings, _generator);
+        if (initial is not null)
+        {
+            // Continued training: the same function as the given model; the optimizer state and the schedule restart.
+            _network.Load(initial, standardization, _targetMean, _targetScale);
+        }
         _objective = new WidthObjective(task, settings, settings.ObservationCount ?? _train.RowCount);
     }
 
