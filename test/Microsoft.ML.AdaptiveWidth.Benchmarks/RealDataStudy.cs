@@ -96,7 +96,8 @@ internal static class RealDataStudy
     public static int Run(string[] args, bool quick)
     {
         string[]? only = CommandLine.Argument(args, "--only", "") is { Length: > 0 } list ? list.Split(',', StringSplitOptions.TrimEntries) : null;
-        bool write = !quick && !args.Contains("--no-write") && !Tuning.From(args).IsSet;
+        Tuning tuning = Tuning.From(args);
+        bool write = !quick && !args.Contains("--no-write") && !tuning.IsSet;
         int seedCount = quick ? 1 : int.Parse(CommandLine.Argument(args, "--seeds", "3"), Inv);
         var s = new Settings(quick, Enumerable.Range(1, seedCount).ToArray(), quick ? 100 : 2_000, quick ? 0.02 : 0.5);
         string command = quick && args.Length > 0 && args[0] == "smoke"
@@ -153,7 +154,7 @@ internal static class RealDataStudy
                 continue;
             }
             Console.Error.WriteLine($"[realdata] {e.Name} ({i + 1}/{toRun.Count}): {set.TrainRows} train / {set.TestRows} test rows ({Elapsed()})");
-            IEnumerable<Candidate> candidates = Candidates(e.Kind, quick, Tuning.From(args));
+            IEnumerable<Candidate> candidates = Candidates(e.Kind, quick, tuning);
             outcomes.Add(new SetOutcome(set, candidates.Select(c => RunCandidate(set, c, s)).ToList()));
             if (write && i + 1 < toRun.Count)
             {
@@ -163,7 +164,7 @@ internal static class RealDataStudy
             }
         }
 
-        if (Tuning.From(args).IsSet)
+        if (tuning.IsSet)
         {
             // Recipe experiments print their numbers per fit (above) and write no document.
             return 0;

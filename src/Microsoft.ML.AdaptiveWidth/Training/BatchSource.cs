@@ -63,9 +63,10 @@ internal sealed class InMemoryBatchSource : BatchSource
     {
         _rows = data.RowCount;
         _features = tensor(data.Features, new long[] { data.RowCount, data.FeatureCount }).DetachFromDisposeScope();
-        using (Tensor mean = tensor(standardization.Mean))
-        using (Tensor scale = tensor(standardization.Scale))
+        if (!standardization.IsIdentity)
         {
+            using Tensor mean = tensor(standardization.Mean);
+            using Tensor scale = tensor(standardization.Scale);
             // (x − m)/s in float, as StreamingBatchSource computes it on the host row by row: both paths see the same inputs.
             _features.sub_(mean).div_(scale);
         }
@@ -290,7 +291,10 @@ internal sealed class StreamingBatchSource : BatchSource
             int i = _batchCount++;
             Span<float> row = _batchFeatures.AsSpan(i * _featureCount, _featureCount);
             features.CopyTo(row);
-            _owner._standardization.Apply(row);
+            if (!_owner._standardization.IsIdentity)
+            {
+                _owner._standardization.Apply(row);
+            }
             switch (_owner.Task)
             {
                 case NetworkTask.MulticlassClassification:

@@ -13,7 +13,11 @@ internal sealed class InputStandardization
     {
         Mean = mean;
         Scale = scale;
+        IsIdentity = mean.All(m => m == 0) && scale.All(v => v == 1);
     }
+
+    /// <summary>True when the map changes nothing (standardisation off), so the batch sources skip it.</summary>
+    public bool IsIdentity { get; }
 
     /// <summary>m_j, the training mean of each feature.</summary>
     public float[] Mean { get; }

@@ -84,21 +84,11 @@ public sealed class AdaptiveWidthModelPersistenceTest
         var model = ml.Regression.Trainers.AdaptiveWidth(MLNetTestData.Fast(new AdaptiveWidthRegressionTrainer.Options())).Fit(data);
         string path = Path.Combine(TestContext.TestRunResultsDirectory ?? Path.GetTempPath(), $"damaged-{Guid.NewGuid():N}.zip");
         ml.Model.Save(model, data.Schema, path);
-        using (var zip = System.IO.Compression.ZipFile.Open(path, System.IO.Compression.ZipArchiveMode.Update))
+        ReplaceEntry(path, "AdaptiveWidthModel.bin", bytes =>
         {
-            var entry = zip.Entries.Single(e => e.FullName.EndsWith("AdaptiveWidthModel.bin", StringComparison.Ordinal));
-            byte[] bytes;
-            using (var s = entry.Open())
-            using (var m = new MemoryStream())
-            {
-                s.CopyTo(m);
-                bytes = m.ToArray();
-            }
             bytes[bytes.Length / 2] ^= 0x40;
-            entry.Delete();
-            using var w = zip.CreateEntry(entry.FullName).Open();
-            w.Write(bytes);
-        }
+            return bytes;
+        });
 
         Exception error = Assert.Throws<Exception>(() => ml.Model.Load(path, out _));
 
@@ -114,14 +104,8 @@ public sealed class AdaptiveWidthModelPersistenceTest
         var model = ml.Regression.Trainers.AdaptiveWidth(MLNetTestData.Fast(new AdaptiveWidthRegressionTrainer.Options())).Fit(data);
         string path = Path.Combine(TestContext.TestRunResultsDirectory ?? Path.GetTempPath(), $"damaged-history-{Guid.NewGuid():N}.zip");
         ml.Model.Save(model, data.Schema, path);
-        using (var zip = System.IO.Compression.ZipFile.Open(path, System.IO.Compression.ZipArchiveMode.Update))
-        {
-            var entry = zip.Entries.Single(e => e.FullName.EndsWith("TrainingHistory.csv", StringComparison.Ordinal));
-            string name = entry.FullName;
-            entry.Delete();
-            using var w = new StreamWriter(zip.CreateEntry(name).Open());
-            w.Write("epoch,training_loss,objective,validation_loss,validation_accuracy,widths,elapsed_ticks\n1,0.5,0.6,x,NaN,32,100\n");
-        }
+        ReplaceEntry(path, "TrainingHistory.csv", _ => System.Text.Encoding.UTF8.GetBytes(
+            "epoch,training_loss,objective,validation_loss,validation_accuracy,widths,elapsed_ticks\n1,0.5,0.6,x,NaN,32,100\n"));
 
         Exception error = Assert.Throws<Exception>(() => ml.Model.Load(path, out _));
 
@@ -199,5 +183,23 @@ public sealed class AdaptiveWidthModelPersistenceTest
         {
             yield return x;
         }
+    }
+
+    /// <summary>Rewrites the zip entry whose name ends with <paramref name="suffix"/> with <paramref name="change"/>(its bytes).</summary>
+    private static void ReplaceEntry(string path, string suffix, Func<byte[], byte[]> change)
+    {
+        using var zip = System.IO.Compression.ZipFile.Open(path, System.IO.Compression.ZipArchiveMode.Update);
+        var entry = zip.Entries.Single(e => e.FullName.EndsWith(suffix, StringComparison.Ordinal));
+        string name = entry.FullName;
+        byte[] bytes;
+        using (var s = entry.Open())
+        using (var m = new MemoryStream())
+        {
+            s.CopyTo(m);
+            bytes = m.ToArray();
+        }
+        entry.Delete();
+        using var w = zip.CreateEntry(name).Open();
+        w.Write(change(bytes));
     }
 }
