@@ -14,8 +14,8 @@ internal static class OptimizerStateStudy
     {
         var cases = new (string Name, Dataset Data, TrainingSettings Settings)[]
         {
-            ("DoubleMoon", PaperDatasets.DoubleMoon(), new TrainingSettings { LearningRate = 0.1, BatchSize = 32, MaxEpoch = quick ? 2 : 15, EarlyStoppingPatience = 0 }),
-            ("Spiral", PaperDatasets.Spiral(), new TrainingSettings { LearningRate = 0.05, WeightPriorScale = 10, MaxEpoch = quick ? 2 : 150, EarlyStoppingPatience = 0 }),
+            ("DoubleMoon", PaperDatasets.DoubleMoon(), new TrainingSettings { InitialWidth = TrainingDefaults.PaperInitialWidth, LearningRate = 0.1, BatchSize = 32, MaxEpoch = quick ? 2 : 15, EarlyStoppingPatience = 0 }),
+            ("Spiral", PaperDatasets.Spiral(), new TrainingSettings { InitialWidth = TrainingDefaults.PaperInitialWidth, LearningRate = 0.05, WeightPriorScale = 10, MaxEpoch = quick ? 2 : 150, EarlyStoppingPatience = 0 }),
         };
         yield return "| data set | optimizer state on resize | test accuracy mean (min–max) | final width mean (min–max) | seeds |";
         yield return "|---|---|---|---|---|";

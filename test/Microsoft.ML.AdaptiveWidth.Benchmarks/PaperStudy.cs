@@ -141,11 +141,11 @@ internal static class PaperStudy
     {
         var (mTrain, mVal, mTest) = Splits.PaperSplit(PaperDatasets.DoubleMoon());
         yield return (new Case("DoubleMoon", mTrain, mVal, mTest,
-            new TrainingSettings { LearningRate = 0.1, BatchSize = 32, MaxEpoch = quick ? 2 : 15, EarlyStoppingPatience = 0 }),
+            new TrainingSettings { InitialWidth = TrainingDefaults.PaperInitialWidth, LearningRate = 0.1, BatchSize = 32, MaxEpoch = quick ? 2 : 15, EarlyStoppingPatience = 0 }),
             100.0, 8.1, "1 layer, Adam 0.1, batch 32, 500 epochs");
         var (sTrain, sVal, sTest) = Splits.PaperSplit(PaperDatasets.Spiral());
         yield return (new Case("Spiral", sTrain, sVal, sTest,
-            new TrainingSettings { LearningRate = 0.05, WeightPriorScale = 10, MaxEpoch = quick ? 2 : 150, EarlyStoppingPatience = 0 }),
+            new TrainingSettings { InitialWidth = TrainingDefaults.PaperInitialWidth, LearningRate = 0.05, WeightPriorScale = 10, MaxEpoch = quick ? 2 : 150, EarlyStoppingPatience = 0 }),
             99.8, 65.9, "1–4 layers, Adam 0.01, batch 128, 1000 epochs");
         var (hTrain, hVal, hTest) = Splits.PaperSplit(PaperDatasets.SpiralHard());
         yield return (new Case("SpiralHard", hTrain, hVal, hTest, CompressionCases.SpiralHardSettings(quick) with { MaxEpoch = quick ? 2 : 300 }),

@@ -15,6 +15,10 @@ public sealed class AdaptiveWidthModel
     private readonly int _maxWidth;
     private readonly int _hiddenNeurons;
 
+    // Independent chains of hidden neurons (an averaged ensemble, docs/method.md §5.10), scored one after the other so that
+    // the zero weights between them cost nothing; null for an ordinary network.
+    private readonly AdaptiveWidthModel[]? _blocks;
+
     /// <summary>Creates a model from its layers and the importance vector of each hidden layer.</summary>
     /// <param name="layers">Hidden layers then the output layer; each layer's inputs equal the previous layer's outputs.</param>
     /// <param name="importance">One vector per hidden layer, as long as that layer's width (kept for reporting;
@@ -22,6 +26,11 @@ public sealed class AdaptiveWidthModel
     /// <exception cref="ArgumentException">The layers do not chain, the output layer is not linear, or an
     /// importance vector does not match its layer.</exception>
     public AdaptiveWidthModel(IReadOnlyList<DenseLayer> layers, IReadOnlyList<float[]> importance)
+        : this(layers, importance, findBlocks: true)
+    {
+    }
+
+    private AdaptiveWidthModel(IReadOnlyList<DenseLayer> layers, IReadOnlyList<float[]> importance, bool findBlocks)
     {
         ArgumentNullException.ThrowIfNull(layers);
         ArgumentNullException.ThrowIfNull(importance);
@@ -56,6 +65,97 @@ public sealed class AdaptiveWidthModel
         _importance = importance.Select(p => (float[])p.Clone()).ToArray();
         _maxWidth = _layers.Max(layer => layer.Outputs);
         _hiddenNeurons = _layers.Take(_layers.Length - 1).Sum(layer => layer.Outputs);
+        _blocks = findBlocks ? FindBlocks() : null;
+    }
+
+    /// <summary>Number of independent chains of hidden neurons the scorer runs separately (1 for an ordinary network).</summary>
+    internal int BlockCount => _blocks?.Length ?? 1;
+
+    /// <summary>
+    /// With two or more hidden layers, the connected components of the hidden neurons (linked by non-zero weights between
+    /// consecutive hidden layers), as sub-networks whose outputs add up to this network's (the output bias counted once,
+    /// here); null when there is one component, or when some component misses a layer or there are too many to pay.
+    /// </summary>
+    private AdaptiveWidthModel[]? FindBlocks()
+    {
+        int hidden = _layers.Length - 1;
+        if (hidden < 2)
+        {
+            return null;
+        }
+        var offsets = new int[hidden + 1];
+        for (int l = 0; l < hidden; l++)
+        {
+            offsets[l + 1] = offsets[l] + _layers[l].Outputs;
+        }
+        int[] parent = Enumerable.Range(0, offsets[hidden]).ToArray();
+        int Root(int x)
+        {
+            while (parent[x] != x)
+            {
+                parent[x] = parent[parent[x]];
+                x = parent[x];
+            }
+            return x;
+        }
+        for (int l = 1; l < hidden; l++)
+        {
+            DenseLayer layer = _layers[l];
+            ReadOnlySpan<float> w = layer.Weights;
+            for (int o = 0; o < layer.Outputs; o++)
+            {
+                ReadOnlySpan<float> row = w.Slice(o * layer.Inputs, layer.Inputs);
+                for (int i = 0; i < row.Length; i++)
+                {
+                    if (row[i] != 0f)
+                    {
+                        int a = Root(offsets[l - 1] + i), b = Root(offsets[l] + o);
+                        if (a != b)
+                        {
+                            parent[Math.Max(a, b)] = Math.Min(a, b);
+                        }
+                    }
+                }
+            }
+        }
+        // Components in order of their first neuron; each must reach every hidden layer.
+        var members = new Dictionary<int, List<int>[]>();
+        var order = new List<int>();
+        for (int l = 0; l < hidden; l++)
+        {
+            for (int j = 0; j < _layers[l].Outputs; j++)
+            {
+                int root = Root(offsets[l] + j);
+                if (!members.TryGetValue(root, out List<int>[]? lists))
+                {
+                    lists = Enumerable.Range(0, hidden).Select(_ => new List<int>()).ToArray();
+                    members[root] = lists;
+                    order.Add(root);
+                }
+                lists[l].Add(j);
+            }
+        }
+        const int MaxBlocks = 64;
+        if (order.Count < 2 || order.Count > MaxBlocks || members.Values.Any(lists => lists.Any(list => list.Count == 0)))
+        {
+            return null;
+        }
+        var zeroBias = new float[OutputCount];
+        return order.Select(root =>
+        {
+            List<int>[] lists = members[root];
+            var layers = new DenseLayer[_layers.Length];
+            IReadOnlyList<int> inputs = Enumerable.Range(0, InputCount).ToArray();
+            for (int l = 0; l < hidden; l++)
+            {
+                layers[l] = _layers[l].Select(inputs, lists[l]);
+                inputs = lists[l];
+            }
+            DenseLayer output = _layers[^1].Select(inputs, Enumerable.Range(0, OutputCount).ToArray());
+            layers[^1] = new DenseLayer(output.Inputs, output.Outputs, output.Weights, zeroBias, ActivationKind.Identity);
+            float[][] importance = Enumerable.Range(0, hidden).Select(l => lists[l].Select(j => _importance[l][j]).ToArray()).ToArray();
+            return new AdaptiveWidthModel(layers, importance, findBlocks: false);
+        }).ToArray();
     }
 
     /// <summary>Number of input features.</summary>
@@ -101,19 +201,34 @@ public sealed class AdaptiveWidthModel
             // models is simpler to document and to rely on.
             throw new ArgumentException("The output span must not overlap the features.", nameof(output));
         }
-        if (_maxWidth <= 8192)
+        int size = 2 * _maxWidth + (_blocks is null ? 0 : OutputCount);
+        if (size <= 16_384)
         {
-            Span<float> scratch = stackalloc float[2 * _maxWidth];
+            Span<float> scratch = stackalloc float[size];
             Forward(features, output, scratch);
         }
         else
         {
-            Forward(features, output, new float[2 * _maxWidth]);
+            Forward(features, output, new float[size]);
         }
     }
 
     private void Forward(ReadOnlySpan<float> features, Span<float> output, Span<float> scratch)
     {
+        if (_blocks is not null)
+        {
+            // The blocks' outputs add up; the output bias is counted once.
+            Span<float> sum = output[..OutputCount];
+            Span<float> part = scratch[..OutputCount];
+            Span<float> rest = scratch[OutputCount..];
+            _layers[^1].Bias.CopyTo(sum);
+            foreach (AdaptiveWidthModel block in _blocks)
+            {
+                block.Forward(features, part, rest);
+                TensorPrimitives.Add(sum, part, sum);
+            }
+            return;
+        }
         Span<float> a = scratch[.._maxWidth];
         Span<float> b = scratch[_maxWidth..];
         ReadOnlySpan<float> current = features;

@@ -4,7 +4,8 @@ namespace Microsoft.ML.Trainers.AdaptiveWidth;
 /// What one epoch of training did, as the trainers' <see cref="AdaptiveWidthOptionsBase.ProgressCallback"/> receives it
 /// after every epoch.
 /// </summary>
-/// <param name="Epoch">1-based epoch number; increases by one from call to call.</param>
+/// <param name="Epoch">1-based epoch number; increases by one from call to call, and starts again at 1 for each member of
+/// an ensemble (<see cref="Member"/>).</param>
 /// <param name="MaxEpoch">The most epochs training may run (<see cref="AdaptiveWidthOptionsBase.MaxEpoch"/>); early
 /// stopping may end it sooner.</param>
 /// <param name="TrainingLoss">Mean data loss over the epoch's mini-batches (cross-entropy for classifiers, ½·squared
@@ -25,4 +26,11 @@ public sealed record AdaptiveWidthEpochMetrics(
     double ValidationAccuracy,
     IReadOnlyList<int> Widths,
     TimeSpan EpochDuration,
-    TimeSpan Elapsed);
+    TimeSpan Elapsed)
+{
+    /// <summary>0-based index of the ensemble member this epoch trained (<see cref="AdaptiveWidthOptionsBase.EnsembleSize"/>); 0 for a single network.</summary>
+    public int Member { get; init; }
+
+    /// <summary>Number of members the model averages; 1 for a single network.</summary>
+    public int EnsembleSize { get; init; } = 1;
+}

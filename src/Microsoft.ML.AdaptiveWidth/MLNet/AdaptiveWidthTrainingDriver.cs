@@ -47,25 +47,54 @@ internal static class AdaptiveWidthTrainingDriver
             // Continued training keeps the model's layers.
             settings = settings with { NumberOfLayers = initial.HiddenLayerCount };
         }
-        var run = new Run(host, ch, options, task, context, validationSet, classCount, seed, settings,
-            new TrainingProgressLog(host, ch, options.ProgressCallback, options.MaxEpoch), MaxInMemoryRows(options, context.TrainingSet), initial);
+        var progress = new TrainingProgressLog(host, ch, options.ProgressCallback, options.MaxEpoch);
+        var run = new Run(host, ch, options, task, context, validationSet, classCount, seed, settings, progress,
+            MaxInMemoryRows(options, context.TrainingSet), initial);
 
+        // An ensemble (docs/method.md §5.10): every member is a whole training run with its own seed, hence its own initial
+        // weights, shuffling and held-out rows; member 0 is exactly the single network of EnsembleSize = 1.
+        int members = initial is null ? options.EnsembleSize : 1;
         DataViewReader.Result? read = ReadIntoMemoryIfItFits(run);
-        (TrainingResult result, TrainingData? validation) = read is not null ? TrainInMemory(run, read) : TrainStreaming(run);
-        run.Progress.Flush();
-        host.CheckAlive();
+        var trained = new List<AdaptiveWidthModel>(members);
+        var history = new List<EpochRecord>();
+        var endings = new List<string>(members);
+        TrainingData? validation = null;
+        for (int m = 0; m < members; m++)
+        {
+            int memberSeed = MemberSeed(seed, m);
+            Run member = m == 0 ? run : run with { Seed = memberSeed, Settings = settings with { Seed = memberSeed } };
+            progress.StartMember(m, members);
+            (TrainingResult result, TrainingData? memberValidation) = read is not null ? TrainInMemory(member, read) : TrainStreaming(member);
+            progress.Flush();
+            host.CheckAlive();
+            validation ??= memberValidation;
+            trained.Add(result.Model);
+            history.AddRange(result.History);
+            endings.Add(string.Format(CultureInfo.InvariantCulture, "{0} after {1} epochs, kept epoch {2}, widths [{3}]",
+                result.Stopped, result.History.Count, result.BestEpoch, string.Join(", ", result.Model.LayerWidths)));
+        }
+        AdaptiveWidthModel network = ModelAveraging.Average(trained);
+        if (members > 1)
+        {
+            ch.Info(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture,
+                "Averaged {0} networks into one with widths [{1}].", members, string.Join(", ", network.LayerWidths)));
+        }
 
-        AdaptiveWidthModel network = TruncateToBudget(run, result.Model);
+        network = TruncateToBudget(run, network);
         CompressionResult? compression = null;
         if (options.CompressionTolerance is double tolerance)
         {
+            // The first member's held-out rows (the other members may have trained on some of them).
             (network, compression) = Compress(run, network, validation, tolerance);
         }
         ch.Info(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture,
-            "Training ended ({0}) after {1} epochs; kept epoch {2}, widths [{3}].",
-            result.Stopped, result.History.Count, result.BestEpoch, string.Join(", ", network.LayerWidths)));
-        return new Outcome(network, result.History, compression);
+            "Training ended: {0}; the model's widths [{1}].",
+            string.Join("; ", endings.Select((e, m) => members > 1 ? $"member {m + 1}: {e}" : e)), string.Join(", ", network.LayerWidths)));
+        return new Outcome(network, history, compression);
     }
+
+    /// <summary>The seed of ensemble member <paramref name="member"/>: the trainer's seed for the first, then seeds far apart.</summary>
+    internal static int MemberSeed(int seed, int member) => unchecked(seed + member * 1_000_003);
 
     /// <summary>What every step of one <see cref="Train"/> call needs.</summary>
     private sealed record Run(IHost Host, IChannel Channel, AdaptiveWidthOptionsBase Options, NetworkTask Task, TrainContext Context,

@@ -21,6 +21,8 @@ internal sealed class TrainingProgressLog : IProgress<EpochRecord>
     private EpochRecord? _last;
     private bool _lastWritten;
     private TimeSpan _elapsed;
+    private int _member;
+    private int _members = 1;
 
     public TrainingProgressLog(IHost host, IChannel channel, Action<AdaptiveWidthEpochMetrics>? callback = null, int maxEpoch = 0)
     {
@@ -28,6 +30,15 @@ internal sealed class TrainingProgressLog : IProgress<EpochRecord>
         _channel = channel;
         _callback = callback;
         _maxEpoch = maxEpoch;
+    }
+
+    /// <summary>Marks the start of ensemble member <paramref name="member"/> (0-based) of <paramref name="members"/>.</summary>
+    public void StartMember(int member, int members)
+    {
+        _member = member;
+        _members = members;
+        _last = null;
+        _sinceLastLine.Reset();
     }
 
     public void Report(EpochRecord value)
@@ -40,7 +51,7 @@ internal sealed class TrainingProgressLog : IProgress<EpochRecord>
         }
         _elapsed += value.Elapsed;
         _callback?.Invoke(new AdaptiveWidthEpochMetrics(value.Epoch, _maxEpoch, value.TrainingLoss, value.ValidationLoss,
-            value.ValidationAccuracy, value.Widths.ToArray(), value.Elapsed, _elapsed));
+            value.ValidationAccuracy, value.Widths.ToArray(), value.Elapsed, _elapsed) { Member = _member, EnsembleSize = _members });
         _host.CheckAlive();
     }
 
@@ -59,9 +70,10 @@ internal sealed class TrainingProgressLog : IProgress<EpochRecord>
             double.IsNaN(r.ValidationAccuracy)
                 ? string.Format(CultureInfo.InvariantCulture, ", validation loss {0:G5}", r.ValidationLoss)
                 : string.Format(CultureInfo.InvariantCulture, ", validation loss {0:G5}, accuracy {1:P2}", r.ValidationLoss, r.ValidationAccuracy);
+        string member = _members > 1 ? string.Format(CultureInfo.InvariantCulture, " (member {0} of {1})", _member + 1, _members) : "";
         _channel.Info(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture,
             "Epoch {0}: loss {1:G5}, objective {2:G5}{3}, widths [{4}], {5:F0} ms",
-            r.Epoch, r.TrainingLoss, r.Objective, validation, string.Join(", ", r.Widths), r.Elapsed.TotalMilliseconds));
+            r.Epoch, r.TrainingLoss, r.Objective, validation, string.Join(", ", r.Widths), r.Elapsed.TotalMilliseconds) + member);
         _lastWritten = true;
         _sinceLastLine.Restart();
     }

@@ -98,12 +98,13 @@ public sealed class AdaptiveWidthOptionsTest
     }
 
     [TestMethod]
-    public void AdaptiveWidthOptionsBase_ToTrainingSettings_DefaultWidthsGiveThePapersRates()
+    public void AdaptiveWidthOptionsBase_ToTrainingSettings_DefaultWidthsGiveTheirRates()
     {
         TrainingSettings settings = new AdaptiveWidthMulticlassTrainer.Options().ToTrainingSettings(seed: 7);
 
-        Assert.AreEqual(0.01, settings.InitialRate, 1e-4);
-        Assert.AreEqual(232, settings.InitialWidth);
+        Assert.AreEqual(-Math.Log(0.1) / 126.5, settings.InitialRate, 1e-9);
+        Assert.AreEqual(128, settings.InitialWidth);
+        Assert.AreEqual(0.01, (settings with { InitialWidth = TrainingDefaults.PaperInitialWidth }).InitialRate, 1e-4, "the paper's start");
         Assert.AreEqual(5e-4, settings.RateLowerBound!.Value, 1e-6);
         Assert.AreEqual(4607, settings.MaximumWidth);
         Assert.IsNull(settings.RatePriorScale, "width regularization is off by default");

@@ -15,6 +15,7 @@ public sealed class AdaptiveWidthProgressCallbackTest
         AdaptiveWidthBinaryTrainer.Options options = MLNetTestData.Fast(new AdaptiveWidthBinaryTrainer.Options());
         options.ValidationFraction = 0; // keeps the last epoch, so the model's widths are the last epoch's
         options.ProgressCallback = calls.Add;
+        options.EnsembleSize = 1;
 
         var model = ml.BinaryClassification.Trainers.AdaptiveWidth(options).Fit(data);
 
@@ -34,6 +35,29 @@ public sealed class AdaptiveWidthProgressCallbackTest
             Assert.AreEqual(trained.TrainingHistory[i].Elapsed, c.EpochDuration);
             Assert.AreEqual(calls.Take(i + 1).Aggregate(TimeSpan.Zero, (sum, e) => sum + e.EpochDuration), c.Elapsed);
         }
+    }
+
+    [TestMethod]
+    public void ProgressCallback_Ensemble_ReportsEveryMembersEpochsInTurn_AndTheHistoryKeepsThem()
+    {
+        var ml = new MLContext(seed: 1);
+        var calls = new List<AdaptiveWidthEpochMetrics>();
+        AdaptiveWidthBinaryTrainer.Options options = MLNetTestData.Fast(new AdaptiveWidthBinaryTrainer.Options());
+        options.ValidationFraction = 0;
+        options.MaxEpoch = 5;
+        options.EnsembleSize = 3;
+        options.ProgressCallback = calls.Add;
+
+        AdaptiveWidthBinaryModelParameters trained = ml.BinaryClassification.Trainers.AdaptiveWidth(options)
+            .Fit(ml.Data.LoadFromEnumerable(MLNetTestData.Blobs(200, seed: 1))).Model.SubModel;
+
+        Assert.HasCount(15, calls);
+        CollectionAssert.AreEqual(new[] { 0, 1, 2 }.SelectMany(m => Enumerable.Repeat(m, 5)).ToArray(), calls.Select(c => c.Member).ToArray());
+        CollectionAssert.AreEqual(Enumerable.Repeat(Enumerable.Range(1, 5), 3).SelectMany(e => e).ToArray(), calls.Select(c => c.Epoch).ToArray());
+        Assert.IsTrue(calls.All(c => c.EnsembleSize == 3));
+        Assert.HasCount(15, trained.TrainingHistory);
+        // The model holds every member's neurons: its width is the sum of the members' last widths.
+        Assert.AreEqual(calls.Where(c => c.Epoch == 5).Sum(c => c.Widths[0]), trained.LayerWidths[0]);
     }
 
     [TestMethod]

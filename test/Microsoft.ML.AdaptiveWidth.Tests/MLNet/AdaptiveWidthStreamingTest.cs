@@ -50,15 +50,20 @@ public sealed class AdaptiveWidthStreamingTest
         List<string> log = Messages(ml);
         var options = MLNetTestData.Fast(new AdaptiveWidthBinaryTrainer.Options { DataMode = TrainingDataMode.Streaming, ShuffleBufferRows = 300 });
         options.MaxEpoch = 6;
+        options.EnsembleSize = 2;
 
         var model = ml.BinaryClassification.Trainers.AdaptiveWidth(options).Fit(train);
 
+        // The members' epochs one after the other.
         int epochs = model.Model.SubModel.TrainingHistory.Count;
-        // A scan of the training rows and one of the held-out rows, then per epoch a training pass and a validation pass.
-        Assert.AreEqual(2 + 2 * epochs, rows.Passes);
+        // Per member, a scan of the training rows and one of its held-out rows, then per epoch a training pass and a
+        // validation pass.
+        Assert.AreEqual(2 * 2 + 2 * epochs, rows.Passes);
         Assert.IsTrue(log.Any(m => m.Contains("Streaming") && m.Contains("shuffle buffer of 300 rows")), string.Join("\n", log.Where(m => m.Contains("tream"))));
-        string heldOut = log.Single(m => m.StartsWith("Held out", StringComparison.Ordinal));
-        StringAssert.Contains(heldOut, "not stratified");
+        string[] heldOut = log.Where(m => m.StartsWith("Held out", StringComparison.Ordinal)).ToArray();
+        Assert.HasCount(2, heldOut, "each member holds out its own rows");
+        Assert.IsTrue(heldOut.All(h => h.Contains("not stratified", StringComparison.Ordinal)));
+        Assert.AreNotEqual(heldOut[0], heldOut[1], "the members' hash draws differ (other rows, so other counts)");
         CalibratedBinaryClassificationMetrics metrics = ml.BinaryClassification.Evaluate(model.Transform(test));
         Assert.IsGreaterThan(0.95, metrics.Accuracy);
     }
@@ -77,8 +82,9 @@ public sealed class AdaptiveWidthStreamingTest
             .Fit(ml.Data.LoadFromEnumerable(trainRows), ml.Data.LoadFromEnumerable(validationRows));
 
         int epochs = model.Model.SubModel.TrainingHistory.Count;
-        Assert.AreEqual(1 + epochs, trainRows.Passes, "a scan, then one pass per epoch");
-        Assert.AreEqual(1 + epochs, validationRows.Passes, "a scan, then one evaluation per epoch");
+        int members = options.EnsembleSize;
+        Assert.AreEqual(members + epochs, trainRows.Passes, "per member a scan, then one pass per epoch");
+        Assert.AreEqual(members + epochs, validationRows.Passes, "per member a scan, then one evaluation per epoch");
         Assert.IsFalse(log.Any(m => m.StartsWith("Held out", StringComparison.Ordinal)), "nothing is held out when validation data is given");
         Assert.IsTrue(log.Any(m => m.Contains("Streaming 1000 training rows")), "all 1,000 rows train");
     }
@@ -93,6 +99,7 @@ public sealed class AdaptiveWidthStreamingTest
         var options = MLNetTestData.Fast(new AdaptiveWidthBinaryTrainer.Options());
         options.MaxEpoch = 1;
         options.BatchSize = 512;
+        options.EnsembleSize = 1;
 
         ml.BinaryClassification.Trainers.AdaptiveWidth(options).Fit(train);
         Assert.AreEqual(1, rows.Passes, "under the default 512 MB limit the rows are read into memory once");

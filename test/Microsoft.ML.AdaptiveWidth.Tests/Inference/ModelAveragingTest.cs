@@ -1,0 +1,107 @@
+using Microsoft.ML.AdaptiveWidth.Inference;
+using Microsoft.ML.AdaptiveWidth.Tests.Infrastructure;
+
+namespace Microsoft.ML.AdaptiveWidth.Tests.Inference;
+
+[TestClass]
+public sealed class ModelAveragingTest
+{
+    private static AdaptiveWidthModel[] Members(Random random, int inputs, int outputs, params int[][] widths) =>
+        widths.Select(w => RandomModels.Model(random, inputs, w, outputs)).ToArray();
+
+    [TestMethod]
+    [DataRow(1)]
+    [DataRow(2)]
+    [DataRow(3)]
+    public void Average_ScoresTheMeanOfTheMembersRawOutputs(int hiddenLayers)
+    {
+        var random = new Random(5);
+        int[][] widths = [.. new[] { 7, 12, 4 }.Select(w => Enumerable.Range(0, hiddenLayers).Select(l => w + 3 * l).ToArray())];
+        AdaptiveWidthModel[] members = Members(random, 6, 3, widths);
+        AdaptiveWidthModel merged = ModelAveraging.Average(members);
+
+        CollectionAssert.AreEqual(Enumerable.Range(0, hiddenLayers).Select(l => widths.Sum(w => w[l])).ToArray(), merged.LayerWidths.ToArray());
+        for (int row = 0; row < 20; row++)
+        {
+            float[] x = RandomModels.Values(random, 6, 2f);
+            float[] expected = new float[3];
+            foreach (AdaptiveWidthModel m in members)
+            {
+                float[] y = RandomModels.Score(m, x);
+                for (int k = 0; k < 3; k++)
+                {
+                    expected[k] += y[k] / members.Length;
+                }
+            }
+            float[] actual = RandomModels.Score(merged, x);
+            for (int k = 0; k < 3; k++)
+            {
+                Assert.AreEqual(expected[k], actual[k], 1e-4, $"row {row}, output {k}");
+            }
+        }
+    }
+
+    [TestMethod]
+    public void Average_OrdersNeuronsByTheMixtureImportance_AndKeepsEachMembersOrder()
+    {
+        var random = new Random(6);
+        AdaptiveWidthModel[] members = Members(random, 4, 2, [5, 5], [9, 3]);
+        AdaptiveWidthModel merged = ModelAveraging.Average(members);
+        for (int l = 0; l < 2; l++)
+        {
+            float[] p = merged.Importance(l).ToArray();
+            for (int j = 1; j < p.Length; j++)
+            {
+                Assert.IsTrue(p[j] <= p[j - 1], $"layer {l}: importance must not increase ({p[j - 1]} then {p[j]})");
+            }
+            double expected = members.Sum(m => m.Importance(l).ToArray().Sum()) / members.Length;
+            Assert.AreEqual(expected, p.Sum(), 1e-5, "the mixture keeps each member's share");
+        }
+    }
+
+    [TestMethod]
+    public void MergedTwoLayerModel_IsScoredBlockByBlock_WithTheDenseResult_AlsoAfterTruncation()
+    {
+        var random = new Random(7);
+        AdaptiveWidthModel merged = ModelAveraging.Average(Members(random, 5, 4, [8, 6], [10, 4], [6, 9]));
+        Assert.AreEqual(3, merged.BlockCount, "three members are three independent chains");
+        AdaptiveWidthModel truncated = merged.Truncate([12, 10]);
+        Assert.AreEqual(3, truncated.BlockCount, "a prefix of the merged order keeps every member");
+        foreach (AdaptiveWidthModel model in new[] { merged, truncated })
+        {
+            for (int row = 0; row < 10; row++)
+            {
+                float[] x = RandomModels.Values(random, 5, 2f);
+                float[] blockwise = RandomModels.Score(model, x);
+                var gradient = new float[5];
+                for (int k = 0; k < 4; k++)
+                {
+                    // InputGradient's forward pass runs the dense layers as stored.
+                    float dense = model.InputGradient(x, k, gradient);
+                    Assert.AreEqual(dense, blockwise[k], 1e-4, $"row {row}, output {k}");
+                }
+            }
+        }
+    }
+
+    [TestMethod]
+    public void OrdinaryNetwork_IsOneBlock_AndASingleMemberIsReturnedAsIs()
+    {
+        var random = new Random(8);
+        AdaptiveWidthModel single = RandomModels.Model(random, 5, [6, 6, 6], 2);
+        Assert.AreEqual(1, single.BlockCount);
+        Assert.AreSame(single, ModelAveraging.Average([single]));
+    }
+
+    [TestMethod]
+    public void Average_RejectsMembersOfDifferentShapes()
+    {
+        var random = new Random(9);
+        AdaptiveWidthModel a = RandomModels.Model(random, 5, [6, 6], 2);
+        Assert.ThrowsExactly<ArgumentException>(() => ModelAveraging.Average([a, RandomModels.Model(random, 4, [6, 6], 2)]));
+        Assert.ThrowsExactly<ArgumentException>(() => ModelAveraging.Average([a, RandomModels.Model(random, 5, [6], 2)]));
+        Assert.ThrowsExactly<ArgumentException>(() => ModelAveraging.Average([a, RandomModels.Model(random, 5, [6, 6], 3)]));
+        Assert.ThrowsExactly<ArgumentException>(() => ModelAveraging.Average([a, RandomModels.Model(random, 5, [6, 6], 2, ActivationKind.ReLU)]));
+        Assert.ThrowsExactly<ArgumentException>(() => ModelAveraging.Average([]));
+    }
+}

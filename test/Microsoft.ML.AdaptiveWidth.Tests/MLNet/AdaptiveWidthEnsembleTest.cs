@@ -1,0 +1,81 @@
+using Microsoft.ML.AdaptiveWidth.Inference;
+using Microsoft.ML.Data;
+using Microsoft.ML.Trainers.AdaptiveWidth;
+
+namespace Microsoft.ML.AdaptiveWidth.Tests.MLNet;
+
+/// <summary>EnsembleSize (docs/method.md §5.10): the model is the average of members trained alone with their seeds.</summary>
+[TestClass]
+public sealed class AdaptiveWidthEnsembleTest
+{
+    private static AdaptiveWidthRegressionTrainer.Options Options(int members, int seed)
+    {
+        AdaptiveWidthRegressionTrainer.Options options = MLNetTestData.Fast(new AdaptiveWidthRegressionTrainer.Options());
+        options.NumberOfLayers = 2;
+        options.InitialWidth = 12;
+        options.MaxEpoch = 8;
+        options.EnsembleSize = members;
+        options.Seed = seed;
+        return options;
+    }
+
+    [TestMethod]
+    public void Ensemble_IsExactlyTheAverageOfItsMembersTrainedAloneWithTheirSeeds()
+    {
+        var ml = new MLContext(seed: 1);
+        IDataView train = ml.Data.LoadFromEnumerable(MLNetTestData.Linear(300, seed: 3));
+        IDataView test = ml.Data.LoadFromEnumerable(MLNetTestData.Linear(100, seed: 4));
+
+        AdaptiveWidthModel ensemble = ml.Regression.Trainers.AdaptiveWidth(Options(3, seed: 5)).Fit(train).Model.Network;
+        AdaptiveWidthModel[] alone = Enumerable.Range(0, 3)
+            .Select(m => ml.Regression.Trainers.AdaptiveWidth(Options(1, AdaptiveWidthTrainingDriver.MemberSeed(5, m))).Fit(train).Model.Network)
+            .ToArray();
+        AdaptiveWidthModel averaged = ModelAveraging.Average(alone);
+
+        Assert.AreEqual(3, ensemble.BlockCount, "three independent members");
+        CollectionAssert.AreEqual(averaged.LayerWidths.ToArray(), ensemble.LayerWidths.ToArray());
+        Assert.AreNotEqual(alone[0].Layers[0].Weight(0, 0), alone[1].Layers[0].Weight(0, 0), "the members differ");
+        float[][] rows = test.GetColumn<float[]>("Features").ToArray();
+        foreach (float[] row in rows)
+        {
+            var a = new float[1];
+            var b = new float[1];
+            ensemble.Score(row, a);
+            averaged.Score(row, b);
+            Assert.AreEqual(b[0], a[0]);
+        }
+    }
+
+    [TestMethod]
+    public void Ensemble_SavesAndLoadsAsOneNetwork_ScoredBlockByBlock()
+    {
+        var ml = new MLContext(seed: 1);
+        IDataView train = ml.Data.LoadFromEnumerable(MLNetTestData.Linear(300, seed: 3));
+        IDataView test = ml.Data.LoadFromEnumerable(MLNetTestData.Linear(100, seed: 4));
+        var model = ml.Regression.Trainers.AdaptiveWidth(Options(3, seed: 6)).Fit(train);
+        string path = Path.Combine(Path.GetTempPath(), $"aw-ensemble-{Guid.NewGuid():N}.zip");
+        try
+        {
+            ml.Model.Save(model, train.Schema, path);
+            ITransformer loaded = new MLContext(seed: 2).Model.Load(path, out _);
+            var parameters = (AdaptiveWidthRegressionModelParameters)((RegressionPredictionTransformer<AdaptiveWidthRegressionModelParameters>)loaded).Model;
+            Assert.AreEqual(3, parameters.Network.BlockCount);
+            MLNetAssert.BitIdentical(MLNetAssert.Floats(model.Transform(test), "Score"), MLNetAssert.Floats(loaded.Transform(test), "Score"), "Score");
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [TestMethod]
+    [DataRow(0)]
+    [DataRow(17)]
+    public void EnsembleSize_OutOfRange_ThrowsNamingTheOption(int members)
+    {
+        var ml = new MLContext(seed: 1);
+        var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(
+            () => ml.BinaryClassification.Trainers.AdaptiveWidth(new AdaptiveWidthBinaryTrainer.Options { EnsembleSize = members }));
+        StringAssert.Contains(e.Message, "EnsembleSize");
+    }
+}
