@@ -4,8 +4,9 @@ namespace Microsoft.ML.Trainers.AdaptiveWidth;
 /// What one epoch of training did, as the trainers' <see cref="AdaptiveWidthOptionsBase.ProgressCallback"/> receives it
 /// after every epoch.
 /// </summary>
-/// <param name="Epoch">1-based epoch number; increases by one from call to call, and starts again at 1 for each member of
-/// an ensemble (<see cref="Member"/>).</param>
+/// <param name="Epoch">1-based epoch number; increases by one from call to call of the same ensemble member
+/// (<see cref="Member"/>). Members training in parallel interleave their calls; the callback is never called by two
+/// threads at once.</param>
 /// <param name="MaxEpoch">The most epochs training may run (<see cref="AdaptiveWidthOptionsBase.MaxEpoch"/>); early
 /// stopping may end it sooner.</param>
 /// <param name="TrainingLoss">Mean data loss over the epoch's mini-batches (cross-entropy for classifiers, ½·squared
@@ -16,7 +17,7 @@ namespace Microsoft.ML.Trainers.AdaptiveWidth;
 /// <param name="Widths">The width of each adaptive hidden layer at the end of the epoch (before any truncation the
 /// options ask for when training ends).</param>
 /// <param name="EpochDuration">Wall time of this epoch, validation included.</param>
-/// <param name="Elapsed">Wall time of all epochs so far, this one included (reading the data before the first epoch
+/// <param name="Elapsed">Wall time of this member's epochs so far, this one included (reading the data before the first epoch
 /// is not counted).</param>
 public sealed record AdaptiveWidthEpochMetrics(
     int Epoch,

@@ -201,8 +201,10 @@ public abstract class AdaptiveWidthOptionsBase : TrainerInputBaseWithWeight
     /// network with its own initial weights, shuffling and, when the trainer holds out validation rows, its own held-out
     /// rows, so together the members learn from every row; the model outputs the mean of their raw outputs (logits for
     /// classifiers). The members are merged into one network whose hidden layers hold every member's neurons, ordered
-    /// by importance: it scores, saves, explains, exports to ONNX and truncates as a single network. Training takes
-    /// about this many times as long as one network.
+    /// by importance: it scores, saves, explains, exports to ONNX and truncates as a single network. When the rows are
+    /// read into memory, members train in parallel, as many at a time as there are processor cores per
+    /// <see cref="NumberOfThreads"/> (the model does not depend on it); training takes about this many times as long as
+    /// one network divided by that number.
     /// </summary>
     /// <value>1 to 16; 1 trains a single network. Default 4: on the public real-data suite the average of 4 networks was
     /// more accurate than one network on most sets, and never more than a little less (docs/realdata.md).

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.ExceptionServices;
 using Microsoft.ML.AdaptiveWidth.Inference;
 using Microsoft.ML.AdaptiveWidth.Training;
 using Microsoft.ML.Data;
@@ -47,33 +48,63 @@ internal static class AdaptiveWidthTrainingDriver
             // Continued training keeps the model's layers.
             settings = settings with { NumberOfLayers = initial.HiddenLayerCount };
         }
-        var progress = new TrainingProgressLog(host, ch, options.ProgressCallback, options.MaxEpoch);
-        var run = new Run(host, ch, options, task, context, validationSet, classCount, seed, settings, progress,
-            MaxInMemoryRows(options, context.TrainingSet), initial);
-
         // An ensemble (docs/method.md §5.10): every member is a whole training run with its own seed, hence its own initial
         // weights, shuffling and held-out rows; member 0 is exactly the single network of EnsembleSize = 1.
         int members = initial is null ? options.EnsembleSize : 1;
+        var progressGate = new object();
+        var run = new Run(host, ch, options, task, context, validationSet, classCount, seed, settings,
+            new TrainingProgressLog(host, ch, options.ProgressCallback, options.MaxEpoch, 0, members, progressGate),
+            MaxInMemoryRows(options, context.TrainingSet), initial, options.CancellationToken);
+
         DataViewReader.Result? read = ReadIntoMemoryIfItFits(run);
-        var trained = new List<AdaptiveWidthModel>(members);
-        var history = new List<EpochRecord>();
-        var endings = new List<string>(members);
-        TrainingData? validation = null;
-        for (int m = 0; m < members; m++)
+        InMemoryRows? rows = read is null ? null : ReadRows(run, read);
+        // Members train in parallel when the rows are in memory, as many at a time as the cores allow at NumberOfThreads
+        // intra-op threads each; the result does not depend on it (each member has its own seed and data split).
+        int parallel = rows is null ? 1 : Math.Clamp(Environment.ProcessorCount / Math.Max(1, settings.NumberOfThreads), 1, members);
+        var outcomes = new (TrainingResult Result, TrainingData? Validation)[members];
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(options.CancellationToken);
+        ExceptionDispatchInfo? failure = null;
+        void TrainMember(int m)
         {
-            int memberSeed = MemberSeed(seed, m);
-            Run member = m == 0 ? run : run with { Seed = memberSeed, Settings = settings with { Seed = memberSeed } };
-            progress.StartMember(m, members);
-            (TrainingResult result, TrainingData? memberValidation) = read is not null ? TrainInMemory(member, read) : TrainStreaming(member);
-            progress.Flush();
-            host.CheckAlive();
-            validation ??= memberValidation;
-            trained.Add(result.Model);
-            history.AddRange(result.History);
-            endings.Add(string.Format(CultureInfo.InvariantCulture, "{0} after {1} epochs, kept epoch {2}, widths [{3}]",
-                result.Stopped, result.History.Count, result.BestEpoch, string.Join(", ", result.Model.LayerWidths)));
+            try
+            {
+                int memberSeed = MemberSeed(seed, m);
+                Run member = m == 0 ? run with { Cancellation = stop.Token } : run with
+                {
+                    Seed = memberSeed, Settings = settings with { Seed = memberSeed }, Cancellation = stop.Token,
+                    Progress = new TrainingProgressLog(host, ch, options.ProgressCallback, options.MaxEpoch, m, members, progressGate),
+                };
+                outcomes[m] = rows is not null ? TrainInMemory(member, rows) : TrainStreaming(member);
+                member.Progress.Flush();
+            }
+            catch (Exception e)
+            {
+                // The first failure is the one to report; the others stop (and their cancellation is not reported).
+                if (Interlocked.CompareExchange(ref failure, ExceptionDispatchInfo.Capture(e), null) is null)
+                {
+                    stop.Cancel();
+                }
+            }
         }
-        AdaptiveWidthModel network = ModelAveraging.Average(trained);
+        if (parallel == 1)
+        {
+            for (int m = 0; m < members && failure is null; m++)
+            {
+                TrainMember(m);
+            }
+        }
+        else
+        {
+            Parallel.For(0, members, new ParallelOptions { MaxDegreeOfParallelism = parallel }, TrainMember);
+        }
+        failure?.Throw();
+        host.CheckAlive();
+
+        TrainingData? validation = outcomes[0].Validation;
+        var history = outcomes.SelectMany(o => o.Result.History).ToList();
+        string[] endings = outcomes.Select(o => string.Format(CultureInfo.InvariantCulture, "{0} after {1} epochs, kept epoch {2}, widths [{3}]",
+            o.Result.Stopped, o.Result.History.Count, o.Result.BestEpoch, string.Join(", ", o.Result.Model.LayerWidths))).ToArray();
+        AdaptiveWidthModel network = ModelAveraging.Average(outcomes.Select(o => o.Result.Model).ToArray());
         if (members > 1)
         {
             ch.Info(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture,
@@ -99,7 +130,7 @@ internal static class AdaptiveWidthTrainingDriver
     /// <summary>What every step of one <see cref="Train"/> call needs.</summary>
     private sealed record Run(IHost Host, IChannel Channel, AdaptiveWidthOptionsBase Options, NetworkTask Task, TrainContext Context,
         RoleMappedData? ValidationSet, int ClassCount, int Seed, TrainingSettings Settings, TrainingProgressLog Progress, long MaxInMemoryRows,
-        AdaptiveWidthModel? Initial)
+        AdaptiveWidthModel? Initial, CancellationToken Cancellation)
     {
         public string LabelName => Context.TrainingSet.Schema.Label!.Value.Name;
     }
@@ -150,28 +181,36 @@ internal static class AdaptiveWidthTrainingDriver
         return read;
     }
 
+    /// <summary>The training rows and the given validation rows (if any), read once for every member.</summary>
+    private sealed record InMemoryRows(TrainingData Train, TrainingData? Validation);
+
+    private static InMemoryRows ReadRows(Run run, DataViewReader.Result read)
+    {
+        TrainingData train = Checked(run.Channel, read, "training");
+        CheckClasses(train.Labels.Distinct().Count(), train.RowCount, run.Task, run.LabelName);
+        TrainingData? validation = run.ValidationSet is null ? null : Checked(run.Channel, DataViewReader.Read(run.ValidationSet, run.Task), "validation");
+        return new InMemoryRows(train, validation);
+    }
+
     /// <summary>Trains on rows held in memory, with the given validation rows or a stratified hold-out.</summary>
-    private static (TrainingResult Result, TrainingData? Validation) TrainInMemory(Run run, DataViewReader.Result read)
+    private static (TrainingResult Result, TrainingData? Validation) TrainInMemory(Run run, InMemoryRows rows)
     {
         AdaptiveWidthOptionsBase options = run.Options;
-        IChannel ch = run.Channel;
-        TrainingData train = Checked(ch, read, "training");
-        CheckClasses(train.Labels.Distinct().Count(), train.RowCount, run.Task, run.LabelName);
-        TrainingData? validation = null;
-        if (run.ValidationSet is not null)
-        {
-            validation = Checked(ch, DataViewReader.Read(run.ValidationSet, run.Task), "validation");
-        }
-        else if (options.ValidationFraction > 0)
+        TrainingData train = rows.Train;
+        TrainingData? validation = rows.Validation;
+        if (validation is null && options.ValidationFraction > 0)
         {
             (train, validation) = ValidationSplit.Split(train, run.Task, options.ValidationFraction, run.Seed);
             CheckClasses(train.Labels.Distinct().Count(), train.RowCount, run.Task, run.LabelName);
-            ch.Info(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture,
-                "Held out {0} of {1} rows for validation ({2} = {3}).",
-                validation.RowCount, train.RowCount + validation.RowCount, nameof(options.ValidationFraction), options.ValidationFraction));
+            lock (run.Progress.Gate)
+            {
+                run.Channel.Info(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture,
+                    "Held out {0} of {1} rows for validation ({2} = {3}).",
+                    validation.RowCount, train.RowCount + validation.RowCount, nameof(options.ValidationFraction), options.ValidationFraction));
+            }
         }
         TrainingResult result = AdaptiveWidthNetworkTrainer.Train(run.Task, run.ClassCount, train, validation, run.Settings, run.Progress,
-            options.CancellationToken,
+            run.Cancellation,
             // MLContext.CancelExecution is seen before every mini-batch, as the token is, not only after an epoch.
             beforeBatch: run.Host.CheckAlive, run.Initial);
         return (result, validation);
@@ -189,17 +228,17 @@ internal static class AdaptiveWidthTrainingDriver
         DataViewReader.HoldOut? holdOut = run.ValidationSet is null && options.ValidationFraction > 0
             ? new DataViewReader.HoldOut(options.ValidationFraction, run.Seed, Validation: false)
             : null;
-        StreamingTrainingData train = Scan(ch, DataViewReader.Stream(data, run.Task, holdOut), "training", options.CancellationToken);
+        StreamingTrainingData train = Scan(ch, DataViewReader.Stream(data, run.Task, holdOut), "training", run.Cancellation);
         CheckClasses(train.DistinctLabels?.Count ?? int.MaxValue, train.RowCount, run.Task, run.LabelName);
         StreamingTrainingData? streamedValidation = null;
         if (run.ValidationSet is not null)
         {
-            streamedValidation = Scan(ch, DataViewReader.Stream(run.ValidationSet, run.Task), "validation", options.CancellationToken);
+            streamedValidation = Scan(ch, DataViewReader.Stream(run.ValidationSet, run.Task), "validation", run.Cancellation);
         }
         else if (holdOut is not null)
         {
             streamedValidation = Scan(ch, DataViewReader.Stream(data, run.Task, holdOut with { Validation = true }), "validation",
-                options.CancellationToken);
+                run.Cancellation);
             ch.Info(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture,
                 "Held out {0} of {1} rows for validation ({2} = {3}; streaming: a per-row random draw, not stratified).",
                 streamedValidation.RowCount, train.RowCount + streamedValidation.RowCount, nameof(options.ValidationFraction), options.ValidationFraction));
@@ -207,7 +246,7 @@ internal static class AdaptiveWidthTrainingDriver
         ch.Info(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture,
             "Streaming {0} training rows once per epoch through a shuffle buffer of {1} rows.", train.RowCount, options.ShuffleBufferRows));
         TrainingResult result = AdaptiveWidthNetworkTrainer.Train(run.Task, run.ClassCount, train, streamedValidation, run.Settings,
-            options.ShuffleBufferRows, run.Progress, options.CancellationToken, beforeBatch: run.Host.CheckAlive, run.Initial);
+            options.ShuffleBufferRows, run.Progress, run.Cancellation, beforeBatch: run.Host.CheckAlive, run.Initial);
         if (options.CompressionTolerance is null)
         {
             return (result, null);

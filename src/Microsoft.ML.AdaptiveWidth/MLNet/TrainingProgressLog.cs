@@ -21,37 +21,47 @@ internal sealed class TrainingProgressLog : IProgress<EpochRecord>
     private EpochRecord? _last;
     private bool _lastWritten;
     private TimeSpan _elapsed;
-    private int _member;
-    private int _members = 1;
+    private readonly int _member;
+    private readonly int _members;
 
-    public TrainingProgressLog(IHost host, IChannel channel, Action<AdaptiveWidthEpochMetrics>? callback = null, int maxEpoch = 0)
+    /// <summary>A log for one member's epochs.</summary>
+    /// <param name="host">Checked for cancellation after every epoch.</param>
+    /// <param name="channel">Receives the epoch lines.</param>
+    /// <param name="callback">The options' progress callback, or null.</param>
+    /// <param name="maxEpoch">The options' MaxEpoch, passed on to the callback.</param>
+    /// <param name="member">The ensemble member (0-based) whose epochs this log reports.</param>
+    /// <param name="members">How many members the model averages.</param>
+    /// <param name="gate">Shared by the logs of members training at once: the channel and the callback are called by one
+    /// thread at a time.</param>
+    public TrainingProgressLog(IHost host, IChannel channel, Action<AdaptiveWidthEpochMetrics>? callback = null, int maxEpoch = 0,
+        int member = 0, int members = 1, object? gate = null)
     {
         _host = host;
         _channel = channel;
         _callback = callback;
         _maxEpoch = maxEpoch;
-    }
-
-    /// <summary>Marks the start of ensemble member <paramref name="member"/> (0-based) of <paramref name="members"/>.</summary>
-    public void StartMember(int member, int members)
-    {
         _member = member;
         _members = members;
-        _last = null;
-        _sinceLastLine.Reset();
+        Gate = gate ?? new object();
     }
+
+    /// <summary>The lock held while writing to the channel or calling the callback.</summary>
+    public object Gate { get; }
 
     public void Report(EpochRecord value)
     {
         _last = value;
         _lastWritten = false;
-        if (!_sinceLastLine.IsRunning || _sinceLastLine.Elapsed >= Interval)
-        {
-            Write(value);
-        }
         _elapsed += value.Elapsed;
-        _callback?.Invoke(new AdaptiveWidthEpochMetrics(value.Epoch, _maxEpoch, value.TrainingLoss, value.ValidationLoss,
-            value.ValidationAccuracy, value.Widths.ToArray(), value.Elapsed, _elapsed) { Member = _member, EnsembleSize = _members });
+        lock (Gate)
+        {
+            if (!_sinceLastLine.IsRunning || _sinceLastLine.Elapsed >= Interval)
+            {
+                Write(value);
+            }
+            _callback?.Invoke(new AdaptiveWidthEpochMetrics(value.Epoch, _maxEpoch, value.TrainingLoss, value.ValidationLoss,
+                value.ValidationAccuracy, value.Widths.ToArray(), value.Elapsed, _elapsed) { Member = _member, EnsembleSize = _members });
+        }
         _host.CheckAlive();
     }
 
@@ -60,7 +70,10 @@ internal sealed class TrainingProgressLog : IProgress<EpochRecord>
     {
         if (_last is not null && !_lastWritten)
         {
-            Write(_last);
+            lock (Gate)
+            {
+                Write(_last);
+            }
         }
     }
 

@@ -69,6 +69,48 @@ public sealed class AdaptiveWidthEnsembleTest
     }
 
     [TestMethod]
+    public void Ensemble_TrainedInParallelOrOneAfterTheOther_IsTheSameModel()
+    {
+        if (Environment.ProcessorCount < 2)
+        {
+            Assert.Inconclusive("One core: members always train one after the other.");
+        }
+        var ml = new MLContext(seed: 1);
+        IDataView train = ml.Data.LoadFromEnumerable(MLNetTestData.Linear(300, seed: 3));
+        IDataView test = ml.Data.LoadFromEnumerable(MLNetTestData.Linear(100, seed: 4));
+        // One intra-op thread each: members train side by side; as many threads as cores: one member at a time.
+        AdaptiveWidthRegressionTrainer.Options parallel = Options(3, seed: 7);
+        AdaptiveWidthRegressionTrainer.Options sequential = Options(3, seed: 7);
+        sequential.NumberOfThreads = Environment.ProcessorCount;
+        var log = new List<string>();
+        ml.Log += (_, e) => { lock (log) { log.Add(e.RawMessage); } };
+
+        var a = ml.Regression.Trainers.AdaptiveWidth(parallel).Fit(train);
+        var b = ml.Regression.Trainers.AdaptiveWidth(sequential).Fit(train);
+
+        MLNetAssert.BitIdentical(MLNetAssert.Floats(b.Transform(test), "Score"), MLNetAssert.Floats(a.Transform(test), "Score"), "Score");
+        Assert.AreEqual(2 * 3, log.Count(m => m.StartsWith("Held out", StringComparison.Ordinal)), "each member of each fit holds out its rows");
+    }
+
+    [TestMethod]
+    public void Ensemble_AMembersFailure_StopsFitWithThatException()
+    {
+        var ml = new MLContext(seed: 1);
+        IDataView train = ml.Data.LoadFromEnumerable(MLNetTestData.Linear(300, seed: 3));
+        AdaptiveWidthRegressionTrainer.Options options = Options(3, seed: 8);
+        options.ProgressCallback = m =>
+        {
+            if (m.Member == 1 && m.Epoch == 2)
+            {
+                throw new TimeoutException("member 2 stops");
+            }
+        };
+
+        TimeoutException error = Assert.ThrowsExactly<TimeoutException>(() => ml.Regression.Trainers.AdaptiveWidth(options).Fit(train));
+        Assert.AreEqual("member 2 stops", error.Message);
+    }
+
+    [TestMethod]
     [DataRow(0)]
     [DataRow(17)]
     public void EnsembleSize_OutOfRange_ThrowsNamingTheOption(int members)
