@@ -117,7 +117,20 @@ public sealed class CsvSchema
             HasHeader = false, Separators = [','], AllowQuoting = true, TrimWhitespace = true,
             Columns = [new TextLoader.Column("Cells", DataKind.String, [new TextLoader.Range(0, null) { VariableEnd = true }])],
         };
-        IDataView raw = mlContext.Data.TakeRows(mlContext.Data.LoadFromTextFile(path, rawOptions), sampleRows + 1L);
+        if (!File.ReadLines(path).Any(line => line.Trim().Length > 0))
+        {
+            throw new FormatException($"{path}: empty file; a header line and at least one data line are needed.");
+        }
+        IDataView raw;
+        try
+        {
+            raw = mlContext.Data.TakeRows(mlContext.Data.LoadFromTextFile(path, rawOptions), sampleRows + 1L);
+        }
+        catch (ArgumentOutOfRangeException e) when (e.ParamName == "Source")
+        {
+            // TextLoader looks at the first lines when it is created and refuses lines of different lengths there.
+            throw new FormatException($"{path}: {RaggedLine(path) ?? "lines with different numbers of values"} ({e.Message.Split(" (")[0]}).");
+        }
         string[]? header = null;
         var cells = new List<string[]>();
         using (DataViewRowCursor cursor = raw.GetRowCursor(raw.Schema))
@@ -303,6 +316,34 @@ public sealed class CsvSchema
             })) + (group.Count() > 12 ? ", ..." : "");
             yield return $"{group.Count()} {what}: {list}";
         }
+    }
+
+    /// <summary>For the error message only: the first line whose count of commas outside quotes differs from the header's.</summary>
+    private static string? RaggedLine(string path)
+    {
+        int? expected = null;
+        int number = 0;
+        foreach (string line in File.ReadLines(path))
+        {
+            number++;
+            if (line.Trim().Length == 0)
+            {
+                continue;
+            }
+            int values = 1;
+            bool quoted = false;
+            foreach (char ch in line)
+            {
+                quoted ^= ch == '"';
+                values += ch == ',' && !quoted ? 1 : 0;
+            }
+            expected ??= values;
+            if (values != expected)
+            {
+                return $"line {number}: {values} values, the header has {expected}";
+            }
+        }
+        return null;
     }
 
     private static bool IsNumeric(CsvColumn c) => c.Kind is ColumnKind.Numeric or ColumnKind.NumericWithMissing;
