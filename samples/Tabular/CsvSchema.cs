@@ -31,7 +31,7 @@ public sealed record CsvColumn(string Header, string Name, int Index, ColumnKind
 /// <see cref="Featurizer"/> builds the usual pipeline: missing numbers replaced with an indicator, text columns one-hot
 /// encoded (hashed above <see cref="MaxOneHotValues"/> distinct values), everything concatenated into <c>Features</c>,
 /// and the label made ready for the task (a key over the class names for multiclass, <c>MapKeyToValue</c> gives them
-/// back; a Boolean for binary). Self-contained: copy this file with the sample.
+/// back; a Boolean for binary). To reuse it elsewhere, copy it with <see cref="TaskKind"/> and <see cref="Pipelines.LabelFor"/>.
 /// </summary>
 public sealed class CsvSchema
 {
