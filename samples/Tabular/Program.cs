@@ -3,6 +3,10 @@
 // the adaptive-width trainer with default options and LightGBM, FastTree and SDCA in the same ML.NET pipeline; print
 // a table (test metric, training time, learned widths, model zip size, µs per prediction); compress our model by
 // ordered truncation and say what it saved; write PNG plots; save, reload and score a few rows.
+// With --data: the same on a user's CSV, read with ML.NET's TextLoader, column types inferred from the header and a
+// sample of rows, categorical and missing values featurized as in the realdata study (CsvSchema.cs).
+// The program references the library only: the data sets it uses are in Data/ (scikit-learn's files embedded, see
+// Tabular.csproj), so the folder can be copied out of the repository with those files.
 //
 //   dotnet run --project samples/Tabular -c Release
 //   dotnet run --project samples/Tabular -c Release -- --data file.csv --label Column [--task binary|multiclass|regression]
