@@ -5,7 +5,6 @@
 //
 //   dotnet run --project samples/Tabular -c Release -- --core [--data spiralhard|spiral|doublemoon --epochs N --seed S ...]
 using System.Diagnostics;
-using Microsoft.ML.AdaptiveWidth.Datasets;
 using Microsoft.ML.AdaptiveWidth.Inference;
 using Microsoft.ML.AdaptiveWidth.Training;
 
@@ -31,9 +30,9 @@ public static class CoreDemo
         double? observations = args.Contains("--n") ? double.Parse(Argument(args, "--n", "")) : null;
         Dataset data = dataName switch
         {
-            "spiral" => PaperDatasets.Spiral(),
-            "doublemoon" => PaperDatasets.DoubleMoon(),
-            "spiralhard" => PaperDatasets.SpiralHard(),
+            "spiral" => PaperData.Spiral(),
+            "doublemoon" => PaperData.DoubleMoon(),
+            "spiralhard" => PaperData.SpiralHard(),
             _ => throw new ArgumentException($"Unknown data set '{dataName}'; use spiralhard, spiral or doublemoon."),
         };
         var (train, validation, test) = Splits.PaperSplit(data);
@@ -64,7 +63,7 @@ public static class CoreDemo
                 mean[j] = Enumerable.Range(0, train.RowCount).Average(i => train.Features[i * f + j]);
                 std[j] = Math.Sqrt(Enumerable.Range(0, train.RowCount).Average(i => Math.Pow(train.Features[i * f + j] - mean[j], 2))) + 1e-6;
             }
-            Dataset Apply(Dataset d) => new(d.Name, d.Features.Select((v, k) => (float)((v - mean[k % f]) / std[k % f])).ToArray(), f, d.Labels, d.ClassCount, d.FeatureNames);
+            Dataset Apply(Dataset d) => new(d.Name, d.Features.Select((v, k) => (float)((v - mean[k % f]) / std[k % f])).ToArray(), f, d.Labels, d.ClassNames);
             return (Apply(train), Apply(validation), Apply(test));
         }
 

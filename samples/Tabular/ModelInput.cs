@@ -2,14 +2,13 @@ using Microsoft.ML.Data;
 
 namespace AdaptiveWidth.Samples.Tabular;
 
-/// <summary>One row: the feature vector and the label (class index or value), as Model Builder would generate it.</summary>
+/// <summary>
+/// The input of the trained pipeline after the featurization: the feature vector, as Model Builder would generate it.
+/// The vector's size is set per data set with a schema definition (<see cref="Schema"/>).
+/// </summary>
 public sealed class ModelInput
 {
-    /// <summary>The features; the vector's size is set per data set with a schema definition (<see cref="Schema"/>).</summary>
     public float[] Features { get; set; } = [];
-
-    /// <summary>0/1 for binary, the class index for multiclass, the value for regression.</summary>
-    public float Label { get; set; }
 
     /// <summary>The schema of <see cref="ModelInput"/> with a known-size feature vector.</summary>
     public static SchemaDefinition Schema(int featureCount)
@@ -20,7 +19,7 @@ public sealed class ModelInput
     }
 }
 
-/// <summary>A binary prediction.</summary>
+/// <summary>A binary prediction (<c>PredictedLabel</c> true is the data set's second class).</summary>
 public sealed class BinaryOutput
 {
     public bool PredictedLabel { get; set; }
@@ -30,10 +29,10 @@ public sealed class BinaryOutput
     public float Score { get; set; }
 }
 
-/// <summary>A multiclass prediction (the label mapped back to its value).</summary>
+/// <summary>A multiclass prediction: the class name (<c>MapKeyToValue</c>) and the probability of each class.</summary>
 public sealed class MulticlassOutput
 {
-    public float PredictedLabel { get; set; }
+    public string PredictedLabel { get; set; } = "";
 
     public float[] Score { get; set; } = [];
 }

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Microsoft.ML;
-using Microsoft.ML.AdaptiveWidth.Datasets;
 using Microsoft.ML.AdaptiveWidth.Inference;
 using Microsoft.ML.AdaptiveWidth.Training;
 using Microsoft.ML.Data;
@@ -16,33 +15,56 @@ public sealed record AdaptiveStory(string DataSet, TaskKind Task, IReadOnlyList<
     IReadOnlyList<(double KeptFraction, long MultiplyAdds, double Metric)> TruncationCurve, string CompressedWidths,
     long FullMultiplyAdds, long CompressedMultiplyAdds, double CompressedMetric);
 
+/// <summary>What <see cref="Showcase.Run"/> returns: the table, our model's story, and our whole fitted pipeline.</summary>
+/// <param name="Model">Featurization, then the trainer's part (so <c>LastTransformer</c> of this chain is the part a
+/// <see cref="ModelInput"/> goes into).</param>
+public sealed record ShowcaseRun(List<TrainerResult> Results, AdaptiveStory Story, TransformerChain<ITransformer> Model,
+    int TrainRows, int TestRows, int FeatureCount);
+
 /// <summary>Trains every trainer on a data set, measures it, and tells our model's story.</summary>
 public sealed class Showcase(MLContext mlContext, int maxEpoch, int latencyRows, Action<string> say)
 {
     /// <summary>The metric's name per task: accuracy for classification, RMSE for regression.</summary>
     public static string MetricName(TaskKind task) => task == TaskKind.Regression ? "RMSE" : "accuracy";
 
-    public (List<TrainerResult> Results, AdaptiveStory Story, ITransformer Ours) Run(string name, TaskKind task, Dataset train, Dataset test,
-        Func<MLContext, Action<AdaptiveWidthEpochMetrics>?, IEstimator<ITransformer>>? customAdaptive = null, bool normalizeFeatures = true)
+    public ShowcaseRun Run(TabularData data)
     {
-        IDataView trainView = Load(train);
-        IDataView testView = Load(test);
+        // The featurization is fitted once on the training rows; every trainer gets the same features.
+        say($"{data.Name}: featurizing...");
+        ITransformer featurizer = data.Featurizer.Fit(data.Train);
+        IDataView trainView = mlContext.Data.Cache(featurizer.Transform(data.Train));
+        IDataView testView = mlContext.Data.Cache(featurizer.Transform(data.Test));
+        int featureCount = ((VectorDataViewType)trainView.Schema["Features"].Type).Size;
+        var latencyInputs = testView.GetColumn<float[]>("Features").Take(200).Select(x => new ModelInput { Features = x }).ToArray();
         var results = new List<TrainerResult>();
-        ITransformer? ours = null;
+        AdaptiveWidthFit? ours = null;
         foreach (string trainer in Pipelines.Trainers)
         {
-            say($"{name}: training {trainer}...");
-            var pipeline = Pipelines.BuildPipeline(mlContext, task, trainer, maxEpoch,
-                trainer == "AdaptiveWidth" ? customAdaptive : null, normalizeFeatures, progress: m => say(Progress(name, m)));
+            say($"{data.Name}: training {trainer}...");
             var clock = Stopwatch.StartNew();
-            ITransformer model = pipeline.Fit(trainView);
+            ITransformer model;
+            if (trainer == "AdaptiveWidth")
+            {
+                ours = Pipelines.FitAdaptiveWidth(mlContext, data.Task, trainView, data.NormalizeFeatures, options =>
+                {
+                    options.MaxEpoch = maxEpoch;
+                    options.ProgressCallback = m => say(Progress(data.Name, m));
+                    data.Tune?.Invoke(options);
+                });
+                model = ours.Model;
+            }
+            else
+            {
+                model = Pipelines.BuildPipeline(mlContext, data.Task, trainer, maxEpoch, data.NormalizeFeatures).Fit(trainView);
+            }
             double seconds = clock.Elapsed.TotalSeconds;
-            double metric = Metric(task, model.Transform(testView));
-            string widths = trainer == "AdaptiveWidth" ? string.Join("-", FindOurs(model).LayerWidths) : "";
-            results.Add(new TrainerResult(trainer, metric, seconds, widths, ZipSize(model, trainView.Schema), Latency(task, model, test)));
-            ours ??= model;
+            double metric = Metric(data.Task, model.Transform(testView));
+            string widths = trainer == "AdaptiveWidth" ? string.Join("-", ours!.LayerWidths) : "";
+            long zipBytes = ZipSize(new TransformerChain<ITransformer>(featurizer, model), data.Train.Schema);
+            results.Add(new TrainerResult(trainer, metric, seconds, widths, zipBytes, Latency(data.Task, model, latencyInputs, featureCount)));
         }
-        return (results, Story(name, task, ours!, testView), ours!);
+        return new ShowcaseRun(results, Story(data.Name, data.Task, ours!, testView), new TransformerChain<ITransformer>(featurizer, ours!.Model),
+            Count(trainView), Count(testView), featureCount);
     }
 
     /// <summary>One line of live progress from the trainer's <c>ProgressCallback</c>: no parsing of <c>MLContext.Log</c>.</summary>
@@ -54,13 +76,6 @@ public sealed class Showcase(MLContext mlContext, int maxEpoch, int latencyRows,
         return $"{dataSet}: epoch {m.Epoch}/{m.MaxEpoch}, widths [{string.Join(", ", m.Widths)}], loss {m.TrainingLoss:G3}{validation}, {m.Elapsed.TotalSeconds:F0} s";
     }
 
-    /// <summary>The data set as an IDataView of <see cref="ModelInput"/> rows with a known-size feature vector.</summary>
-    public IDataView Load(Dataset d)
-    {
-        var rows = Enumerable.Range(0, d.RowCount).Select(i => new ModelInput { Features = d.Row(i).ToArray(), Label = d.Labels[i] });
-        return mlContext.Data.LoadFromEnumerable(rows.ToList(), ModelInput.Schema(d.FeatureCount));
-    }
-
     /// <summary>Test accuracy for classification, RMSE for regression.</summary>
     public double Metric(TaskKind task, IDataView scored) => task switch
     {
@@ -69,23 +84,15 @@ public sealed class Showcase(MLContext mlContext, int maxEpoch, int latencyRows,
         _ => mlContext.Regression.Evaluate(scored).RootMeanSquaredError,
     };
 
-    /// <summary>The learned widths, history and network of our trainer inside a fitted pipeline.</summary>
-    public static (IReadOnlyList<int> LayerWidths, IReadOnlyList<EpochRecord> History, AdaptiveWidthModel Network) FindOurs(ITransformer model)
+    private static int Count(IDataView view)
     {
-        foreach (ITransformer t in (IEnumerable<ITransformer>)model)
+        int rows = 0;
+        using DataViewRowCursor cursor = view.GetRowCursor([]);
+        while (cursor.MoveNext())
         {
-            object? parameters = t.GetType().GetProperty("Model")?.GetValue(t);
-            switch (parameters)
-            {
-                case Microsoft.ML.Calibrators.CalibratedModelParametersBase<AdaptiveWidthBinaryModelParameters, Microsoft.ML.Calibrators.PlattCalibrator> binary:
-                    return (binary.SubModel.LayerWidths, binary.SubModel.TrainingHistory, binary.SubModel.Network);
-                case AdaptiveWidthMulticlassModelParameters multiclass:
-                    return (multiclass.LayerWidths, multiclass.TrainingHistory, multiclass.Network);
-                case AdaptiveWidthRegressionModelParameters regression:
-                    return (regression.LayerWidths, regression.TrainingHistory, regression.Network);
-            }
+            rows++;
         }
-        throw new InvalidOperationException("The pipeline has no adaptive-width trainer.");
+        return rows;
     }
 
     private static long ZipSize(ITransformer model, DataViewSchema schema)
@@ -95,15 +102,15 @@ public sealed class Showcase(MLContext mlContext, int maxEpoch, int latencyRows,
         return stream.Length;
     }
 
-    /// <summary>Median µs of one PredictionEngine.Predict over the first test rows, after a warm-up, median of 3 runs.</summary>
-    private double Latency(TaskKind task, ITransformer model, Dataset test)
+    /// <summary>Median µs of one PredictionEngine.Predict (one engine, reused) from the feature vector (the featurization is not
+    /// timed) over the first test rows, after a warm-up, median of 3 runs.</summary>
+    private double Latency(TaskKind task, ITransformer model, ModelInput[] inputs, int featureCount)
     {
-        var inputs = Enumerable.Range(0, Math.Min(test.RowCount, 200)).Select(i => new ModelInput { Features = test.Row(i).ToArray() }).ToArray();
         Func<ModelInput, object> predict = task switch
         {
-            TaskKind.Binary => Engine<BinaryOutput>(model, test.FeatureCount),
-            TaskKind.Multiclass => Engine<MulticlassOutput>(model, test.FeatureCount),
-            _ => Engine<RegressionOutput>(model, test.FeatureCount),
+            TaskKind.Binary => Engine<BinaryOutput>(model, featureCount),
+            TaskKind.Multiclass => Engine<MulticlassOutput>(model, featureCount),
+            _ => Engine<RegressionOutput>(model, featureCount),
         };
         var medians = new List<double>();
         for (int repetition = 0; repetition < 3; repetition++)
@@ -140,22 +147,17 @@ public sealed class Showcase(MLContext mlContext, int maxEpoch, int latencyRows,
     /// test set's normalized features, and the smallest kept fraction whose metric stays within 0.5 points of
     /// accuracy (or 1% RMSE) of the full network.
     /// </summary>
-    private AdaptiveStory Story(string name, TaskKind task, ITransformer model, IDataView testView)
+    private static AdaptiveStory Story(string name, TaskKind task, AdaptiveWidthFit ours, IDataView testView)
     {
-        var (widths, history, network) = FindOurs(model);
-        // The features as the network sees them: everything in the pipeline before the trainer.
-        var chain = (IEnumerable<ITransformer>)model;
-        IDataView features = testView;
-        foreach (ITransformer t in chain)
+        var (widths, history, network) = (ours.LayerWidths, ours.History, ours.Network);
+        // The features as the network sees them (after the normalizer), and the labels as it learned them.
+        float[][] x = ours.NetworkInput.Transform(testView).GetColumn<float[]>("Features").ToArray();
+        float[] y = task switch
         {
-            if (t.GetType().GetProperty("Model")?.GetValue(t) is not null && t.GetType().Name.Contains("PredictionTransformer"))
-            {
-                break;
-            }
-            features = t.Transform(features);
-        }
-        float[][] x = features.GetColumn<float[]>("Features").ToArray();
-        float[] y = testView.GetColumn<float>("Label").ToArray();
+            TaskKind.Binary => testView.GetColumn<bool>("Label").Select(b => b ? 1f : 0f).ToArray(),
+            TaskKind.Multiclass => testView.GetColumn<uint>("Label").Select(key => key - 1f).ToArray(),
+            _ => testView.GetColumn<float>("Label").ToArray(),
+        };
         double full = ModelMetric(task, network, x, y);
         var curve = new List<(double, long, double)>();
         foreach (double fraction in new[] { 1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1, 0.05 })
