@@ -10,8 +10,11 @@
 #   pkgcheck_mlnet_companion V  prints the 0.x release (Microsoft.ML.OnnxConverter, Microsoft.ML.TorchSharp) of ML.NET V
 #   pkgcheck_pack               packs into $work/feed; sets nupkg
 #   pkgcheck_new_app DIR        an empty application folder that imports nothing from above and restores from $work/feed
+#   pkgcheck_nu_baseline DIR    restores a copy of application DIR without our package and records its NU1603/NU1608
+#                               warnings: the ones the other packages give with this package source on their own
 #   pkgcheck_build_app DIR      dotnet build; fails on a NU1603 or NU1608 warning (a dependency outside the range a
-#                               package asked for) and when the native fix did not recognise libLibTorchSharp.so
+#                               package asked for), except one that pkgcheck_nu_baseline recorded for DIR, and when the
+#                               native fix did not recognise libLibTorchSharp.so
 #   pkgcheck_check_resolved DIR ID VERSION   restore resolved exactly VERSION of package ID for the application
 #   pkgcheck_check_native DIR   Linux: the output copy of libLibTorchSharp.so is patched exactly when needed, the cache's is as shipped
 #   pkgcheck_run_app DIR LINE   dotnet run --no-build; fails unless a line starts with LINE
@@ -103,17 +106,37 @@ pkgcheck_new_app() {
 EOF
 }
 
+# NU1608: a package outside another's declared range (ours on an ML.NET it was not built for, or ML.NET's own 0.x
+# packages on another ML.NET); NU1603: a dependency resolved above the version asked for, because that one is missing.
+# Printed one per line as "NU1603: message", without the project path.
+pkgcheck_nu_warnings() {
+    { grep -E "warning NU1(603|608): " "$1" || true; } | sed -E 's/^.*warning (NU[0-9]+): /\1: /; s/ +\[[^]]*\]$//' | sort -u
+}
+
+pkgcheck_nu_baseline() {
+    local app=$1 base="$1-without-our-package"
+    step "restoring $(basename "$app") without $id (the warnings its other packages give on their own)"
+    pkgcheck_new_app "$base"
+    grep -v "PackageReference Include=\"$id\"" "$app"/*.csproj > "$base/Baseline.csproj"
+    (cd "$base" && dotnet restore -nologo > "$work/restore-$(basename "$base").log" 2>&1) || { tail -n 30 "$work/restore-$(basename "$base").log"; fail "restore of $(basename "$base")"; }
+    pkgcheck_nu_warnings "$work/restore-$(basename "$base").log" > "$work/baseline-$(basename "$app").warnings"
+    sed 's/^/  without our package: /' "$work/baseline-$(basename "$app").warnings"
+}
+
 pkgcheck_build_app() {
-    local app=$1 log
+    local app=$1 log baseline ours
     log="$work/build-$(basename "$app").log"
     step "building $(basename "$app")"
     (cd "$app" && dotnet build -nologo -v:n > "$log" 2>&1) || { tail -n 60 "$log"; fail "$(basename "$app") build"; }
-    # NU1608: a package outside another's declared range (ours on an ML.NET it was not built for, or ML.NET's own 0.x
-    # packages on another ML.NET); NU1603: a dependency resolved above the version asked for, because that one is missing.
-    if grep -E "warning NU1(603|608)" "$log" > "$work/nu-warnings.log"; then
-        sed 's/^ *//' "$work/nu-warnings.log" | sort -u; fail "$(basename "$app"): NuGet resolved a version outside a declared range"
+    baseline="$work/baseline-$(basename "$app").warnings"
+    [ -f "$baseline" ] || : > "$baseline"
+    pkgcheck_nu_warnings "$log" > "$work/nu-$(basename "$app").warnings"
+    ours=$(comm -23 "$work/nu-$(basename "$app").warnings" "$baseline")
+    comm -12 "$work/nu-$(basename "$app").warnings" "$baseline" | sed 's/^/  also without our package (not ours): /'
+    if [ -n "$ours" ]; then
+        echo "$ours" | sed 's/^/  /'; fail "$(basename "$app"): NuGet resolved a version outside a declared range"
     fi
-    grep -o "warning NU[0-9]*: [^[]*" "$log" | sort -u | sed 's/^/  other NuGet warning: /' || true
+    grep -o "warning NU[0-9]*: [^[]*" "$log" | grep -vE "NU1(603|608)" | sort -u | sed 's/^/  other NuGet warning: /' || true
     if grep -q "Microsoft.ML.AdaptiveWidth: left" "$log"; then
         grep "Microsoft.ML.AdaptiveWidth: left" "$log"; fail "the buildTransitive target did not recognise libLibTorchSharp.so"
     fi
