@@ -46,6 +46,33 @@ public sealed class MLNetVersionTest
     }
 
     [TestMethod]
+    public void MLNetVersion_Unsupported_IsABuildErrorThatNamesTheSupportedOnes()
+    {
+        string project = Path.Combine(BuildTools.RepoRoot(), "src", "Microsoft.ML.AdaptiveWidth", "Microsoft.ML.AdaptiveWidth.csproj");
+        BuildTools.Result supported = BuildTools.Run("dotnet", ["msbuild", project, "-nologo", "-p:MLNetVersion=5.0.1", "-t:AdaptiveWidthCheckMLNetVersion"], BuildTools.RepoRoot(), TimeSpan.FromMinutes(2));
+        Assert.AreEqual(0, supported.ExitCode, supported.Output);
+
+        BuildTools.Result unsupported = BuildTools.Run("dotnet", ["msbuild", project, "-nologo", "-p:MLNetVersion=5.1.0", "-t:AdaptiveWidthCheckMLNetVersion"], BuildTools.RepoRoot(), TimeSpan.FromMinutes(2));
+        Assert.AreNotEqual(0, unsupported.ExitCode, unsupported.Output);
+        StringAssert.Contains(unsupported.Output, "MLNetVersion '5.1.0' is not a supported ML.NET version; the supported ones are 6.0.0;5.0.1.", unsupported.Output);
+    }
+
+    [TestMethod]
+    [DataRow("build/check-package.sh")]
+    [DataRow("build/check-beside-torchsharp.sh")]
+    public void PackageCheck_UnsupportedMLNetVersion_FailsBeforePackingAndNamesTheSupportedOnes(string script)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Assert.Inconclusive($"{script} is a bash script.");
+        }
+        BuildTools.Result result = BuildTools.Run("bash", [script, "5.1.0"], BuildTools.RepoRoot(), TimeSpan.FromMinutes(2));
+        Assert.AreNotEqual(0, result.ExitCode, result.Output);
+        StringAssert.Contains(result.Output, "ML.NET 5.1.0 is not a supported version (supported: 6.0.0 5.0.1)", result.Output);
+        Assert.DoesNotContain("packing", result.Output, result.Output);
+    }
+
+    [TestMethod]
     [DataRow("ScoringProbePath")]
     [DataRow("TabularSamplePath")]
     [DataRow("TextSamplePath")]
