@@ -1,27 +1,33 @@
 #!/usr/bin/env bash
-# Checks that Microsoft.ML.AdaptiveWidth lives beside ML.NET's own TorchSharp package in one application.
-# Microsoft.ML.TorchSharp 0.23.1 asks for TorchSharp >= 0.102.7, which the package source lacks: on its own it
-# resolves 0.107.0 with a NU1603 warning, next to our package it gets our 0.107.0. Like check-package.sh (the packing
-# and application steps are shared in package-check-lib.sh),
-# it packs the library and builds a console application outside the repository that references BOTH packages; the
-# application trains our binary trainer for a few epochs and asserts its accuracy, builds ML.NET's TorchSharp text
-# classifier (MulticlassClassification.Trainers.TextClassification) and asks it for its output schema (training it
-# would download pretrained weights, which this check must not need), then asserts that the process holds one TorchSharp
-# assembly, which Microsoft.ML.TorchSharp binds to as well, one libtorch_cpu and one libLibTorchSharp (the output copy
-# that our buildTransitive target patched), and that a tensor operation works after all that.
+# Checks that Microsoft.ML.AdaptiveWidth lives beside ML.NET's own TorchSharp package in one application, for each ML.NET
+# version to check with the Microsoft.ML.TorchSharp of that release (0.24.0 for ML.NET 6.0.0, 0.23.1 for 5.0.1; both ask
+# for TorchSharp >= 0.102.7, which the package source lacks: next to our package they get our 0.107.0). Like
+# check-package.sh (the packing and application steps are shared in package-check-lib.sh), it packs the library once and,
+# per version, builds a console application outside the repository that references our package, Microsoft.ML at that
+# version and that Microsoft.ML.TorchSharp; its build must resolve exactly that Microsoft.ML and one TorchSharp and print
+# no NU1608 or NU1603 warning that the same application without our package does not also get. (With this package
+# source Microsoft.ML.TorchSharp 0.23.1 on its own warns NU1603 for SkiaSharp 2.88.8, which is not served; that one is
+# reported as not ours. ML.NET 6.0.0 with 0.24.0 gets none at all.) The application asserts the ML.NET it runs on, trains our binary trainer for a few
+# epochs and asserts its accuracy, builds ML.NET's TorchSharp text classifier
+# (MulticlassClassification.Trainers.TextClassification) and asks it for its output schema (training it would download
+# pretrained weights, which this check must not need), then asserts that the process holds one TorchSharp assembly,
+# which Microsoft.ML.TorchSharp binds to as well, one libtorch_cpu and one libLibTorchSharp (the output copy that our
+# buildTransitive target patched), and that a tensor operation works after all that.
 #
-# Usage: bash build/check-beside-torchsharp.sh    Exit code 0 and the line "BESIDE TORCHSHARP OK" on success.
+# Usage: bash build/check-beside-torchsharp.sh [ML.NET version...]   Default: every supported version in turn (or the
+# versions in MLNET_VERSIONS). Exit code 0 and one line "BESIDE TORCHSHARP OK" per version on success.
 # Set KEEP_PACKAGE_CHECK=1 to keep the temp folder for inspection.
 set -euo pipefail
 source "$(dirname "$0")/package-check-lib.sh"
 pkgcheck_init check-beside-torchsharp
-
-mlnet_torchsharp_version=0.23.1
+pkgcheck_mlnet_versions "$@"
 
 pkgcheck_pack
 
-step "creating the application with both packages"
-app="$work/beside"
+for mlnet in $mlnet_versions; do
+mlnet_torchsharp_version=$(pkgcheck_mlnet_companion "$mlnet")
+step "creating the application with both packages on Microsoft.ML $mlnet (Microsoft.ML.TorchSharp $mlnet_torchsharp_version)"
+app="$work/beside-$mlnet"
 pkgcheck_new_app "$app"
 cat > "$app/Beside.csproj" <<EOF
 <Project Sdk="Microsoft.NET.Sdk">
@@ -33,6 +39,7 @@ cat > "$app/Beside.csproj" <<EOF
   </PropertyGroup>
   <ItemGroup>
     <PackageReference Include="$id" Version="$version" />
+    <PackageReference Include="Microsoft.ML" Version="$mlnet" />
     <PackageReference Include="Microsoft.ML.TorchSharp" Version="$mlnet_torchsharp_version" />
   </ItemGroup>
 </Project>
@@ -44,6 +51,12 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.TorchSharp;
 using TorchSharp;
+
+// 0. The ML.NET this application runs on is the one it referenced.
+string mlnetVersion = typeof(MLContext).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()!.InformationalVersion.Split('+')[0];
+Require(mlnetVersion == "__MLNET_VERSION__", $"running on ML.NET {mlnetVersion}, expected __MLNET_VERSION__");
+string mlnetTorchSharpVersion = typeof(TorchSharpCatalog).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()!.InformationalVersion.Split('+')[0];
+Require(mlnetTorchSharpVersion == "__MLNET_TORCHSHARP_VERSION__", $"running Microsoft.ML.TorchSharp {mlnetTorchSharpVersion}, expected __MLNET_TORCHSHARP_VERSION__");
 
 var mlContext = new MLContext(seed: 1);
 
@@ -123,7 +136,7 @@ Require(libtorchCpu.Count == 1, $"{libtorchCpu.Count} libtorch_cpu modules are l
 Require(glue.Count == 1, $"{glue.Count} LibTorchSharp modules are loaded");
 Require(Path.GetFullPath(glue[0]).StartsWith(Path.GetFullPath(AppContext.BaseDirectory), StringComparison.Ordinal), "the TorchSharp glue was not loaded from the output folder");
 
-Console.WriteLine($"BESIDE TORCHSHARP OK: one TorchSharp {loaded[0].GetName().Version}, one libtorch_cpu, AdaptiveWidth accuracy {accuracy:F3}, TextClassification schema built");
+Console.WriteLine($"BESIDE TORCHSHARP OK: ML.NET {mlnetVersion} with Microsoft.ML.TorchSharp {mlnetTorchSharpVersion}, one TorchSharp {loaded[0].GetName().Version}, one libtorch_cpu, AdaptiveWidth accuracy {accuracy:F3}, TextClassification schema built");
 
 static void Require(bool ok, string what)
 {
@@ -156,10 +169,15 @@ public sealed class Review
 }
 EOF
 
+sed -i -e "s/__MLNET_VERSION__/$mlnet/g" -e "s/__MLNET_TORCHSHARP_VERSION__/$mlnet_torchsharp_version/g" "$app/Program.cs"
+
+pkgcheck_nu_baseline "$app"
 pkgcheck_build_app "$app"
+pkgcheck_check_resolved "$app" Microsoft.ML "$mlnet"
+pkgcheck_check_resolved "$app" Microsoft.ML.TorchSharp "$mlnet_torchsharp_version"
 
 # Restore must have resolved one TorchSharp (0.107.0, above the 0.102.7 ML.NET asks for) and one libtorch for both
-# packages. Restore's NU1603 warnings (a dependency resolved above the version asked for) are shown, not failed on.
+# packages, without a NU1603 warning of ours (pkgcheck_build_app fails on one).
 python3 - "$app/obj/project.assets.json" <<'EOF' || fail "restore did not resolve a single TorchSharp and libtorch"
 import json, sys
 libraries = json.load(open(sys.argv[1]))["libraries"]
@@ -168,8 +186,8 @@ print("  restored: " + ", ".join(named("microsoft.ml.torchsharp/") + named("torc
 libtorch_versions = {k.split("/")[1] for k in named("libtorch")}
 sys.exit(0 if named("torchsharp/") == ["TorchSharp/0.107.0"] and len(libtorch_versions) == 1 else 1)
 EOF
-grep -o "warning NU1603: [^[]*" "$work/build-beside.log" | sort -u | sed 's/^/  /' || true
 
 pkgcheck_check_native "$app"
 pkgcheck_run_app "$app" "BESIDE TORCHSHARP OK"
+done
 pkgcheck_done

@@ -1,25 +1,30 @@
 #!/usr/bin/env bash
-# Checks the NuGet package as a user gets it: packs Microsoft.ML.AdaptiveWidth, inspects the nuspec, then builds a
-# separate console application OUTSIDE the repository (a temp folder, with its own empty Directory.Build.* files so
-# nothing of the repository is imported) that references the package with a plain PackageReference, trains a binary
-# classifier for a few epochs, saves a model zip, loads it and scores. On Linux it also checks that the package's
-# buildTransitive target patched the application's OUTPUT copy of libLibTorchSharp.so when the system libstdc++
-# lacks GLIBCXX_3.4.32 (Debian 12), and left the NuGet cache's copy as shipped.
+# Checks the NuGet package as a user gets it: packs Microsoft.ML.AdaptiveWidth once, inspects the nuspec (its Microsoft.ML
+# range must be MLNetPackageRange of Directory.Packages.props), then, for each ML.NET version to check, builds a separate
+# console application OUTSIDE the repository (a temp folder, with its own empty Directory.Build.* files so nothing of the
+# repository is imported) that references the package, Microsoft.ML at that version and the Microsoft.ML.OnnxConverter
+# of that release with plain PackageReferences. Its build must print no NU1608 or NU1603 warning and resolve exactly
+# that Microsoft.ML; it trains a binary classifier for a few epochs, saves a model zip, loads it, scores, exports it to
+# ONNX and asserts that the ML.NET it runs on is that version. On Linux it also checks that the package's
+# buildTransitive target patched the application's OUTPUT copy of libLibTorchSharp.so when the system libstdc++ lacks
+# GLIBCXX_3.4.32 (Debian 12), and left the NuGet cache's copy as shipped.
 #
-# Usage: bash build/check-package.sh        Exit code 0 and the line "PACKAGE CHECK OK" on success.
+# Usage: bash build/check-package.sh [ML.NET version...]   Default: every supported version in turn (or the versions in
+# MLNET_VERSIONS). Exit code 0 and one line "PACKAGE CHECK OK" per version on success.
 # Set KEEP_PACKAGE_CHECK=1 to keep the temp folder for inspection. The shared steps are in package-check-lib.sh.
 set -euo pipefail
 source "$(dirname "$0")/package-check-lib.sh"
 pkgcheck_init check-package
+pkgcheck_mlnet_versions "$@"
 
-# 1. Pack.
+# 1. Pack (once: the same package serves every supported ML.NET).
 pkgcheck_pack
 
 # 2. The package's contents and dependencies.
 step "inspecting the nuspec"
-python3 - "$nupkg" "$id" <<'EOF' || fail "package contents"
+python3 - "$nupkg" "$id" "$mlnet_package_range" <<'EOF' || fail "package contents"
 import sys, zipfile, xml.etree.ElementTree as ET
-nupkg, pid = sys.argv[1], sys.argv[2]
+nupkg, pid, mlnet_range = sys.argv[1], sys.argv[2], sys.argv[3]
 z = zipfile.ZipFile(nupkg)
 names = set(z.namelist())
 errors = []
@@ -35,7 +40,7 @@ meta = root.find("n:metadata", ns)
 if meta.findtext("n:readme", namespaces=ns) != "PACKAGE.md":
     errors.append("readme is not PACKAGE.md")
 deps = {d.get("id"): d for d in meta.iter("{%s}dependency" % ns["n"])}
-expected = {"Microsoft.ML": "[5.0.1, 5.1.0)", "TorchSharp-cpu": "0.107.0", "System.Numerics.Tensors": None}
+expected = {"Microsoft.ML": mlnet_range, "TorchSharp-cpu": "0.107.0", "System.Numerics.Tensors": None}
 for dep_id, dep_version in expected.items():
     d = deps.get(dep_id)
     if d is None:
@@ -55,9 +60,11 @@ if errors:
     sys.exit(1)
 EOF
 
-# 3. The consumer application, in the temp folder.
-step "creating the consumer application"
-app="$work/consumer"
+# 3. Per ML.NET version: the consumer application, in the temp folder.
+for mlnet in $mlnet_versions; do
+companion=$(pkgcheck_mlnet_companion "$mlnet")
+step "creating the consumer application for Microsoft.ML $mlnet (Microsoft.ML.OnnxConverter $companion)"
+app="$work/consumer-$mlnet"
 pkgcheck_new_app "$app"
 cat > "$app/Consumer.csproj" <<EOF
 <Project Sdk="Microsoft.NET.Sdk">
@@ -69,12 +76,20 @@ cat > "$app/Consumer.csproj" <<EOF
   </PropertyGroup>
   <ItemGroup>
     <PackageReference Include="$id" Version="$version" />
+    <PackageReference Include="Microsoft.ML" Version="$mlnet" />
+    <PackageReference Include="Microsoft.ML.OnnxConverter" Version="$companion" />
   </ItemGroup>
 </Project>
 EOF
 cat > "$app/Program.cs" <<'EOF'
+using System.Reflection;
+using System.Text;
 using Microsoft.ML;
 using Microsoft.ML.Data;
+
+// The ML.NET this application runs on must be the one it referenced (the package's range admits it).
+string mlnetVersion = typeof(MLContext).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()!.InformationalVersion.Split('+')[0];
+if (mlnetVersion != "__MLNET_VERSION__") throw new Exception($"running on ML.NET {mlnetVersion}, expected __MLNET_VERSION__");
 
 var mlContext = new MLContext(seed: 1);
 var random = new Random(7);
@@ -104,7 +119,13 @@ var engine = mlContext.Model.CreatePredictionEngine<Row, Prediction>(loaded);
 Prediction p = engine.Predict(rows[0]);
 if (p.PredictedLabel != rows[0].Label || float.IsNaN(p.Probability)) throw new Exception($"row 0 predicted {p.PredictedLabel} ({p.Probability})");
 
-Console.WriteLine($"PACKAGE CHECK OK: accuracy {metrics.Accuracy:F3}, model zip {new FileInfo(path).Length} bytes, row 0 probability {p.Probability:F3}");
+// ONNX export with the converter of this ML.NET release: the network's operators are in the model.
+using var onnx = new MemoryStream();
+mlContext.Model.ConvertToOnnx(loaded, data, onnx);
+string onnxText = Encoding.ASCII.GetString(onnx.ToArray());
+if (!onnxText.Contains("MatMul") || !onnxText.Contains("Sigmoid")) throw new Exception($"the ONNX model ({onnx.Length} bytes) lacks MatMul or Sigmoid");
+
+Console.WriteLine($"PACKAGE CHECK OK: ML.NET {mlnetVersion}, accuracy {metrics.Accuracy:F3}, model zip {new FileInfo(path).Length} bytes, ONNX {onnx.Length} bytes, row 0 probability {p.Probability:F3}");
 
 public sealed class Row
 {
@@ -122,10 +143,14 @@ public sealed class Prediction
 }
 EOF
 
-# 4. Build (restoring from the temp feed plus the default sources), then check the native-glue patch.
+sed -i "s/__MLNET_VERSION__/$mlnet/g" "$app/Program.cs"
+
+# 4. Build (restoring from the temp feed plus the default sources; no NU1603/NU1608), then check the native-glue patch.
 pkgcheck_build_app "$app"
+pkgcheck_check_resolved "$app" Microsoft.ML "$mlnet"
 pkgcheck_check_native "$app"
 
-# 5. Run: train, save, load, score.
+# 5. Run: train, save, load, score, export.
 pkgcheck_run_app "$app" "PACKAGE CHECK OK"
+done
 pkgcheck_done

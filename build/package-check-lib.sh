@@ -4,9 +4,18 @@
 # buildTransitive TorchSharp native fix on their output and runs them.
 #
 #   pkgcheck_init NAME          sets repo, work, version, id, ...; removes the temp folder and the package's cache copy at exit
+#   pkgcheck_mlnet_versions V.. sets mlnet_versions: the ML.NET releases to check against, V.. (the script's arguments),
+#                               else $MLNET_VERSIONS, else every supported one (MLNetSupportedVersions in
+#                               Directory.Packages.props); fails on an unsupported one. Also sets mlnet_package_range.
+#   pkgcheck_mlnet_companion V  prints the 0.x release (Microsoft.ML.OnnxConverter, Microsoft.ML.TorchSharp) of ML.NET V
 #   pkgcheck_pack               packs into $work/feed; sets nupkg
 #   pkgcheck_new_app DIR        an empty application folder that imports nothing from above and restores from $work/feed
-#   pkgcheck_build_app DIR      dotnet build; fails when the native fix did not recognise libLibTorchSharp.so
+#   pkgcheck_nu_baseline DIR    restores a copy of application DIR without our package and records its NU1603/NU1608
+#                               warnings: the ones the other packages give with this package source on their own
+#   pkgcheck_build_app DIR      dotnet build; fails on a NU1603 or NU1608 warning (a dependency outside the range a
+#                               package asked for), except one that pkgcheck_nu_baseline recorded for DIR, and when the
+#                               native fix did not recognise libLibTorchSharp.so
+#   pkgcheck_check_resolved DIR ID VERSION   restore resolved exactly VERSION of package ID for the application
 #   pkgcheck_check_native DIR   Linux: the output copy of libLibTorchSharp.so is patched exactly when needed, the cache's is as shipped
 #   pkgcheck_run_app DIR LINE   dotnet run --no-build; fails unless a line starts with LINE
 #
@@ -40,6 +49,33 @@ pkgcheck_cleanup() {
     if [ "${KEEP_PACKAGE_CHECK:-0}" = 1 ]; then echo "$pkgcheck_name: kept $work"; else rm -rf "$work"; fi
 }
 
+# The supported ML.NET releases and the package's range, as MSBuild evaluates Directory.Packages.props.
+pkgcheck_mlnet_versions() {
+    local supported requested v
+    supported=$(dotnet msbuild "$csproj" -getProperty:MLNetSupportedVersions | tr ';' ' ')
+    mlnet_package_range=$(dotnet msbuild "$csproj" -getProperty:MLNetPackageRange)
+    [ -n "$supported" ] && [ -n "$mlnet_package_range" ] || fail "cannot read MLNetSupportedVersions and MLNetPackageRange"
+    requested="$*"
+    [ -n "$requested" ] || requested=$(echo "${MLNET_VERSIONS:-}" | tr ',;' '  ')
+    [ -n "$requested" ] || requested=$supported
+    mlnet_versions=""
+    for v in $requested; do
+        case " $supported " in
+            *" $v "*) mlnet_versions="$mlnet_versions $v" ;;
+            *) fail "ML.NET $v is not a supported version (supported: $supported)" ;;
+        esac
+    done
+    mlnet_versions=${mlnet_versions# }
+    step "ML.NET versions to check: $mlnet_versions (supported: $supported; package range $mlnet_package_range)"
+}
+
+pkgcheck_mlnet_companion() {
+    local companion
+    companion=$(dotnet msbuild "$csproj" -p:MLNetVersion="$1" -getProperty:MLNetCompanionVersion)
+    [ -n "$companion" ] || fail "no companion release for ML.NET $1 in Directory.Packages.props"
+    echo "$companion"
+}
+
 step() { echo "== $pkgcheck_name: $*"; }
 fail() { echo "$pkgcheck_name: FAILED: $*" >&2; exit 1; }
 
@@ -70,14 +106,50 @@ pkgcheck_new_app() {
 EOF
 }
 
+# NU1608: a package outside another's declared range (ours on an ML.NET it was not built for, or ML.NET's own 0.x
+# packages on another ML.NET); NU1603: a dependency resolved above the version asked for, because that one is missing.
+# Printed one per line as "NU1603: message", without the project path.
+pkgcheck_nu_warnings() {
+    { grep -E "warning NU1(603|608): " "$1" || true; } | sed -E 's/^.*warning (NU[0-9]+): /\1: /; s/ +\[[^]]*\]$//' | sort -u
+}
+
+pkgcheck_nu_baseline() {
+    local app=$1 base="$1-without-our-package"
+    step "restoring $(basename "$app") without $id (the warnings its other packages give on their own)"
+    pkgcheck_new_app "$base"
+    grep -v "PackageReference Include=\"$id\"" "$app"/*.csproj > "$base/Baseline.csproj"
+    (cd "$base" && dotnet restore -nologo > "$work/restore-$(basename "$base").log" 2>&1) || { tail -n 30 "$work/restore-$(basename "$base").log"; fail "restore of $(basename "$base")"; }
+    pkgcheck_nu_warnings "$work/restore-$(basename "$base").log" > "$work/baseline-$(basename "$app").warnings"
+    sed 's/^/  without our package: /' "$work/baseline-$(basename "$app").warnings"
+}
+
 pkgcheck_build_app() {
-    local app=$1 log
+    local app=$1 log baseline ours
     log="$work/build-$(basename "$app").log"
     step "building $(basename "$app")"
     (cd "$app" && dotnet build -nologo -v:n > "$log" 2>&1) || { tail -n 60 "$log"; fail "$(basename "$app") build"; }
+    baseline="$work/baseline-$(basename "$app").warnings"
+    [ -f "$baseline" ] || : > "$baseline"
+    pkgcheck_nu_warnings "$log" > "$work/nu-$(basename "$app").warnings"
+    ours=$(comm -23 "$work/nu-$(basename "$app").warnings" "$baseline")
+    comm -12 "$work/nu-$(basename "$app").warnings" "$baseline" | sed 's/^/  also without our package (not ours): /'
+    if [ -n "$ours" ]; then
+        echo "$ours" | sed 's/^/  /'; fail "$(basename "$app"): NuGet resolved a version outside a declared range"
+    fi
+    grep -o "warning NU[0-9]*: [^[]*" "$log" | grep -vE "NU1(603|608)" | sort -u | sed 's/^/  other NuGet warning: /' || true
     if grep -q "Microsoft.ML.AdaptiveWidth: left" "$log"; then
         grep "Microsoft.ML.AdaptiveWidth: left" "$log"; fail "the buildTransitive target did not recognise libLibTorchSharp.so"
     fi
+}
+
+pkgcheck_check_resolved() {
+    python3 - "$1/obj/project.assets.json" "$2" "$3" <<'EOF' || fail "$(basename "$1") did not resolve $2 $3"
+import json, sys
+libraries, wanted, version = json.load(open(sys.argv[1]))["libraries"], sys.argv[2].lower(), sys.argv[3]
+found = [k.split("/")[1] for k in libraries if k.split("/")[0].lower() == wanted]
+print("  resolved %s %s" % (sys.argv[2], ", ".join(found) or "none"))
+sys.exit(0 if found == [version] else 1)
+EOF
 }
 
 pkgcheck_check_native() {
@@ -116,5 +188,5 @@ pkgcheck_run_app() {
 }
 
 pkgcheck_done() {
-    echo "$pkgcheck_name: passed in $(( $(date +%s) - start )) s ($id $version)"
+    echo "$pkgcheck_name: passed in $(( $(date +%s) - start )) s ($id $version; ML.NET ${mlnet_versions:-?})"
 }

@@ -200,7 +200,10 @@ int Trainers(bool quick, bool write, bool skipFashion = false)
         lines.Add(line);
     }
 
-    Report("# Trainer comparison: AdaptiveWidth vs LightGBM, FastTree and SDCA (ML.NET 5.0.1)");
+    // The ML.NET it ran on (MLNetVersion of the build): the title stays true when the repository moves to another release.
+    string mlnetVersion = typeof(Microsoft.ML.MLContext).Assembly.GetCustomAttributes(false)
+        .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().Single().InformationalVersion.Split('+')[0];
+    Report($"# Trainer comparison: AdaptiveWidth vs LightGBM, FastTree and SDCA (ML.NET {mlnetVersion})");
     Report("");
     Report($"- Machine: {MachineInfo.CpuModel()}, {Environment.ProcessorCount} logical cores");
     Report($"- OS: {RuntimeInformation.OSDescription} ({RuntimeInformation.ProcessArchitecture}); .NET {Environment.Version}");
