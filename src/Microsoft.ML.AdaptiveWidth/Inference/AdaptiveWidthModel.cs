@@ -173,8 +173,11 @@ public sealed class AdaptiveWidthModel
     /// <summary>The width (number of neurons) of each hidden layer.</summary>
     public IReadOnlyList<int> LayerWidths => _layers.Take(_layers.Length - 1).Select(l => l.Outputs).ToArray();
 
-    /// <summary>Multiply-adds needed to score one row.</summary>
-    public long MultiplyAdds => _layers.Sum(l => l.MultiplyAdds);
+    /// <summary>
+    /// Multiply-adds needed to score one row: for an averaged ensemble, those of its members' independent blocks (the zero
+    /// weights between members are skipped), otherwise every weight.
+    /// </summary>
+    public long MultiplyAdds => _blocks?.Sum(b => b.MultiplyAdds) ?? _layers.Sum(l => l.MultiplyAdds);
 
     /// <summary>The importance of each neuron of hidden layer <paramref name="layer"/>, decreasing with the index.</summary>
     public ReadOnlySpan<float> Importance(int layer) => _importance[layer];

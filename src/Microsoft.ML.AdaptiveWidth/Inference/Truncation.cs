@@ -81,15 +81,24 @@ public static class Truncation
     public static int[] WidthsForMultiplyAdds(int inputs, IReadOnlyList<int> widths, int outputs, long multiplyAddsPerRow)
     {
         ArgumentNullException.ThrowIfNull(widths);
+        return WidthsForMultiplyAdds(widths, w => MultiplyAdds(inputs, w, outputs), multiplyAddsPerRow);
+    }
+
+    /// <summary>
+    /// <see cref="WidthsForMultiplyAdds(int, IReadOnlyList{int}, int, long)"/> with any cost that grows with the widths:
+    /// for an averaged ensemble, the truncated model's own count (its members' blocks), not every stored weight.
+    /// </summary>
+    internal static int[] WidthsForMultiplyAdds(IReadOnlyList<int> widths, Func<IReadOnlyList<int>, long> cost, long multiplyAddsPerRow)
+    {
         if (multiplyAddsPerRow < 1)
         {
             throw new ArgumentOutOfRangeException(nameof(multiplyAddsPerRow), multiplyAddsPerRow, "The budget of multiply-adds per row must be positive.");
         }
-        if (multiplyAddsPerRow >= MultiplyAdds(inputs, widths, outputs))
+        if (multiplyAddsPerRow >= cost(widths))
         {
             return widths.ToArray();
         }
-        long smallest = MultiplyAdds(inputs, widths.Select(_ => 1).ToArray(), outputs);
+        long smallest = cost(widths.Select(_ => 1).ToArray());
         if (multiplyAddsPerRow < smallest)
         {
             throw new ArgumentOutOfRangeException(nameof(multiplyAddsPerRow), multiplyAddsPerRow,
@@ -113,7 +122,7 @@ public static class Truncation
         while (lo < hi)
         {
             int mid = lo + (hi - lo + 1) / 2;
-            if (MultiplyAdds(inputs, At(widths, candidates[mid]), outputs) <= multiplyAddsPerRow)
+            if (cost(At(widths, candidates[mid])) <= multiplyAddsPerRow)
             {
                 lo = mid;
             }

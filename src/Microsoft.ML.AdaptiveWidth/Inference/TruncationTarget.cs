@@ -59,7 +59,8 @@ public sealed class TruncationTarget
     /// <summary>
     /// The widest network that scores a row in at most <paramref name="multiplyAddsPerRow"/> multiply-adds while keeping
     /// the layers' proportions: the largest fraction s for which keeping ⌈s × D_l⌉ neurons of every layer fits
-    /// (see <see cref="Truncation.WidthsForMultiplyAdds"/>). A budget at or above the model's cost keeps every neuron.
+    /// (see <see cref="Truncation.WidthsForMultiplyAdds(int, IReadOnlyList{int}, int, long)"/>; an averaged ensemble counts its
+    /// members' blocks, <see cref="AdaptiveWidthModel.MultiplyAdds"/>). A budget at or above the model's cost keeps every neuron.
     /// </summary>
     /// <param name="multiplyAddsPerRow">Positive; at least the cost of the network with one neuron per layer.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="multiplyAddsPerRow"/> is not positive.</exception>
@@ -90,7 +91,10 @@ public sealed class TruncationTarget
         {
             Kind.Fraction => Truncation.WidthsForFraction(widths, _fraction),
             Kind.MaxUnits => Truncation.WidthsForMaxUnits(widths, _maxUnits, allowAboveWidth: false),
-            Kind.MultiplyAdds => Truncation.WidthsForMultiplyAdds(model.InputCount, widths, model.OutputCount, _multiplyAdds),
+            Kind.MultiplyAdds => model.BlockCount > 1
+                // An averaged ensemble costs what its blocks cost: measure each candidate.
+                ? Truncation.WidthsForMultiplyAdds(widths, w => model.Truncate(w).MultiplyAdds, _multiplyAdds)
+                : Truncation.WidthsForMultiplyAdds(model.InputCount, widths, model.OutputCount, _multiplyAdds),
             _ => CheckedWidths(widths),
         };
     }

@@ -85,6 +85,23 @@ public sealed class ModelAveragingTest
     }
 
     [TestMethod]
+    public void MergedModel_CountsItsMembersMultiplyAdds_AndAComputeBudgetTruncatesByThatCount()
+    {
+        var random = new Random(10);
+        AdaptiveWidthModel[] members = Members(random, 5, 3, [8, 6], [10, 4], [6, 9]);
+        AdaptiveWidthModel merged = ModelAveraging.Average(members);
+
+        Assert.AreEqual(members.Sum(m => m.MultiplyAdds), merged.MultiplyAdds, "the zero weights between members are not counted");
+        Assert.IsLessThan(merged.Layers.Sum(l => l.MultiplyAdds), merged.MultiplyAdds);
+        CollectionAssert.AreEqual(merged.LayerWidths.ToArray(), merged.Truncate(TruncationTarget.MultiplyAdds(merged.MultiplyAdds)).LayerWidths.ToArray(),
+            "a budget of the model's own cost keeps every neuron");
+        long half = merged.MultiplyAdds / 2;
+        AdaptiveWidthModel truncated = merged.Truncate(TruncationTarget.MultiplyAdds(half));
+        Assert.IsLessThanOrEqualTo(half, truncated.MultiplyAdds);
+        Assert.IsLessThan(merged.LayerWidths[0], truncated.LayerWidths[0]);
+    }
+
+    [TestMethod]
     public void OrdinaryNetwork_IsOneBlock_AndASingleMemberIsReturnedAsIs()
     {
         var random = new Random(8);
