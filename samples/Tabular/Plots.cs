@@ -9,17 +9,34 @@ public static class Plots
     {
         Directory.CreateDirectory(directory);
         string stem = Path.Combine(directory, story.DataSet.ToLowerInvariant().Replace(' ', '-'));
-        double[] epochs = story.History.Select(r => (double)r.Epoch).ToArray();
+        // An ensemble's history holds its members one after the other (the epoch starts again at 1): one line each.
+        var members = new List<List<Microsoft.ML.AdaptiveWidth.Training.EpochRecord>>();
+        foreach (var record in story.History)
+        {
+            if (members.Count == 0 || record.Epoch <= members[^1][^1].Epoch)
+            {
+                members.Add([]);
+            }
+            members[^1].Add(record);
+        }
+        Color[] colors = [Colors.SteelBlue, Colors.DarkOrange, Colors.SeaGreen, Colors.Crimson];
 
         var widths = new Plot();
         int layers = story.History.Count == 0 ? 0 : story.History[0].Widths.Count;
         for (int l = 0; l < layers; l++)
         {
-            var line = widths.Add.Scatter(epochs, story.History.Select(r => (double)r.Widths[l]).ToArray());
-            line.LegendText = $"layer {l + 1}";
-            line.MarkerSize = 0;
+            for (int m = 0; m < members.Count; m++)
+            {
+                var line = widths.Add.Scatter(members[m].Select(r => (double)r.Epoch).ToArray(), members[m].Select(r => (double)r.Widths[l]).ToArray());
+                line.Color = colors[l % colors.Length];
+                line.MarkerSize = 0;
+                if (m == 0)
+                {
+                    line.LegendText = members.Count > 1 ? $"layer {l + 1} (one line per member)" : $"layer {l + 1}";
+                }
+            }
         }
-        widths.Title($"{story.DataSet}: learned width per layer");
+        widths.Title($"{story.DataSet}: learned width per layer{(members.Count > 1 ? $", each of the {members.Count} members" : "")}");
         widths.XLabel("epoch");
         widths.YLabel("neurons");
         widths.ShowLegend();
@@ -27,10 +44,13 @@ public static class Plots
 
         var validation = new Plot();
         bool classification = story.Task != TaskKind.Regression;
-        var metric = validation.Add.Scatter(epochs, story.History
-            .Select(r => classification ? r.ValidationAccuracy : Math.Sqrt(2 * r.ValidationLoss)).ToArray());
-        metric.MarkerSize = 0;
-        validation.Title($"{story.DataSet}: validation {(classification ? "accuracy" : "RMSE")}");
+        foreach (var member in members)
+        {
+            var metric = validation.Add.Scatter(member.Select(r => (double)r.Epoch).ToArray(), member
+                .Select(r => classification ? r.ValidationAccuracy : Math.Sqrt(2 * r.ValidationLoss)).ToArray());
+            metric.MarkerSize = 0;
+        }
+        validation.Title($"{story.DataSet}: validation {(classification ? "accuracy" : "RMSE")}{(members.Count > 1 ? " of each member" : "")}");
         validation.XLabel("epoch");
         yield return Save(validation, stem + "-validation.png");
 

@@ -73,7 +73,8 @@ public sealed class Showcase(MLContext mlContext, int maxEpoch, int latencyRows,
         // Widths first, the most telling part, so that a narrow terminal still shows them.
         string validation = double.IsNaN(m.ValidationLoss) ? "" : $", validation loss {m.ValidationLoss:G3}"
             + (double.IsNaN(m.ValidationAccuracy) ? "" : $" accuracy {m.ValidationAccuracy:P1}");
-        return $"{dataSet}: epoch {m.Epoch}/{m.MaxEpoch}, widths [{string.Join(", ", m.Widths)}], loss {m.TrainingLoss:G3}{validation}, {m.Elapsed.TotalSeconds:F0} s";
+        string member = m.EnsembleSize > 1 ? $" (member {m.Member + 1} of {m.EnsembleSize})" : "";
+        return $"{dataSet}{member}: epoch {m.Epoch}/{m.MaxEpoch}, widths [{string.Join(", ", m.Widths)}], loss {m.TrainingLoss:G3}{validation}, {m.Elapsed.TotalSeconds:F0} s";
     }
 
     /// <summary>Test accuracy for classification, RMSE for regression.</summary>
