@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -190,6 +191,8 @@ public sealed class DenseLayer
     private static readonly bool Fused = Vector256.IsHardwareAccelerated && Fma.IsSupported;
 
     /// <summary>y[o..o+4) = W[o..o+4)·x + b[o..o+4), W row-major with <paramref name="inputs"/> columns.</summary>
+    /// <remarks>Compiled fully optimised at first use (no tiering), so a service's first predictions are as fast as later ones.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void FourDots(float[] weights, int o, int inputs, ReadOnlySpan<float> x, float[] bias, Span<float> y)
     {
         ref float w = ref MemoryMarshal.GetArrayDataReference(weights);
@@ -221,6 +224,7 @@ public sealed class DenseLayer
     }
 
     /// <summary>y += Σ_{k&lt;4} x[k]·Wᵀ[i+k], Wᵀ row-major with <paramref name="outputs"/> columns.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void AddFourColumns(float[] transposed, int i, int outputs, ReadOnlySpan<float> x, Span<float> y)
     {
         ref float t = ref MemoryMarshal.GetArrayDataReference(transposed);
