@@ -14,7 +14,7 @@ using Microsoft.ML.Trainers.AdaptiveWidth;
 // Exit code 0 when every check passed (0 failed, 0 mismatched, 0 lost, malformed requests answered 400).
 bool quick = args.Contains("--quick");
 bool write = args.Contains("--write");
-int requests = IntOption("--requests", quick ? 500 : 20_000);
+int requests = IntOption("--requests", quick ? 2_000 : 20_000);
 int concurrency = IntOption("--concurrency", 16);
 const int FeatureCount = 8;
 const int DistinctRows = 2_000;

@@ -27,10 +27,10 @@ public sealed class ScoringServiceTest
         }
         string text = output.Result;
         Assert.AreEqual(0, process.ExitCode, text + error.Result);
-        StringAssert.Contains(text, "Total: 1,000 requests, 0 failed, 0 not equal to offline scoring, 20 of 20 malformed requests answered 400");
-        StringAssert.Contains(text, "| LightGbm | 500 |");
-        StringAssert.Contains(text, "| AdaptiveWidth | 500 |");
-        StringAssert.Contains(text, "v1→v2 at request 200");
+        StringAssert.Contains(text, "Total: 4,000 requests, 0 failed, 0 not equal to offline scoring, 20 of 20 malformed requests answered 400");
+        StringAssert.Contains(text, "| LightGbm | 2,000 |");
+        StringAssert.Contains(text, "| AdaptiveWidth | 2,000 |");
+        StringAssert.Contains(text, "v1→v2 at request 800");
         Assert.IsFalse(text.Contains("PROBLEM:", StringComparison.Ordinal), text);
     }
 }
