@@ -104,6 +104,33 @@ internal static class AdaptiveWidthTrainingDriver
     {
         AdaptiveWidthOptionsBase options = run.Options;
         RoleMappedData data = run.Context.TrainingSet;
+        DataViewSchema.Column features = data.Schema.Feature!.Value;
+        if (DataViewReader.IsWide(features))
+        {
+            // Checked before any row is read: a too-wide input, or an option the sparse path does not have yet.
+            run.Settings.CheckInputLayer(DataViewReader.FeatureCount(features), $"Column '{features.Name}' (features)");
+            if (options.DataMode == TrainingDataMode.Streaming)
+            {
+                throw new ArgumentException(
+                    $"Column '{features.Name}' (features) has {DataViewReader.FeatureCount(features):N0} slots, so it is read as sparse rows, in memory " +
+                    $"(memory ∝ its non-zeros); streaming reads rows densely and does not support it yet. Use {nameof(options.DataMode)} = " +
+                    $"{nameof(TrainingDataMode.Auto)} or {nameof(TrainingDataMode.InMemory)}.", nameof(options.DataMode));
+            }
+            if (options.CompressionTolerance is not null)
+            {
+                throw new ArgumentException(
+                    $"Column '{features.Name}' (features) has {DataViewReader.FeatureCount(features):N0} slots (a sparse input); " +
+                    $"{nameof(options.CompressionTolerance)} does not support sparse inputs yet: use {nameof(options.TruncationBudget)} or " +
+                    $"{nameof(options.MaxUnitsPerLayer)}.", nameof(options.CompressionTolerance));
+            }
+            if (run.Initial is not null)
+            {
+                throw new ArgumentException(
+                    $"Column '{features.Name}' (features) has {DataViewReader.FeatureCount(features):N0} slots (a sparse input); continued training " +
+                    "does not support sparse inputs yet: train from the start.", "modelParameters");
+            }
+            return DataViewReader.Read(data, run.Task);
+        }
         if (options.DataMode == TrainingDataMode.Streaming
             || (options.DataMode == TrainingDataMode.Auto && data.Data.GetRowCount() is long known && known > run.MaxInMemoryRows))
         {

@@ -2,8 +2,11 @@ using static TorchSharp.torch;
 
 namespace Microsoft.ML.AdaptiveWidth.Training;
 
-/// <summary>One mini-batch as tensors: features [n × F], labels (float, or int64 classes), weights scaled to mean 1.</summary>
-internal readonly record struct Batch(Tensor Features, Tensor Labels, Tensor? Weights, int Length);
+/// <summary>
+/// One mini-batch as tensors: features [n × F] (or, for a sparse input, null and <paramref name="Sparse"/>), labels
+/// (float, or int64 classes), weights scaled to mean 1.
+/// </summary>
+internal readonly record struct Batch(Tensor? Features, Tensor Labels, Tensor? Weights, int Length, SparseBatch? Sparse = null);
 
 /// <summary>
 /// Where the training loop's mini-batches come from: the whole data set as tensors (<see cref="InMemoryBatchSource"/>)
