@@ -85,45 +85,6 @@ internal sealed class InputStandardization
         }
     }
 
-    /// <summary>
-    /// The map of sparse rows: scale only, z_j = x_j/s_j with m_j = 0. Centering would turn every zero into −m_j/s_j
-    /// and make each row dense, so the first layer would cost features × width per row again; without it the network's
-    /// first layer sees a shifted input, which its bias absorbs (the fold b' = b − W'·m has m = 0). s_j is the deviation
-    /// about the true mean with the same range floor as dense features, the zeros included in both.
-    /// </summary>
-    public static InputStandardization Of(SparseRows rows)
-    {
-        int features = rows.FeatureCount;
-        var sum = new double[features];
-        var squares = new double[features];
-        float[] min = Enumerable.Repeat(float.PositiveInfinity, features).ToArray();
-        float[] max = Enumerable.Repeat(float.NegativeInfinity, features).ToArray();
-        var count = new int[features];
-        for (long k = 0; k < rows.NonZeroCount; k++)
-        {
-            int j = rows.Indices[k];
-            float v = rows.Values[k];
-            sum[j] += v;
-            squares[j] += (double)v * v;
-            min[j] = Math.Min(min[j], v);
-            max[j] = Math.Max(max[j], v);
-            count[j]++;
-        }
-        double n = rows.RowCount;
-        var scale = new float[features];
-        for (int j = 0; j < features; j++)
-        {
-            // Rows without the feature hold 0, so 0 lies in [min, max] unless every row has it.
-            float low = count[j] == rows.RowCount ? min[j] : Math.Min(min[j], 0f);
-            float high = count[j] == rows.RowCount ? max[j] : Math.Max(max[j], 0f);
-            double mean = sum[j] / n;
-            double sd = Math.Sqrt(Math.Max(0, squares[j] / n - mean * mean));
-            double floor = ((double)high - low) / Accumulator.RangeOverScale;
-            scale[j] = sd > 1e-6 * (Math.Abs(mean) + 1e-6) && double.IsFinite(sd) ? (float)Math.Max(sd, floor) : 1f;
-        }
-        return new InputStandardization(new float[features], scale);
-    }
-
     /// <summary>The map of in-memory rows.</summary>
     public static InputStandardization Of(TrainingData data)
     {

@@ -5,7 +5,7 @@ namespace Microsoft.ML.AdaptiveWidth.Training;
 /// <summary>
 /// Sparse rows held in memory (<see cref="SparseRows"/>); each pass draws a permutation and builds every mini-batch on
 /// the host as a <see cref="SparseBatch"/>: the batch's distinct features, and each non-zero's row and local feature, with
-/// the value divided by the feature's scale (scale-only standardisation, <see cref="InputStandardization.Of(SparseRows)"/>).
+/// the value divided by the feature's scale when a scale-only standardisation is given (the training loop gives none).
 /// Host work per batch is proportional to its non-zeros.
 /// </summary>
 internal sealed class SparseBatchSource : BatchSource

@@ -38,8 +38,9 @@ internal sealed class TrainingLoop : IDisposable
     public TrainingLoop(NetworkTask task, int outputs, TrainingData train, TrainingData? validation, TrainingSettings settings,
         AdaptiveWidthModel? initial = null)
         : this(task, outputs, train.FeatureCount, settings, Target(task, train.Labels), initial,
-            !settings.StandardizeInputs ? InputStandardization.Identity(train.FeatureCount)
-                : train.Sparse is SparseRows rows ? InputStandardization.Of(rows) : InputStandardization.Of(train),
+            // Sparse rows are not standardised (docs/method.md, "Sparse inputs"): centring would make them dense, and scaling
+            // each feature by its deviation inflates rare n-grams, which the first layer then memorises.
+            !settings.StandardizeInputs || train.Sparse is not null ? InputStandardization.Identity(train.FeatureCount) : InputStandardization.Of(train),
             (mean, scale, inputs) => InMemory(train, task, mean, scale, inputs),
             validation is null ? null : (mean, scale, inputs) => InMemory(validation, task, mean, scale, inputs),
             train.Sparse is SparseRows sparse ? (double)sparse.NonZeroCount / sparse.RowCount : null)
