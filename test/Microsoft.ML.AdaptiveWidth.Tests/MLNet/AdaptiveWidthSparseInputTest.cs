@@ -203,6 +203,30 @@ public sealed class AdaptiveWidthSparseInputTest
     }
 
     [TestMethod]
+    [DataRow(nameof(AdaptiveWidthOptionsBase.DataMode))]
+    [DataRow(nameof(AdaptiveWidthOptionsBase.CompressionTolerance))]
+    public void AdaptiveWidthBinaryTrainer_Fit_SparseColumnWithUnsupportedOptionNamesColumnAndOption(string option)
+    {
+        var ml = new MLContext(seed: 1);
+        IDataView data = ml.Data.LoadFromEnumerable(Words(50, seed: 8));
+        AdaptiveWidthBinaryTrainer.Options options = Options();
+        if (option == nameof(AdaptiveWidthOptionsBase.DataMode))
+        {
+            options.DataMode = TrainingDataMode.Streaming;
+        }
+        else
+        {
+            options.CompressionTolerance = 1;
+        }
+
+        ArgumentException e = Assert.ThrowsExactly<ArgumentException>(() => ml.BinaryClassification.Trainers.AdaptiveWidth(options).Fit(data));
+
+        Assert.AreEqual(option, e.ParamName);
+        StringAssert.Contains(e.Message, "'Features'");
+        StringAssert.Contains(e.Message, "6,000");
+    }
+
+    [TestMethod]
     public void AdaptiveWidthBinaryTrainer_Fit_IssueWidthTrainsWithDefaultsWithoutOverflow()
     {
         // Issue 17: 553,889 inputs × the 4,607-neuron width cap passed int.MaxValue and training threw OverflowException.
