@@ -32,6 +32,11 @@ internal static class SparseStudy
         Console.WriteLine($"Command: dotnet run --project test/Microsoft.ML.AdaptiveWidth.Benchmarks -c Release -- {string.Join(' ', args)}");
         Console.WriteLine();
 
+        if (args.Contains("--products"))
+        {
+            return CompareProducts(features, quick ? 2_000 : 10_000, quick ? 2 : 8);
+        }
+
         int width = 16;
         int[] rest = [205];
         if (!args.Contains("--scoring-only"))
@@ -41,7 +46,7 @@ internal static class SparseStudy
 
         // Scoring: random models of the trained model's layer shapes at two vocabulary sizes.
         var random = new Random(2);
-        Console.WriteLine($"## Single-row scoring time (managed, µs, median of {(quick ? 2_000 : 20_000):N0} rows after 5,000 warm-up rows; dense: median of 200)");
+        Console.WriteLine($"## Single-row scoring time (managed, µs, median of {(quick ? 2_000 : 20_000):N0} rows after 1 s of warm-up; dense: median of 200)");
         Console.WriteLine();
         Console.WriteLine("| vocabulary | first layer | non-zeros | ScoreSparse | Score (dense) |");
         Console.WriteLine("|---|---|---|---|---|");
@@ -93,6 +98,39 @@ internal static class SparseStudy
         return (network.LayerWidths[0], network.LayerWidths.Skip(1).ToArray());
     }
 
+    /// <summary>Epoch time of the sparse first layer's two products (<see cref="SparseProduct"/>) on the same sparse rows.</summary>
+    private static int CompareProducts(int features, int rows, int epochs)
+    {
+        var random = new Random(3);
+        var starts = new List<long> { 0 };
+        var indices = new List<int>();
+        var labels = new float[rows];
+        for (int r = 0; r < rows; r++)
+        {
+            int[] idx = Enumerable.Range(0, 150).Select(_ => (int)Math.Min(features - 1, Math.Exp(random.NextDouble() * Math.Log(features)))).Distinct().Order().ToArray();
+            indices.AddRange(idx);
+            starts.Add(indices.Count);
+            labels[r] = idx.Count(i => i % 2 == 0) > idx.Length / 2 ? 1 : 0;
+        }
+        float[] values = indices.Select(_ => 0.1f).ToArray();
+        var data = new Training.TrainingData(new Training.SparseRows(features, starts.ToArray(), indices.ToArray(), values), labels);
+        var settings = new Training.TrainingSettings { MaxEpoch = epochs, Seed = 1 };
+        Console.WriteLine($"## Sparse first layer: product per mini-batch ({rows:N0} rows, about {indices.Count / rows} non-zeros each, {features:N0} features, batch 128, {epochs} epochs)");
+        Console.WriteLine();
+        Console.WriteLine("| product | median s per epoch | widths |");
+        Console.WriteLine("|---|---|---|");
+        foreach (Training.SparseProduct product in Enumerable.Repeat(new[] { Training.SparseProduct.SparseMatmul, Training.SparseProduct.GatherScatter }, 3).SelectMany(p => p))
+        {
+            Training.SparseInputLayer.Product = product;
+            Training.TrainingResult result = Training.AdaptiveWidthNetworkTrainer.Train(Training.NetworkTask.BinaryClassification, 2, data, null, settings);
+            double[] seconds = result.History.Skip(1).Select(e => e.Elapsed.TotalSeconds).Order().ToArray();
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {product} | {seconds[seconds.Length / 2]:F2} | {string.Join("-", result.Model.LayerWidths)} |"));
+        }
+        Training.SparseInputLayer.Product = Training.SparseProduct.SparseMatmul;
+        return 0;
+    }
+
     private static int Option(string[] args, string name, int fallback)
     {
         int at = Array.IndexOf(args, name);
@@ -139,7 +177,9 @@ internal static class SparseStudy
             return (idx, Enumerable.Repeat(0.05f, idx.Length).ToArray());
         }).ToArray();
         // Builds the transposed first layer, and lets tiered compilation reach its optimised code before timing.
-        for (int i = 0; i < 5_000; i++)
+        // Tiered compilation promotes hot methods after a delay, so warm up for a time, not a count.
+        var warmUp = Stopwatch.StartNew();
+        for (int i = 0; warmUp.ElapsedMilliseconds < 1_000; i++)
         {
             model.ScoreSparse(rows[i % rows.Length].idx, rows[i % rows.Length].Item2, output);
         }

@@ -3,6 +3,16 @@ using static TorchSharp.torch;
 
 namespace Microsoft.ML.AdaptiveWidth.Training;
 
+/// <summary>The two ways the sparse first layer's product X·W_local is computed.</summary>
+internal enum SparseProduct
+{
+    /// <summary>A COO sparse tensor [B × U] times the gathered rows (libtorch's sparse × dense matmul).</summary>
+    SparseMatmul,
+
+    /// <summary>index_select of each non-zero's row, scaled by its value, index_add into the batch rows.</summary>
+    GatherScatter,
+}
+
 /// <summary>One mini-batch of sparse rows, re-indexed to the features it uses (docs/method.md, "Sparse inputs").</summary>
 /// <param name="Coordinates">int64 [2 × nnz]: the row in the batch and the local feature (a position in <paramref name="Features"/>) of each non-zero.</param>
 /// <param name="Values">float [nnz]: the standardised values.</param>
@@ -36,6 +46,9 @@ internal sealed class SparseInputLayer : IDisposable
     private Tensor? _local;
     private Tensor? _localFeatures;
     private long _step;
+
+    /// <summary>How the batch's product is computed; the sparse study compares them (docs/text.md). Default: libtorch's sparse matmul.</summary>
+    internal static SparseProduct Product { get; set; } = SparseProduct.SparseMatmul;
 
     public SparseInputLayer(int features, int capacity, double learningRate)
     {
@@ -115,9 +128,20 @@ internal sealed class SparseInputLayer : IDisposable
             _local = local;
             _localFeatures = batch.Features.alias().DetachFromDisposeScope();
         }
-        long distinct = batch.Features.shape[0];
-        Tensor x = sparse_coo_tensor(batch.Coordinates, batch.Values, [rows, distinct]);
-        Tensor product = x.mm(local);
+        Tensor product;
+        if (Product == SparseProduct.GatherScatter)
+        {
+            // Σ_k v_k·W_local[c_k] into row r_k: one gather of nnz × width, a scale and a scatter-add.
+            Tensor gathered = local.index_select(0, batch.Coordinates.select(0, 1));
+            Tensor scaled = gathered.mul(batch.Values.unsqueeze(1));
+            product = zeros(rows, width).index_add(0, batch.Coordinates.select(0, 0), scaled, _constants[1]);
+        }
+        else
+        {
+            long distinct = batch.Features.shape[0];
+            Tensor x = sparse_coo_tensor(batch.Coordinates, batch.Values, [rows, distinct]);
+            product = x.mm(local);
+        }
         if (!train)
         {
             local.Dispose();
