@@ -27,6 +27,7 @@
 //           NormalizeMinMax / NormalizeMeanVariance / no normalizer vs LightGBM, FastTree, SDCA, L-BFGS; needs
 //           `bash build/fetch-tabular-suite.sh` (exit code 3 without it; --quick skips with a message); writes docs/realdata.md
 //           unless --quick or --no-write; smoke runs --quick)
+//   ... -- sparse [--quick]   (500,000 sparse features: training memory and time; scoring time at two vocabulary sizes)
 //   ... -- summary   (writes docs/benchmarks.md from the study documents: headers and headline tables, copied)
 //   ... -- all       (every study in full, in turn, then summary; about two hours; stops at the first study that fails)
 //   ... -- training-speed [--quick] [--no-write] [--rows N] [--epochs E] [--reps R] [--shapes 50-1024-10,...] [--no-pytorch] [--python PATH]
@@ -71,6 +72,12 @@ if (study == "all")
         }
     }
     return BenchmarkSummary.Write();
+}
+
+if (study == "sparse")
+{
+    // Issue 17: a 500,000-feature sparse input trained with the defaults, and sparse scoring time (docs/text.md).
+    return SparseStudy.Run(args);
 }
 
 if (study == "scale")

@@ -216,6 +216,39 @@ public sealed class AdaptiveWidthModel
         }
     }
 
+    /// <summary>
+    /// Scores one sparse row, given by the indices and values of its non-zeros (any order; an index may not repeat): the
+    /// same outputs as <see cref="Score"/> on the dense row up to float rounding, in time proportional to the non-zeros ×
+    /// the first layer's width plus the rest of the network, not to <see cref="InputCount"/>. The first call builds a
+    /// transposed copy of the first layer's weights (see <see cref="DenseLayer.ForwardSparse"/>).
+    /// </summary>
+    /// <exception cref="ArgumentException">Indices and values differ in length, an index is outside [0, InputCount), or the output span is too short.</exception>
+    public void ScoreSparse(ReadOnlySpan<int> indices, ReadOnlySpan<float> values, Span<float> output)
+    {
+        if (output.Length < OutputCount)
+        {
+            throw new ArgumentException($"The output span must hold {OutputCount} values, got {output.Length}.", nameof(output));
+        }
+        if (_layers.Length == 1)
+        {
+            _layers[0].ForwardSparse(indices, values, output);
+            return;
+        }
+        Span<float> scratch = _maxWidth <= 8192 ? stackalloc float[2 * _maxWidth] : new float[2 * _maxWidth];
+        Span<float> a = scratch[.._maxWidth];
+        Span<float> b = scratch[_maxWidth..];
+        _layers[0].ForwardSparse(indices, values, a);
+        ReadOnlySpan<float> current = a[.._layers[0].Outputs];
+        for (int l = 1; l < _layers.Length - 1; l++)
+        {
+            DenseLayer layer = _layers[l];
+            Span<float> next = (l & 1) == 0 ? a : b;
+            layer.Forward(current, next);
+            current = next[..layer.Outputs];
+        }
+        _layers[^1].Forward(current, output);
+    }
+
     private void Forward(ReadOnlySpan<float> features, Span<float> output, Span<float> scratch)
     {
         if (_blocks is not null)

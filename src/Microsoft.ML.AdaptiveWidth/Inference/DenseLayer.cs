@@ -21,6 +21,10 @@ public sealed class DenseLayer
     // calls is min(inputs, outputs), which is what a single-row prediction of a small network pays for.
     private readonly float[]? _transposed;
 
+    // The same transposed layout, built on the first sparse forward pass of a layer with many inputs (a wide first
+    // layer): a non-zero input then reads one contiguous row of Wᵀ instead of one value from each of Outputs rows.
+    private float[]? _columns;
+
     /// <summary>Creates a layer; the arrays are copied.</summary>
     /// <param name="inputs">Number of inputs (columns of the weight matrix), at least 1.</param>
     /// <param name="outputs">Number of outputs (rows of the weight matrix), at least 1.</param>
@@ -248,6 +252,51 @@ public sealed class DenseLayer
     }
 
     private static float Unsafe(ref float start, nuint row, int column) => System.Runtime.CompilerServices.Unsafe.Add(ref start, row + (nuint)column);
+
+    /// <summary>
+    /// The same as <see cref="Forward"/> for a sparse source: <c>destination[j] = φ(b_j + Σ_k W[j, indices[k]]·values[k])</c>,
+    /// in time proportional to the non-zeros × <see cref="Outputs"/>, not to <see cref="Inputs"/>. The first call on a
+    /// layer with at least as many inputs as outputs builds a transposed copy of the weights (as much memory again as
+    /// <see cref="Weights"/>), kept for later calls; thread-safe.
+    /// </summary>
+    /// <exception cref="ArgumentException">The spans differ in length, an index is outside [0, Inputs), or the destination is too short.</exception>
+    public void ForwardSparse(ReadOnlySpan<int> indices, ReadOnlySpan<float> values, Span<float> destination)
+    {
+        if (indices.Length != values.Length)
+        {
+            throw new ArgumentException($"Expected one value per index, got {indices.Length} indices and {values.Length} values.", nameof(values));
+        }
+        if (destination.Length < Outputs)
+        {
+            throw new ArgumentException($"Destination must hold {Outputs} values, got {destination.Length}.", nameof(destination));
+        }
+        float[] columns = _transposed ?? LazyInitializer.EnsureInitialized(ref _columns, Transpose);
+        Span<float> y = destination[..Outputs];
+        _bias.CopyTo(y);
+        for (int k = 0; k < indices.Length; k++)
+        {
+            int i = indices[k];
+            if ((uint)i >= (uint)Inputs)
+            {
+                throw new ArgumentException($"Index {i} is outside the layer's {Inputs} inputs.", nameof(indices));
+            }
+            TensorPrimitives.MultiplyAdd(columns.AsSpan(i * Outputs, Outputs), values[k], y, y);
+        }
+        Activate(y, Activation);
+    }
+
+    private float[] Transpose()
+    {
+        var columns = new float[_weights.Length];
+        for (int o = 0; o < Outputs; o++)
+        {
+            for (int i = 0; i < Inputs; i++)
+            {
+                columns[i * Outputs + o] = _weights[o * Inputs + i];
+            }
+        }
+        return columns;
+    }
 
     internal static void Activate(Span<float> y, ActivationKind activation)
     {

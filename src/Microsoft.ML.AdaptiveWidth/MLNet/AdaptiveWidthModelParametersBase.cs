@@ -146,6 +146,21 @@ public abstract class AdaptiveWidthModelParametersBase<TOutput> : ModelParameter
         return scratch;
     }
 
+    /// <summary>
+    /// Scores <paramref name="src"/> into <paramref name="output"/>: a sparse vector (FeaturizeText's word and character
+    /// n-gram counts) through <see cref="AdaptiveWidthModel.ScoreSparse"/>, at a cost proportional to its non-zeros, a
+    /// dense one through <see cref="AdaptiveWidthModel.Score"/>. Checks the length as <see cref="Dense"/> does.
+    /// </summary>
+    private protected void Score(in VBuffer<float> src, float[] scratch, Span<float> output)
+    {
+        if (!src.IsDense && src.Length == Network.InputCount)
+        {
+            Network.ScoreSparse(src.GetIndices(), src.GetValues(), output);
+            return;
+        }
+        Network.Score(Dense(src, scratch), output);
+    }
+
     bool ICanSaveOnnx.CanSaveOnnx(OnnxContext ctx) => true;
 
     bool ISingleCanSaveOnnx.SaveAsOnnx(OnnxContext ctx, string[] outputNames, string featureColumn)

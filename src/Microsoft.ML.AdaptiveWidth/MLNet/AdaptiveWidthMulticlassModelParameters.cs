@@ -113,11 +113,10 @@ public sealed class AdaptiveWidthMulticlassModelParameters : AdaptiveWidthModelP
     {
         var scratch = new float[FeatureCount];
         var logits = new float[ClassCount];
-        AdaptiveWidthModel network = Network;
         int classes = ClassCount;
         return (in VBuffer<float> src, ref VBuffer<float> dst) =>
         {
-            network.Score(Dense(src, scratch), logits);
+            Score(src, scratch, logits);
             VBufferEditor<float> editor = VBufferEditor.Create(ref dst, classes);
             // Softmax with the largest logit subtracted first, so that large logits cannot overflow.
             Span<float> p = editor.Values;

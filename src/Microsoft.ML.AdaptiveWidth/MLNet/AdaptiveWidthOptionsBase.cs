@@ -52,6 +52,9 @@ public abstract class AdaptiveWidthOptionsBase : TrainerInputBaseWithWeight
         /// <summary>Default of <see cref="MaximumWidth"/>: 4607 (rate bound 5e-4 at k = 0.9).</summary>
         public const int MaximumWidth = TrainingDefaults.MaximumWidth;
 
+        /// <summary>Default of <see cref="MaximumInputLayerWeights"/>: 8,388,608 (2^23).</summary>
+        public const long MaximumInputLayerWeights = TrainingDefaults.MaximumInputLayerWeights;
+
         /// <summary>Default of <see cref="Quantile"/>: 0.9.</summary>
         public const double Quantile = TrainingDefaults.Quantile;
 
@@ -160,6 +163,16 @@ public abstract class AdaptiveWidthOptionsBase : TrainerInputBaseWithWeight
     /// <value><see cref="InitialWidth"/> to 65,536. Default 4607 (rate bound 5e-4 at k = 0.9).</value>
     public int MaximumWidth = Defaults.MaximumWidth;
 
+    /// <summary>
+    /// The most weights the first layer may hold (features × its width). For a wide feature column, such as
+    /// <c>FeaturizeText</c>'s hundreds of thousands of n-gram slots, it caps the first layer's width at floor(this /
+    /// features), below <see cref="MaximumWidth"/>, and the first layer starts at that cap when <see cref="InitialWidth"/>
+    /// is larger; the width is still learned under the cap. It bounds training memory (12 bytes a weight: the weight and
+    /// two Adam moments) and the saved model (4 bytes a weight). Inputs of up to 1,820 features are not affected.
+    /// </summary>
+    /// <value>2 to 2,147,483,591. Default 8,388,608 (a 553,889-slot column gets at most 15 first-layer neurons).</value>
+    public long MaximumInputLayerWeights = Defaults.MaximumInputLayerWeights;
+
     /// <summary>Nonlinearity of the adaptive layers.</summary>
     /// <value>ReLU6, ReLU or LeakyReLU. Default ReLU6: bounded, which the paper recommends for stable widths.</value>
     public ActivationKind Activation = TrainingDefaults.Activation;
@@ -223,7 +236,10 @@ public abstract class AdaptiveWidthOptionsBase : TrainerInputBaseWithWeight
     /// <summary>
     /// How training reads the data: into memory once (fastest when it fits), or streamed through a cursor once per epoch
     /// in mini-batches with a bounded shuffle buffer, so data larger than memory trains. <see cref="TrainingDataMode.Auto"/>
-    /// streams when the feature matrix would exceed <see cref="InMemoryLimitMegabytes"/>.
+    /// streams when the feature matrix would exceed <see cref="InMemoryLimitMegabytes"/>. A feature column of 4,096 slots
+    /// or more (such as <c>FeaturizeText</c>'s output) is read as sparse rows into memory, whose size is its non-zeros
+    /// (8 bytes each), in <see cref="TrainingDataMode.Auto"/> and <see cref="TrainingDataMode.InMemory"/>;
+    /// <see cref="TrainingDataMode.Streaming"/> does not support such a column yet and throws.
     /// </summary>
     /// <value>Default <see cref="TrainingDataMode.Auto"/>.</value>
     public TrainingDataMode DataMode = TrainingDataMode.Auto;
@@ -306,6 +322,7 @@ public abstract class AdaptiveWidthOptionsBase : TrainerInputBaseWithWeight
         Quantile = Quantile,
         InitialWidth = InitialWidth,
         MaximumWidth = MaximumWidth,
+        MaximumInputLayerWeights = MaximumInputLayerWeights,
         Activation = Activation,
         LearningRate = LearningRate,
         BatchSize = BatchSize,

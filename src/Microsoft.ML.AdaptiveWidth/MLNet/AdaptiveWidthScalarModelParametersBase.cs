@@ -56,10 +56,9 @@ public abstract class AdaptiveWidthScalarModelParametersBase<TModel> : AdaptiveW
     {
         var scratch = new float[FeatureCount];
         var output = new float[1];
-        AdaptiveWidthModel network = Network;
         return (in VBuffer<float> src, ref float dst) =>
         {
-            network.Score(Dense(src, scratch), output);
+            Score(src, scratch, output);
             dst = output[0];
         };
     }

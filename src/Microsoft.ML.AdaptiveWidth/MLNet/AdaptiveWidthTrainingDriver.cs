@@ -51,6 +51,17 @@ internal static class AdaptiveWidthTrainingDriver
         // An ensemble (docs/method.md §5.10): every member is a whole training run with its own seed, hence its own initial
         // weights, shuffling and held-out rows; member 0 is exactly the single network of EnsembleSize = 1.
         int members = initial is null ? options.EnsembleSize : 1;
+        int inputs = DataViewReader.FeatureCount(context.TrainingSet.Schema.Feature!.Value);
+        if (members > 1 && settings.InputLayerWidthCap(inputs) < settings.WidthCap)
+        {
+            // A wide input (§5.11): the members share the first-layer budget, so the model's first layer, its zip and a
+            // sparse row's cost stay what one network's would be; as many members as get 2 neurons each, at least one.
+            members = (int)Math.Clamp(settings.MaximumInputLayerWeights / (2L * inputs), 1, members);
+            if (members > 1)
+            {
+                settings = settings with { MaximumInputLayerWeights = settings.MaximumInputLayerWeights / members };
+            }
+        }
         var progressGate = new object();
         var run = new Run(host, ch, options, task, context, validationSet, classCount, seed, settings,
             new TrainingProgressLog(host, ch, options.ProgressCallback, options.MaxEpoch, 0, members, progressGate),
@@ -164,6 +175,33 @@ internal static class AdaptiveWidthTrainingDriver
     {
         AdaptiveWidthOptionsBase options = run.Options;
         RoleMappedData data = run.Context.TrainingSet;
+        DataViewSchema.Column features = data.Schema.Feature!.Value;
+        if (DataViewReader.IsWide(features))
+        {
+            // Checked before any row is read: a too-wide input, or an option the sparse path does not have yet.
+            run.Settings.CheckInputLayer(DataViewReader.FeatureCount(features), $"Column '{features.Name}' (features)");
+            if (options.DataMode == TrainingDataMode.Streaming)
+            {
+                throw new ArgumentException(
+                    $"Column '{features.Name}' (features) has {DataViewReader.FeatureCount(features):N0} slots, so it is read as sparse rows, in memory " +
+                    $"(memory ∝ its non-zeros); streaming reads rows densely and does not support it yet. Use {nameof(options.DataMode)} = " +
+                    $"{nameof(TrainingDataMode.Auto)} or {nameof(TrainingDataMode.InMemory)}.", nameof(options.DataMode));
+            }
+            if (options.CompressionTolerance is not null)
+            {
+                throw new ArgumentException(
+                    $"Column '{features.Name}' (features) has {DataViewReader.FeatureCount(features):N0} slots (a sparse input); " +
+                    $"{nameof(options.CompressionTolerance)} does not support sparse inputs yet: use {nameof(options.TruncationBudget)} or " +
+                    $"{nameof(options.MaxUnitsPerLayer)}.", nameof(options.CompressionTolerance));
+            }
+            if (run.Initial is not null)
+            {
+                throw new ArgumentException(
+                    $"Column '{features.Name}' (features) has {DataViewReader.FeatureCount(features):N0} slots (a sparse input); continued training " +
+                    "does not support sparse inputs yet: train from the start.", "modelParameters");
+            }
+            return DataViewReader.Read(data, run.Task);
+        }
         if (options.DataMode == TrainingDataMode.Streaming
             || (options.DataMode == TrainingDataMode.Auto && data.Data.GetRowCount() is long known && known > run.MaxInMemoryRows))
         {

@@ -47,11 +47,29 @@ internal static class DataViewReader
     /// <exception cref="ArgumentException">A role is missing or a column has the wrong type; the message names the column.</exception>
     public static Result Read(RoleMappedData data, NetworkTask task) => TryRead(data, task, long.MaxValue)!;
 
+    /// <summary>
+    /// A feature column at least this wide is read as sparse rows (<see cref="SparseRows"/>: only the non-zeros, whatever
+    /// the vector's own representation) and trained through the sparse first layer, unless more than
+    /// <see cref="DenseFraction"/> of its values turn out non-zero.
+    /// </summary>
+    public const int SparseFeatureThreshold = 4096;
+
+    /// <summary>Sparse rows denser than this (non-zeros over rows × features) are made dense when they fit in one array.</summary>
+    public const double DenseFraction = 0.25;
+
+    /// <summary>True when the feature column is read sparse (<see cref="SparseFeatureThreshold"/>).</summary>
+    public static bool IsWide(DataViewSchema.Column featureColumn) => FeatureCount(featureColumn) >= SparseFeatureThreshold;
+
     /// <summary>As <see cref="Read"/>, but returns null as soon as more than <paramref name="maxRows"/> usable rows are found.</summary>
+    /// <remarks>A wide column (<see cref="IsWide"/>) is read sparse and whole: <paramref name="maxRows"/> does not apply.</remarks>
     public static Result? TryRead(RoleMappedData data, NetworkTask task, long maxRows)
     {
         using var rows = new RowCursor(data, task);
         int featureCount = rows.FeatureCount;
+        if (featureCount >= SparseFeatureThreshold)
+        {
+            return ReadSparse(rows);
+        }
         // Chunked rather than List<float>: a list's doubling plus the final copy would peak at 3x the features. With a
         // known row count the arrays are allocated once at their final size.
         long expected = data.Data.GetRowCount() is long known && known <= maxRows && known * featureCount <= Array.MaxLength ? known : 0;
@@ -80,6 +98,39 @@ internal static class DataViewReader
         TrainingData? result = count == 0 ? null
             : new TrainingData(features.ToArray(), featureCount, labels.ToArray(), weights?.ToArray());
         return rows.Summary(result);
+    }
+
+    /// <summary>
+    /// Reads every usable row keeping only its non-zeros (memory ∝ non-zeros, 8 bytes each); makes the rows dense when
+    /// more than <see cref="DenseFraction"/> of the values are non-zero and they fit in one array.
+    /// </summary>
+    private static Result ReadSparse(RowCursor rows)
+    {
+        int featureCount = rows.FeatureCount;
+        var starts = new List<long> { 0 };
+        var indices = new List<int>();
+        var values = new List<float>();
+        var labels = new List<float>();
+        var weights = rows.HasWeight ? new List<float>() : null;
+        while (rows.MoveNextSparse(indices, values, out float label, out float weight))
+        {
+            starts.Add(indices.Count);
+            labels.Add(label);
+            weights?.Add(weight);
+        }
+        if (labels.Count == 0)
+        {
+            return rows.Summary(null);
+        }
+        var sparse = new SparseRows(featureCount, starts.ToArray(), indices.ToArray(), values.ToArray());
+        long cells = (long)labels.Count * featureCount;
+        if (sparse.NonZeroCount > DenseFraction * cells && cells <= Array.MaxLength)
+        {
+            var dense = new float[cells];
+            sparse.CopyDense(0, sparse.RowCount, dense);
+            return rows.Summary(new TrainingData(dense, featureCount, labels.ToArray(), weights?.ToArray()));
+        }
+        return rows.Summary(new TrainingData(sparse, labels.ToArray(), weights?.ToArray()));
     }
 
     /// <summary>
@@ -244,6 +295,63 @@ internal static class DataViewReader
                 {
                     _badWeights++;
                     continue;
+                }
+                return true;
+            }
+            label = 0;
+            weight = 0;
+            return false;
+        }
+
+        /// <summary>
+        /// Moves to the next usable row and appends its non-zeros (feature index and value, ascending) to
+        /// <paramref name="indices"/> and <paramref name="values"/>; a skipped row appends nothing. False at the end.
+        /// </summary>
+        public bool MoveNextSparse(List<int> indices, List<float> values, out float label, out float weight)
+        {
+            while (_cursor!.MoveNext())
+            {
+                _read++;
+                _getFeatures!(ref _buffer);
+                if (_buffer.Length != FeatureCount)
+                {
+                    throw new ArgumentException(
+                        $"Column '{_featureColumn.Name}' (features) declares {FeatureCount} values per row, but row {_read - 1} has {_buffer.Length}. " +
+                        "Every row of the feature column must have the declared length.", "data");
+                }
+                label = _getLabel!(_read - 1);
+                _getWeight?.Invoke(ref _weight);
+                weight = _weight;
+                ReadOnlySpan<float> v = _buffer.GetValues();
+                if (!AllFinite(v))
+                {
+                    _badFeatures++;
+                    continue;
+                }
+                if (float.IsNaN(label))
+                {
+                    _missingLabels++;
+                    continue;
+                }
+                if (_getWeight is not null && !(float.IsFinite(weight) && weight >= 0))
+                {
+                    _badWeights++;
+                    continue;
+                }
+                if ((long)indices.Count + v.Length > Array.MaxLength)
+                {
+                    throw new ArgumentException(
+                        $"Column '{_featureColumn.Name}' (features) has more than {Array.MaxLength:N0} non-zero values over the first {_read:N0} rows, " +
+                        "more than one array holds: train on fewer rows or produce fewer features.", "data");
+                }
+                ReadOnlySpan<int> idx = _buffer.IsDense ? default : _buffer.GetIndices();
+                for (int k = 0; k < v.Length; k++)
+                {
+                    if (v[k] != 0)
+                    {
+                        indices.Add(_buffer.IsDense ? k : idx[k]);
+                        values.Add(v[k]);
+                    }
                 }
                 return true;
             }

@@ -54,13 +54,18 @@ internal static class ValidationSplit
 
     private static TrainingData Subset(TrainingData data, int[] rows)
     {
+        if (data.Sparse is SparseRows sparse)
+        {
+            return new TrainingData(sparse.Subset(rows), rows.Select(r => data.Labels[r]).ToArray(),
+                data.Weights is null ? null : rows.Select(r => data.Weights[r]).ToArray());
+        }
         int n = data.FeatureCount;
-        var features = new float[rows.Length * n];
+        var features = new float[(long)rows.Length * n];
         var labels = new float[rows.Length];
         float[]? weights = data.Weights is null ? null : new float[rows.Length];
         for (int r = 0; r < rows.Length; r++)
         {
-            data.Features.AsSpan(rows[r] * n, n).CopyTo(features.AsSpan(r * n, n));
+            data.Features.AsSpan(rows[r] * n, n).CopyTo(features.AsSpan(r * n, n)); // < Array.MaxLength values, so no overflow
             labels[r] = data.Labels[rows[r]];
             if (weights is not null)
             {

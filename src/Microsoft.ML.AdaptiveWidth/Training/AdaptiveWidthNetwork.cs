@@ -27,6 +27,11 @@ internal sealed class AdaptiveWidthNetwork : IDisposable
     private readonly TrainingSettings _settings;
     private readonly Generator _generator;
     private readonly int _maxWidth;
+    // The widest each layer may be: _maxWidth, or less for the first layer of a wide input (MaximumInputLayerWeights).
+    private readonly int[] _caps;
+    // The first layer's weights when the input is sparse (then the flat buffer holds no first-layer weights).
+    private readonly SparseInputLayer? _sparse;
+    private readonly double _sparseFanIn;
     private readonly int[] _widths;
     private readonly Tensor?[] _importance;
     private double[] _rates;
@@ -43,18 +48,31 @@ internal sealed class AdaptiveWidthNetwork : IDisposable
     private readonly ScalarCache _constants = new();
     private readonly ScalarSlot _fill = new();
 
-    public AdaptiveWidthNetwork(int inputs, int outputs, TrainingSettings settings, Generator generator)
+    /// <param name="inputs">Number of input features.</param>
+    /// <param name="outputs">Number of outputs.</param>
+    /// <param name="settings">Hyper-parameters.</param>
+    /// <param name="generator">The run's random generator.</param>
+    /// <param name="sparseFanIn">Null for dense input; for sparse input (<see cref="SparseInputLayer"/>), the mean number of
+    /// non-zeros per row, which replaces the feature count as the first layer's fan-in in the initialisation.</param>
+    public AdaptiveWidthNetwork(int inputs, int outputs, TrainingSettings settings, Generator generator, double? sparseFanIn = null)
     {
         _settings = settings;
         _generator = generator;
         int layers = settings.NumberOfLayers;
         _maxWidth = settings.WidthCap;
-        int initialWidth = Math.Min(settings.InitialWidth, _maxWidth);
-        _widths = Enumerable.Repeat(initialWidth, layers).ToArray();
+        settings.CheckInputLayer(inputs, "The input");
+        _caps = Enumerable.Repeat(_maxWidth, layers).ToArray();
+        _caps[0] = settings.InputLayerWidthCap(inputs);
+        _widths = Enumerable.Range(0, layers).Select(l => Math.Min(settings.InitialWidth, _caps[l])).ToArray();
         _importance = new Tensor?[layers];
-        _rates = Enumerable.Repeat(settings.InitialRate, layers).ToArray();
+        _rates = _widths.Select(w => w == settings.InitialWidth ? settings.InitialRate : TrainingSettings.RateForWidth(w, settings.Quantile)).ToArray();
         _rawRates = _rates.Select(ExponentialImportance.InverseSoftplus).ToArray();
-        _layout = new ParameterLayout(inputs, outputs, _widths);
+        if (sparseFanIn is double fanIn)
+        {
+            _sparse = new SparseInputLayer(inputs, _widths[0], settings.LearningRate);
+            _sparseFanIn = Math.Max(1, fanIn);
+        }
+        _layout = new ParameterLayout(inputs, outputs, _widths, sparseInput: _sparse is not null);
         _parameters = zeros(_layout.TotalLength).DetachFromDisposeScope();
         _gradient = zeros(_layout.TotalLength).DetachFromDisposeScope();
         Optimizer = new FlatAdam(_layout.TotalLength, settings.LearningRate);
@@ -119,7 +137,7 @@ internal sealed class AdaptiveWidthNetwork : IDisposable
         var target = new int[_widths.Length];
         for (int l = 0; l < rates.Length; l++)
         {
-            if (_settings.RateLowerBound is double bound && rates[l] < bound)
+            if (LowerBound(l) is double bound && rates[l] < bound)
             {
                 using var scope = NewDisposeScope();
                 using var noGrad = no_grad();
@@ -128,7 +146,7 @@ internal sealed class AdaptiveWidthNetwork : IDisposable
                 rates[l] = bound;
             }
             // A rate can only reach the supported maximum width when no bound is set: clamp so that memory stays bounded.
-            target[l] = Math.Clamp(ExponentialImportance.Width(Math.Max(rates[l], 1e-30), _settings.Quantile), 2, _maxWidth);
+            target[l] = Math.Clamp(ExponentialImportance.Width(Math.Max(rates[l], 1e-30), _settings.Quantile), 2, _caps[l]);
         }
         _rates = rates;
         _rawRates = raw;
@@ -140,6 +158,13 @@ internal sealed class AdaptiveWidthNetwork : IDisposable
         Resize(target);
         return true;
     }
+
+    /// <summary>The lower bound on layer <paramref name="layer"/>'s rate: the one of its width cap when that is below <see cref="TrainingSettings.MaximumWidth"/>.</summary>
+    private double? LowerBound(int layer)
+        => _caps[layer] < _maxWidth ? TrainingSettings.RateForWidth(_caps[layer], _settings.Quantile) : _settings.RateLowerBound;
+
+    /// <summary>True when the first layer's weights are a <see cref="SparseInputLayer"/>.</summary>
+    public bool SparseInput => _sparse is not null;
 
     /// <summary>Sets the widths directly (growing or shrinking as <see cref="UpdateWidths"/> would).</summary>
     public void Resize(IReadOnlyList<int> target)
@@ -153,7 +178,7 @@ internal sealed class AdaptiveWidthNetwork : IDisposable
         {
             Reallocate(Enumerable.Range(0, target.Count)
                 .Select(l => target[l] <= _layout.Capacities[l] ? _layout.Capacities[l]
-                    : Math.Min(Math.Max(target[l], (int)Math.Ceiling(_layout.Capacities[l] * CapacityGrowth)), Math.Max(_maxWidth, target[l])))
+                    : Math.Min(Math.Max(target[l], (int)Math.Ceiling(_layout.Capacities[l] * CapacityGrowth)), Math.Max(_caps[l], target[l])))
                 .ToArray());
         }
 
@@ -181,13 +206,30 @@ internal sealed class AdaptiveWidthNetwork : IDisposable
     /// ran the row-major orientations h·Wᵀ and hᵀ·dZ 3–7x slower when one side is the 10 outputs, and the column sum
     /// of the bias gradient took as long as a product (step-cost and training-speed studies).
     /// </remarks>
-    public Tensor Forward(Tensor batch)
+    public Tensor Forward(Tensor batch) => Forward(batch, null, 0, train: false);
+
+    /// <summary>
+    /// Forward pass over a mini-batch, dense or sparse. A sparse batch's first layer is the <see cref="SparseInputLayer"/>'s
+    /// product; with <paramref name="train"/> its gathered weights are kept for <see cref="StepSparseInput"/>.
+    /// </summary>
+    public Tensor Forward(Batch batch, bool train)
     {
-        Tensor h = batch.t();
+        if ((batch.Sparse is null) != (_sparse is null))
+        {
+            throw new InvalidOperationException(_sparse is null ? "A sparse batch for a dense-input network." : "A dense batch for a sparse-input network.");
+        }
+        return Forward(batch.Features, batch.Sparse, batch.Length, train);
+    }
+
+    private Tensor Forward(Tensor? dense, SparseBatch? sparse, int rows, bool train)
+    {
+        Tensor h = dense?.t()!;
         int layers = _widths.Length;
         for (int l = 0; l < layers; l++)
         {
-            Tensor z = _leaves[2 * l + 1].addmm(_leaves[2 * l], h);
+            Tensor z = l == 0 && sparse is not null
+                ? _sparse!.Forward(sparse, rows, _widths[0], train).t().add(_leaves[1], _constants[1])
+                : _leaves[2 * l + 1].addmm(_leaves[2 * l], h);
             h = _settings.Activation switch
             {
                 ActivationKind.ReLU6 => F.relu6(z),
@@ -271,6 +313,10 @@ internal sealed class AdaptiveWidthNetwork : IDisposable
     public void Load(AdaptiveWidthModel model, InputStandardization standardization, double targetMean, double targetScale)
     {
         ArgumentNullException.ThrowIfNull(model);
+        if (_sparse is not null)
+        {
+            throw new NotSupportedException("Continued training of a model with a sparse (wide) input is not supported yet; train it from the start.");
+        }
         int layers = _widths.Length;
         if (model.InputCount != _layout.Inputs || model.OutputCount != _layout.Outputs || model.HiddenLayerCount != layers)
         {
@@ -336,7 +382,7 @@ internal sealed class AdaptiveWidthNetwork : IDisposable
     public NetworkSnapshot Snapshot()
     {
         float[] values = _parameters.data<float>().ToArray();
-        return new NetworkSnapshot(values, _layout, _widths.ToArray());
+        return new NetworkSnapshot(values, _layout, _widths.ToArray(), _sparse?.Snapshot(_widths[0]));
     }
 
     public void Dispose()
@@ -353,29 +399,49 @@ internal sealed class AdaptiveWidthNetwork : IDisposable
         Optimizer.Dispose();
         _constants.Dispose();
         _fill.Dispose();
+        _sparse?.Dispose();
     }
+
+    /// <summary>After backward: the lazy Adam step of the sparse first layer (no-op for a dense input).</summary>
+    public void StepSparseInput(double weightDecay) => _sparse?.Step(_widths[0], weightDecay);
+
+    /// <summary>Σθ² of the sparse first layer's active weights (0 for a dense input, whose weights are in the flat buffer).</summary>
+    public double SparseInputSquareSum() => _sparse?.SquareSum(_widths[0]) ?? 0;
 
     private void Initialize()
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        double rawRate = ExponentialImportance.InverseSoftplus(_settings.InitialRate);
-        View(_parameters, _layout.Rates, _widths.Length, 1).fill_(_fill.Of(rawRate));
+        // The first layer of a wide input may start narrower than InitialWidth (at its cap), so rates are per layer.
+        for (int l = 0; l < _widths.Length; l++)
+        {
+            _parameters.narrow(0, _layout.Rates.Offset + l, 1).fill_(_fill.Of(_rawRates[l]));
+        }
 
         int fanIn = _layout.Inputs;
         double incomingSquareSum = double.NaN;
+        if (_sparse is not null)
+        {
+            // A sparse row has about _sparseFanIn non-zeros, so that is the sum's length, not the feature count.
+            _sparse.Fill(0, _widths[0], Math.Sqrt(2.0 / _sparseFanIn), _generator);
+            double sparseBound = 1 / Math.Sqrt(_sparseFanIn);
+            View(_parameters, _layout.Biases[0], _widths[0], 1).uniform_(-sparseBound, sparseBound, _generator);
+        }
         var weights = _layout.ActiveWeights(_widths).ToArray();
         var biases = _layout.ActiveBiases(_widths).ToArray();
         for (int l = 0; l < weights.Length; l++)
         {
             // Kaiming-normal (gain √2) for the first layer; Var = 2/Σp² (Theorem 3.1) for layers fed by an adaptive layer.
             double variance = l > 0 && _settings.UseImportance && _settings.RescaledInitialization ? 2.0 / incomingSquareSum : 2.0 / fanIn;
-            View(_parameters, weights[l].Block, weights[l].Rows, weights[l].Columns).normal_(0, Math.Sqrt(variance), _generator);
-            double bound = 1 / Math.Sqrt(fanIn);
-            View(_parameters, biases[l].Block, biases[l].Rows, 1).uniform_(-bound, bound, _generator);
+            if (l > 0 || _sparse is null)
+            {
+                View(_parameters, weights[l].Block, weights[l].Rows, weights[l].Columns).normal_(0, Math.Sqrt(variance), _generator);
+                double bound = 1 / Math.Sqrt(fanIn);
+                View(_parameters, biases[l].Block, biases[l].Rows, 1).uniform_(-bound, bound, _generator);
+            }
             if (l < _widths.Length)
             {
-                incomingSquareSum = ExponentialImportance.Scaled(_settings.InitialRate, _widths[l], _settings.NormalizeImportance).Sum(p => p * p);
+                incomingSquareSum = ExponentialImportance.Scaled(_rates[l], _widths[l], _settings.NormalizeImportance).Sum(p => p * p);
                 fanIn = _widths[l];
             }
         }
@@ -407,6 +473,8 @@ internal sealed class AdaptiveWidthNetwork : IDisposable
                 FillNew(_layout.Biases[l], oldWidths[l], newWidths[l] - oldWidths[l], 0, 1);
             }
         }
+        // New first-layer neurons of a sparse input, as FillNew draws them: N(0, 1), zero moments.
+        _sparse?.Fill(oldWidths[0], newWidths[0], 1, _generator);
     }
 
     /// <summary>The reference's behaviour: every tensor whose shape changed restarts its optimizer state.</summary>
@@ -419,6 +487,10 @@ internal sealed class AdaptiveWidthNetwork : IDisposable
             if (oldWidths[l] == newWidths[l])
             {
                 continue;
+            }
+            if (l == 0)
+            {
+                _sparse?.ResetMoments();
             }
             // This layer's weight and bias, and the next layer's weight and bias (whole capacity blocks).
             ParameterBlock next = l + 1 < newWidths.Length ? _layout.Weights[l + 1] : _layout.OutputWeight;
@@ -444,7 +516,8 @@ internal sealed class AdaptiveWidthNetwork : IDisposable
 
     private void Reallocate(int[] capacities)
     {
-        var layout = new ParameterLayout(_layout.Inputs, _layout.Outputs, capacities);
+        var layout = new ParameterLayout(_layout.Inputs, _layout.Outputs, capacities, _layout.SparseInput);
+        _sparse?.Reserve(capacities[0]);
         ParameterLayout old = _layout;
         int[] widths = _widths.ToArray();
         void Copy(Tensor from, Tensor to)
@@ -512,5 +585,6 @@ internal sealed class AdaptiveWidthNetwork : IDisposable
         => flat.as_strided([rows, columns], [block.CapacityColumns, 1], block.Offset);
 }
 
-/// <summary>A host copy of the network's state at one moment: flat values in a layout, and the widths.</summary>
-internal sealed record NetworkSnapshot(float[] Values, ParameterLayout Layout, int[] Widths);
+/// <summary>A host copy of the network's state at one moment: flat values in a layout, and the widths; for a sparse input
+/// also the first layer's weights as Wᵀ [features × width] row-major.</summary>
+internal sealed record NetworkSnapshot(float[] Values, ParameterLayout Layout, int[] Widths, float[]? SparseInputWeights = null);

@@ -2,8 +2,11 @@ using static TorchSharp.torch;
 
 namespace Microsoft.ML.AdaptiveWidth.Training;
 
-/// <summary>One mini-batch as tensors: features [n × F], labels (float, or int64 classes), weights scaled to mean 1.</summary>
-internal readonly record struct Batch(Tensor Features, Tensor Labels, Tensor? Weights, int Length);
+/// <summary>
+/// One mini-batch as tensors: features [n × F] (or, for a sparse input, null and <paramref name="Sparse"/>), labels
+/// (float, or int64 classes), weights scaled to mean 1.
+/// </summary>
+internal readonly record struct Batch(Tensor? Features, Tensor Labels, Tensor? Weights, int Length, SparseBatch? Sparse = null);
 
 /// <summary>
 /// Where the training loop's mini-batches come from: the whole data set as tensors (<see cref="InMemoryBatchSource"/>)
@@ -153,6 +156,16 @@ internal sealed class StreamingBatchSource : BatchSource
         }
         _data = data;
         _bufferRows = (int)Math.Max(1, Math.Min(bufferRows, data.RowCount));
+        // Issue 17: 4,837 rows × 553,889 features asked `new float[long]` for more than an array holds and threw
+        // OverflowException; say which size does not fit instead (every size here is computed in 64 bits).
+        long buffer = (long)_bufferRows * data.FeatureCount;
+        if (buffer > Array.MaxLength)
+        {
+            throw new ArgumentException(
+                $"A shuffle buffer of {_bufferRows:N0} rows × {data.FeatureCount:N0} features is {buffer:N0} values, more than one array holds " +
+                $"({Array.MaxLength:N0}): use at most {Array.MaxLength / data.FeatureCount:N0} shuffle-buffer rows (ShuffleBufferRows), or sparse rows in memory.",
+                nameof(bufferRows));
+        }
     }
 
     public override long RowCount => _data.RowCount;
@@ -206,15 +219,22 @@ internal sealed class StreamingBatchSource : BatchSource
             _featureCount = owner._data.FeatureCount;
             _batchSize = batchSize;
             _random = random;
-            int block = Math.Max(1, Math.Min(ReadBlockRows, batchSize * 4));
-            _blockFeatures = new float[block * _featureCount];
+            int block = StreamingTrainingData.BlockRows(Math.Min(ReadBlockRows, batchSize * 4), _featureCount);
+            long batchValues = (long)batchSize * _featureCount;
+            if (batchValues > Array.MaxLength)
+            {
+                throw new ArgumentException(
+                    $"A batch of {batchSize:N0} rows × {_featureCount:N0} features is {batchValues:N0} values, more than one array holds: lower BatchSize.",
+                    nameof(batchSize));
+            }
+            _blockFeatures = new float[(long)block * _featureCount];
             _blockLabels = new float[block];
             _blockWeights = new float[block];
             int buffer = random is null ? 0 : owner._bufferRows;
             _bufferFeatures = new float[(long)buffer * _featureCount];
             _bufferLabels = new float[buffer];
             _bufferWeights = new float[buffer];
-            _batchFeatures = new float[batchSize * _featureCount];
+            _batchFeatures = new float[batchValues];
             _batchLabels = new float[batchSize];
             _batchClasses = owner.Task == NetworkTask.MulticlassClassification ? new long[batchSize] : null;
             _batchWeights = new float[batchSize];

@@ -46,13 +46,27 @@ internal static class InferenceExporter
         for (int l = 0; l < layers; l++)
         {
             ParameterBlock block = layout.Weights[l];
-            var weights = new float[widths[l] * inputs];
-            for (int i = 0; i < widths[l]; i++)
+            var weights = new float[checked(widths[l] * inputs)];
+            if (l == 0 && snapshot.SparseInputWeights is float[] transposed)
             {
+                // A sparse input's first layer was trained as Wᵀ [inputs × width].
                 for (int j = 0; j < inputs; j++)
                 {
-                    float folded = l == 0 ? 1f : importance[l - 1][j];
-                    weights[i * inputs + j] = values[block.Offset + (long)i * block.CapacityColumns + j] * folded;
+                    for (int i = 0; i < widths[0]; i++)
+                    {
+                        weights[(long)i * inputs + j] = transposed[(long)j * widths[0] + i];
+                    }
+                }
+            }
+            else
+            {
+                for (int i = 0; i < widths[l]; i++)
+                {
+                    for (int j = 0; j < inputs; j++)
+                    {
+                        float folded = l == 0 ? 1f : importance[l - 1][j];
+                        weights[(long)i * inputs + j] = values[block.Offset + (long)i * block.CapacityColumns + j] * folded;
+                    }
                 }
             }
             var bias = values.AsSpan((int)layout.Biases[l].Offset, widths[l]).ToArray();
@@ -92,8 +106,8 @@ internal static class InferenceExporter
             double shift = 0;
             for (int j = 0; j < inputs; j++)
             {
-                double folded = weights[i * inputs + j] / (double)standardization.Scale[j];
-                weights[i * inputs + j] = (float)folded;
+                double folded = weights[(long)i * inputs + j] / (double)standardization.Scale[j];
+                weights[(long)i * inputs + j] = (float)folded;
                 shift += folded * standardization.Mean[j];
             }
             bias[i] = (float)(bias[i] - shift);

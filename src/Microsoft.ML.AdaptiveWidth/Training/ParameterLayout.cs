@@ -11,12 +11,15 @@ internal readonly record struct ParameterBlock(long Offset, int CapacityRows, in
 /// Order: for each hidden layer its weight [C_l × C_{l−1}] then its bias [C_l]; the output weight [outputs × C_L]
 /// (a narrower last layer is a column prefix, as for every layer fed by an adaptive one) and the output bias; last,
 /// the raw rates r. The weights and biases (everything before the rates) are the θ of the weight prior.
+/// With a sparse input the first weight is not in the buffer (<see cref="SparseInputLayer"/> holds it): its block has
+/// no columns.
 /// </summary>
 internal sealed class ParameterLayout
 {
-    public ParameterLayout(int inputs, int outputs, IReadOnlyList<int> capacities)
+    public ParameterLayout(int inputs, int outputs, IReadOnlyList<int> capacities, bool sparseInput = false)
     {
         Inputs = inputs;
+        SparseInput = sparseInput;
         Outputs = outputs;
         Capacities = capacities.ToArray();
         int layers = Capacities.Length;
@@ -25,7 +28,7 @@ internal sealed class ParameterLayout
         long offset = 0;
         for (int l = 0; l < layers; l++)
         {
-            int fanIn = l == 0 ? inputs : Capacities[l - 1];
+            int fanIn = l == 0 ? (sparseInput ? 0 : inputs) : Capacities[l - 1];
             Weights[l] = new ParameterBlock(offset, Capacities[l], fanIn);
             offset += Weights[l].Length;
             Biases[l] = new ParameterBlock(offset, Capacities[l], 1);
@@ -43,6 +46,9 @@ internal sealed class ParameterLayout
     public int Inputs { get; }
 
     public int Outputs { get; }
+
+    /// <summary>True when the first layer's weight lives outside the buffer (a <see cref="SparseInputLayer"/>).</summary>
+    public bool SparseInput { get; }
 
     public int[] Capacities { get; }
 
@@ -66,7 +72,7 @@ internal sealed class ParameterLayout
     {
         for (int l = 0; l < Capacities.Length; l++)
         {
-            yield return (Weights[l], widths[l], l == 0 ? Inputs : widths[l - 1]);
+            yield return (Weights[l], widths[l], l == 0 ? Weights[0].CapacityColumns : widths[l - 1]);
         }
         yield return (OutputWeight, Outputs, widths[^1]);
     }

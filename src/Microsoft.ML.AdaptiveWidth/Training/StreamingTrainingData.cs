@@ -83,7 +83,7 @@ public sealed class StreamingTrainingData
         {
             throw new ArgumentException($"The source has {featureCount} features; there must be at least one.", nameof(source));
         }
-        var features = new float[ScanBlockRows * featureCount];
+        var features = new float[(long)BlockRows(ScanBlockRows, featureCount) * featureCount];
         var labels = new float[ScanBlockRows];
         var weights = new float[ScanBlockRows];
         long rows = 0;
@@ -142,6 +142,12 @@ public sealed class StreamingTrainingData
         return new StreamingTrainingData(source, rows, mean, m2 / rows, weightSum / rows, hasWeights,
             tracking ? distinct.Order().ToArray() : null, featureStatistics.Result());
     }
+
+    /// <summary>
+    /// Rows per read block: <paramref name="wanted"/>, fewer when the rows are wide, so that a block holds at most 16 Mi
+    /// values (64 MB) and its size never overflows; at least 1.
+    /// </summary>
+    internal static int BlockRows(int wanted, int featureCount) => (int)Math.Max(1, Math.Min(wanted, (1L << 24) / Math.Max(1, featureCount)));
 
     /// <summary>Reads one block and checks that the reader kept to its contract.</summary>
     internal static int ReadBlock(ITrainingRowReader reader, Span<float> features, Span<float> labels, Span<float> weights, int featureCount)

@@ -53,8 +53,29 @@ public sealed class TrainingData
         Weights = weights;
     }
 
-    /// <summary>Row-major features, <see cref="RowCount"/> × <see cref="FeatureCount"/>.</summary>
+    /// <summary>Sparse rows (<see cref="SparseRows"/>) with one label per row and optional weights; the ML.NET reader makes these for wide columns.</summary>
+    internal TrainingData(SparseRows rows, float[] labels, float[]? weights = null)
+    {
+        if (labels.Length == 0)
+        {
+            throw new ArgumentException("The data set is empty: there must be at least one row.", nameof(labels));
+        }
+        if (rows.RowCount != labels.Length || (weights is not null && weights.Length != labels.Length))
+        {
+            throw new ArgumentException($"Expected one label and weight per row ({rows.RowCount}), got {labels.Length} and {weights?.Length}.", nameof(labels));
+        }
+        Features = [];
+        Sparse = rows;
+        FeatureCount = rows.FeatureCount;
+        Labels = labels;
+        Weights = weights;
+    }
+
+    /// <summary>Row-major features, <see cref="RowCount"/> × <see cref="FeatureCount"/>; empty when the rows are sparse.</summary>
     public float[] Features { get; }
+
+    /// <summary>The rows in sparse form (then <see cref="Features"/> is empty), or null for dense rows.</summary>
+    internal SparseRows? Sparse { get; }
 
     /// <summary>Number of features per row.</summary>
     public int FeatureCount { get; }

@@ -38,11 +38,21 @@ internal sealed class TrainingLoop : IDisposable
     public TrainingLoop(NetworkTask task, int outputs, TrainingData train, TrainingData? validation, TrainingSettings settings,
         AdaptiveWidthModel? initial = null)
         : this(task, outputs, train.FeatureCount, settings, Target(task, train.Labels), initial,
-            settings.StandardizeInputs ? InputStandardization.Of(train) : InputStandardization.Identity(train.FeatureCount),
-            (mean, scale, inputs) => new InMemoryBatchSource(train, task, mean, scale, inputs),
-            validation is null ? null : (mean, scale, inputs) => new InMemoryBatchSource(validation, task, mean, scale, inputs))
+            // Sparse rows are not standardised (docs/method.md, "Sparse inputs"): centring would make them dense, and scaling
+            // each feature by its deviation inflates rare n-grams, which the first layer then memorises.
+            !settings.StandardizeInputs || train.Sparse is not null ? InputStandardization.Identity(train.FeatureCount) : InputStandardization.Of(train),
+            (mean, scale, inputs) => InMemory(train, task, mean, scale, inputs),
+            validation is null ? null : (mean, scale, inputs) => InMemory(validation, task, mean, scale, inputs),
+            train.Sparse is SparseRows sparse ? (double)sparse.NonZeroCount / sparse.RowCount : null)
     {
+        if ((validation is not null) && (validation.Sparse is null) != (train.Sparse is null))
+        {
+            throw new ArgumentException("The training and validation data must both be sparse or both dense.", nameof(validation));
+        }
     }
+
+    private static BatchSource InMemory(TrainingData data, NetworkTask task, double mean, double scale, InputStandardization inputs)
+        => data.Sparse is null ? new InMemoryBatchSource(data, task, mean, scale, inputs) : new SparseBatchSource(data, task, mean, scale, inputs);
 
     /// <summary>Trains on rows streamed from a source once per epoch, shuffled through a buffer of <paramref name="bufferRows"/> rows.</summary>
     public TrainingLoop(NetworkTask task, int outputs, StreamingTrainingData train, StreamingTrainingData? validation, TrainingSettings settings, int bufferRows,
@@ -56,7 +66,8 @@ internal sealed class TrainingLoop : IDisposable
 
     private TrainingLoop(NetworkTask task, int outputs, int featureCount, TrainingSettings settings, (double Mean, double Scale) target,
         AdaptiveWidthModel? initial, InputStandardization standardization,
-        Func<double, double, InputStandardization, BatchSource> train, Func<double, double, InputStandardization, BatchSource>? validation)
+        Func<double, double, InputStandardization, BatchSource> train, Func<double, double, InputStandardization, BatchSource>? validation,
+        double? sparseFanIn = null)
     {
         _task = task;
         _settings = settings;
@@ -65,7 +76,7 @@ internal sealed class TrainingLoop : IDisposable
         _standardization = standardization;
         _train = train(_targetMean, _targetScale, standardization);
         _validation = validation?.Invoke(_targetMean, _targetScale, standardization);
-        _network = new AdaptiveWidthNetwork(featureCount, outputs, settings, _generator);
+        _network = new AdaptiveWidthNetwork(featureCount, outputs, settings, _generator, sparseFanIn);
         if (initial is not null)
         {
             // Continued training: the same function as the given model; the optimizer state and the schedule restart.
@@ -179,12 +190,13 @@ internal sealed class TrainingLoop : IDisposable
                 using var batchScope = NewDisposeScope();
                 Batch batch = pass.Current();
                 _network.Gradient.zero_();
-                Tensor output = _network.Forward(batch.Features);
+                Tensor output = _network.Forward(batch, train: true);
                 Tensor loss = _objective.DataLoss(output, batch.Labels, batch.Weights);
                 loss.backward();
                 _network.AccumulateRateGradients(_objective.RatePriorGradient);
                 _objective.AddWeightPriorGradient(_network.Parameters, _network.Gradient, _network.Layout.ThetaLength);
                 _network.Optimizer.Step(_network.Parameters, _network.Gradient);
+                _network.StepSparseInput(_objective.WeightDecay);
                 using (no_grad())
                 {
                     lossSum.add_(loss, _batchLength.Of(batch.Length));
@@ -210,7 +222,7 @@ internal sealed class TrainingLoop : IDisposable
         {
             using var chunkScope = NewDisposeScope();
             Batch chunk = pass.Current();
-            Tensor output = _network.Forward(chunk.Features);
+            Tensor output = _network.Forward(chunk, train: false);
             lossSum += _objective.DataLoss(output, chunk.Labels, chunk.Weights).item<float>() * chunk.Length;
             if (_task == NetworkTask.BinaryClassification)
             {

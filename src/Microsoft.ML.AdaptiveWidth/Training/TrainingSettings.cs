@@ -28,6 +28,13 @@ public static class TrainingDefaults
     /// <summary>The widest a layer may grow: 4607 (a rate bound of about 5e-4 at k = 0.9).</summary>
     public const int MaximumWidth = 4607;
 
+    /// <summary>
+    /// The most weights the first layer may hold: 8,388,608 (2^23, 32 MB as float32). Inputs × the first layer's width
+    /// stays within it, so a 553,889-slot FeaturizeText column gets a first layer of at most 15 neurons, while inputs of
+    /// up to 1,820 features keep <see cref="MaximumWidth"/> (docs/method.md, "Wide inputs").
+    /// </summary>
+    public const long MaximumInputLayerWeights = 1L << 23;
+
     /// <summary>Quantile level k that turns a rate into a width: 0.9.</summary>
     public const double Quantile = 0.9;
 
@@ -90,6 +97,15 @@ public sealed record TrainingSettings
     /// (Default is 4607, a bound of about 5e-4.)
     /// </summary>
     public int? MaximumWidth { get; init; } = TrainingDefaults.MaximumWidth;
+
+    /// <summary>
+    /// The most weights the first layer may hold (inputs × width). For a wide input it caps the first layer's width at
+    /// floor(this / inputs) (below <see cref="MaximumWidth"/>) and lowers its start to that cap when
+    /// <see cref="InitialWidth"/> is larger; the width is still learned below the cap. It bounds training memory (the
+    /// first layer and its two Adam moments, 12 bytes a weight) and the saved model. 2 to 2,147,483,591 (one array).
+    /// (Default is 8,388,608.)
+    /// </summary>
+    public long MaximumInputLayerWeights { get; init; } = TrainingDefaults.MaximumInputLayerWeights;
 
     /// <summary>Hidden activation. (Default is ReLU6, bounded, as the paper recommends.)</summary>
     public ActivationKind Activation { get; init; } = TrainingDefaults.Activation;
@@ -200,6 +216,26 @@ public sealed record TrainingSettings
     /// <summary>The largest width a layer may take: <see cref="MaximumWidth"/>, or the supported maximum when uncapped.</summary>
     internal int WidthCap => MaximumWidth ?? ExponentialImportance.MaxSupportedWidth;
 
+    /// <summary>The largest width of the first layer for <paramref name="inputs"/> features: <see cref="WidthCap"/>, or less for a wide input.</summary>
+    internal int InputLayerWidthCap(int inputs) => (int)Math.Min(WidthCap, MaximumInputLayerWeights / Math.Max(1, inputs));
+
+    /// <summary>
+    /// Throws before training when even a first layer of 2 neurons would exceed <see cref="MaximumInputLayerWeights"/>;
+    /// <paramref name="what"/> names the input (the feature column).
+    /// </summary>
+    /// <exception cref="ArgumentException">The input is too wide for the limit.</exception>
+    internal void CheckInputLayer(int inputs, string what)
+    {
+        if (InputLayerWidthCap(inputs) < 2)
+        {
+            throw new ArgumentException(
+                $"{what} has {inputs:N0} features, so a first layer of 2 neurons needs {2L * inputs:N0} weights, more than " +
+                $"{nameof(MaximumInputLayerWeights)} ({MaximumInputLayerWeights:N0}). Raise {nameof(MaximumInputLayerWeights)} to at least {2L * inputs:N0} " +
+                "(memory: 12 bytes a weight while training) or produce fewer features (for FeaturizeText, smaller n-gram lengths or a maximum number of terms).",
+                "data");
+        }
+    }
+
     /// <summary>σλ0 = 1/<see cref="WidthRegularization"/>, or null when the rate prior is off.</summary>
     public double? RatePriorScale => WidthRegularization > 0 ? 1.0 / WidthRegularization : null;
 
@@ -242,6 +278,8 @@ public sealed record TrainingSettings
             $"must be between 2 and {supported}");
         Check(InitialWidth >= 2 && InitialWidth <= WidthCap, nameof(InitialWidth), InitialWidth,
             $"must be between 2 and {nameof(MaximumWidth)} ({WidthCap}); raise {nameof(MaximumWidth)} for wider starts");
+        Check(MaximumInputLayerWeights is >= 2 and <= 2_147_483_591, nameof(MaximumInputLayerWeights), MaximumInputLayerWeights,
+            "must be between 2 and 2,147,483,591 (the first layer's weights are one array)");
         Check(Enum.IsDefined(Activation) && Activation != ActivationKind.Identity, nameof(Activation), Activation, "must be ReLU6, ReLU or LeakyReLU");
         Check(double.IsFinite(LearningRate) && LearningRate > 0, nameof(LearningRate), LearningRate, "must be positive, for example 0.01");
         Check(BatchSize >= 1, nameof(BatchSize), BatchSize, "must be at least 1, for example 128");

@@ -100,6 +100,7 @@ internal sealed class WidthObjective : IDisposable
             Tensor view = network.Parameters.narrow(0, block.Offset, rows);
             sum += view.mul(view).sum().item<float>();
         }
+        sum += network.SparseInputSquareSum();
         return sum * WeightDecay / 2;
     }
 

@@ -92,7 +92,7 @@ public sealed class StreamingTrainingTest
         {
             Batch batch = pass.Current();
             Assert.IsLessThanOrEqualTo(batchSize, batch.Length);
-            float[] x = batch.Features.data<float>().ToArray();
+            float[] x = batch.Features!.data<float>().ToArray();
             float[] y = batch.Labels.data<float>().ToArray();
             for (int i = 0; i < batch.Length; i++)
             {

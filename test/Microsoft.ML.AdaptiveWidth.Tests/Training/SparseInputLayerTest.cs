@@ -1,0 +1,107 @@
+using Microsoft.ML.AdaptiveWidth.Inference;
+using Microsoft.ML.AdaptiveWidth.Training;
+using Microsoft.ML.AdaptiveWidth.Tests.Infrastructure;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.AdaptiveWidth.Tests.Training;
+
+/// <summary>The sparse first layer (issue 17): its training forward pass, its step and its export agree with dense scoring.</summary>
+[TestClass]
+public sealed class SparseInputLayerTest
+{
+    private const int Features = 5000;
+
+    private static TrainingData Rows(int rows, int seed)
+    {
+        var random = new Random(seed);
+        var starts = new List<long> { 0 };
+        var indices = new List<int>();
+        var values = new List<float>();
+        var labels = new float[rows];
+        for (int r = 0; r < rows; r++)
+        {
+            int[] idx = Enumerable.Range(0, 30).Select(_ => random.Next(Features)).Distinct().Order().ToArray();
+            indices.AddRange(idx);
+            values.AddRange(idx.Select(_ => (float)(random.NextDouble() * 2 - 1)));
+            starts.Add(indices.Count);
+            labels[r] = idx.Count(i => i < Features / 2) > idx.Length / 2 ? 1 : 0;
+        }
+        return new TrainingData(new SparseRows(Features, starts.ToArray(), indices.ToArray(), values.ToArray()), labels);
+    }
+
+    [TestMethod]
+    [DataRow(1)]
+    [DataRow(2)]
+    public void SparseInputLayer_ForwardAndExport_ScoreAsTheExportedModelSparseAndDense(int layers)
+    {
+        TorchRuntime.Initialize(1);
+        var settings = new TrainingSettings { NumberOfLayers = layers, InitialWidth = 24, MaximumInputLayerWeights = Features * 16L };
+        TrainingData data = Rows(100, seed: 1);
+        using var sut = new AdaptiveWidthNetwork(Features, 1, settings, new Generator(1), sparseFanIn: 30);
+        Assert.AreEqual(16, sut.Widths[0], "the first layer starts at its cap, MaximumInputLayerWeights / features");
+
+        using var source = new SparseBatchSource(data, NetworkTask.BinaryClassification, 0, 1, InputStandardization.Identity(Features));
+        float[] expected;
+        using (var scope = NewDisposeScope())
+        using (no_grad())
+        {
+            using BatchPass pass = source.StartPass(batchSize: 100, shuffle: null);
+            Assert.IsTrue(pass.MoveNext());
+            expected = sut.Forward(pass.Current(), train: false).contiguous().data<float>().ToArray();
+        }
+        AdaptiveWidthModel model = InferenceExporter.Export(sut.Snapshot(), settings);
+
+        SparseRows rows = data.Sparse!;
+        var dense = new float[Features];
+        var output = new float[1];
+        var sparse = new float[1];
+        for (int r = 0; r < rows.RowCount; r++)
+        {
+            Array.Clear(dense);
+            rows.CopyDense(r, 1, dense);
+            model.Score(dense, output);
+            model.ScoreSparse(rows.RowIndices(r), rows.RowValues(r), sparse);
+            FloatAssert.AreClose([expected[r]], output, FloatAssert.ExportTolerance);
+            FloatAssert.AreClose(output, sparse, FloatAssert.ExportTolerance);
+        }
+    }
+
+    [TestMethod]
+    public void SparseInputLayer_Step_MovesOnlyTheBatchFeatures()
+    {
+        TorchRuntime.Initialize(1);
+        var settings = new TrainingSettings { NumberOfLayers = 1, InitialWidth = 8, AdaptWidth = false };
+        TrainingData data = Rows(20, seed: 2);
+        using var sut = new AdaptiveWidthNetwork(Features, 1, settings, new Generator(1), sparseFanIn: 30);
+        using var objective = new WidthObjective(NetworkTask.BinaryClassification, settings, 20);
+        float[] before = sut.Snapshot().SparseInputWeights!;
+
+        using var source = new SparseBatchSource(data, NetworkTask.BinaryClassification, 0, 1, InputStandardization.Identity(Features));
+        using (var scope = NewDisposeScope())
+        {
+            using BatchPass pass = source.StartPass(batchSize: 20, shuffle: null);
+            Assert.IsTrue(pass.MoveNext());
+            Batch batch = pass.Current();
+            sut.Gradient.zero_();
+            objective.DataLoss(sut.Forward(batch, train: true), batch.Labels, batch.Weights).backward();
+            sut.Optimizer.Step(sut.Parameters, sut.Gradient);
+            sut.StepSparseInput(objective.WeightDecay);
+        }
+        float[] after = sut.Snapshot().SparseInputWeights!;
+
+        var used = new HashSet<int>(data.Sparse!.Indices);
+        int width = sut.Widths[0];
+        int moved = 0;
+        for (int j = 0; j < Features; j++)
+        {
+            bool changed = Enumerable.Range(0, width).Any(i => before[j * width + i] != after[j * width + i]);
+            if (!used.Contains(j))
+            {
+                Assert.IsFalse(changed, $"feature {j} is in no row but its weights moved");
+            }
+            moved += changed ? 1 : 0;
+        }
+        Assert.IsGreaterThan(used.Count / 2, moved, $"{moved} of the {used.Count} features in the batch moved");
+    }
+}
