@@ -105,6 +105,20 @@ public sealed class AdaptiveWidthSparseInputTest
     }
 
     [TestMethod]
+    public void AdaptiveWidthBinaryTrainer_Fit_WideInputTrainsAsManyMembersAsGetTwoNeuronsEach()
+    {
+        var ml = new MLContext(seed: 1);
+        IDataView train = ml.Data.LoadFromEnumerable(Words(400, seed: 1));
+        // 30,000 weights over 6,000 features: 5 neurons in all, so two members of 2 (the default asks for four).
+        AdaptiveWidthBinaryTrainer.Options options = Options(maxEpoch: 3, maximumInputLayerWeights: 30_000);
+
+        AdaptiveWidthModel network = ml.BinaryClassification.Trainers.AdaptiveWidth(options).Fit(train).Model.SubModel.Network;
+
+        Assert.AreEqual(2, network.BlockCount);
+        Assert.IsLessThanOrEqualTo(4, network.LayerWidths[0], "two members of at most 2 first-layer neurons");
+    }
+
+    [TestMethod]
     public void AdaptiveWidthModel_ScoreSparse_EqualsDenseScoreAndTheScorer()
     {
         var ml = new MLContext(seed: 1);
