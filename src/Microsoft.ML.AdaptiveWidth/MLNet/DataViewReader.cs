@@ -281,19 +281,8 @@ internal static class DataViewReader
                 label = _getLabel!(_read - 1);
                 _getWeight?.Invoke(ref _weight);
                 weight = _weight;
-                if (!AllFinite(row))
+                if (!Usable(row, label, weight))
                 {
-                    _badFeatures++;
-                    continue;
-                }
-                if (float.IsNaN(label))
-                {
-                    _missingLabels++;
-                    continue;
-                }
-                if (_getWeight is not null && !(float.IsFinite(weight) && weight >= 0))
-                {
-                    _badWeights++;
                     continue;
                 }
                 return true;
@@ -301,6 +290,27 @@ internal static class DataViewReader
             label = 0;
             weight = 0;
             return false;
+        }
+
+        /// <summary>Whether a row can train (finite features, a label, a finite non-negative weight); counts why not.</summary>
+        private bool Usable(ReadOnlySpan<float> features, float label, float weight)
+        {
+            if (!AllFinite(features))
+            {
+                _badFeatures++;
+                return false;
+            }
+            if (float.IsNaN(label))
+            {
+                _missingLabels++;
+                return false;
+            }
+            if (_getWeight is not null && !(float.IsFinite(weight) && weight >= 0))
+            {
+                _badWeights++;
+                return false;
+            }
+            return true;
         }
 
         /// <summary>
@@ -323,19 +333,8 @@ internal static class DataViewReader
                 _getWeight?.Invoke(ref _weight);
                 weight = _weight;
                 ReadOnlySpan<float> v = _buffer.GetValues();
-                if (!AllFinite(v))
+                if (!Usable(v, label, weight))
                 {
-                    _badFeatures++;
-                    continue;
-                }
-                if (float.IsNaN(label))
-                {
-                    _missingLabels++;
-                    continue;
-                }
-                if (_getWeight is not null && !(float.IsFinite(weight) && weight >= 0))
-                {
-                    _badWeights++;
                     continue;
                 }
                 if ((long)indices.Count + v.Length > Array.MaxLength)
