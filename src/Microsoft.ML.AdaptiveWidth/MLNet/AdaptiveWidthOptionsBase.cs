@@ -67,6 +67,12 @@ public abstract class AdaptiveWidthOptionsBase : TrainerInputBaseWithWeight
         /// <summary>Default of <see cref="EarlyStoppingPatience"/>: 30.</summary>
         public const int EarlyStoppingPatience = TrainingDefaults.EarlyStoppingPatience;
 
+        /// <summary>Default of <see cref="LearningRateDecay"/>.</summary>
+        public const double LearningRateDecay = TrainingDefaults.LearningRateDecay;
+
+        /// <summary>Default of <see cref="LearningRateDecayPatience"/>.</summary>
+        public const int LearningRateDecayPatience = TrainingDefaults.LearningRateDecayPatience;
+
         /// <summary>Default of <see cref="EnsembleSize"/>: 4 (chosen on the public real-data suite, docs/realdata.md).</summary>
         public const int EnsembleSize = 4;
 
@@ -192,6 +198,20 @@ public abstract class AdaptiveWidthOptionsBase : TrainerInputBaseWithWeight
     /// <summary>Stop after this many epochs without a better validation loss; the best epoch's network is kept.</summary>
     /// <value>≥ 0; 0 switches early stopping off. Default 30.</value>
     public int EarlyStoppingPatience = Defaults.EarlyStoppingPatience;
+
+    /// <summary>
+    /// The learning-rate schedule: after <see cref="LearningRateDecayPatience"/> epochs without a better validation metric
+    /// (counted again from each decay), the learning rate is multiplied by this factor, down to 1/1000 of
+    /// <see cref="LearningRate"/>; early stopping still ends training after <see cref="EarlyStoppingPatience"/> epochs
+    /// without improvement, and the best epoch's network is kept.
+    /// </summary>
+    /// <value>In (0, 1]; 1 keeps the learning rate constant. Needs validation rows (held out or given to Fit). Default
+    /// <see cref="Defaults.LearningRateDecay"/>.</value>
+    public double LearningRateDecay = Defaults.LearningRateDecay;
+
+    /// <summary>Epochs without a better validation metric before each decay of the learning rate.</summary>
+    /// <value>≥ 1. Default <see cref="Defaults.LearningRateDecayPatience"/>.</value>
+    public int LearningRateDecayPatience = Defaults.LearningRateDecayPatience;
 
     /// <summary>
     /// What selects the best epoch (whose network is kept) and drives early stopping: the validation loss, or the
@@ -328,6 +348,8 @@ public abstract class AdaptiveWidthOptionsBase : TrainerInputBaseWithWeight
         BatchSize = BatchSize,
         MaxEpoch = MaxEpoch,
         EarlyStoppingPatience = EarlyStoppingPatience,
+        LearningRateDecay = LearningRateDecay,
+        LearningRateDecayPatience = LearningRateDecayPatience,
         EarlyStoppingMetric = EarlyStoppingMetric,
         WeightPriorScale = WeightPriorScale,
         RatePriorMean = RatePriorMean,

@@ -83,6 +83,20 @@ internal sealed class AdaptiveWidthNetwork : IDisposable
 
     public FlatAdam Optimizer { get; }
 
+    /// <summary>The optimizer's learning rate, for every parameter (the sparse first layer's included).</summary>
+    public double LearningRate
+    {
+        get => Optimizer.LearningRate;
+        set
+        {
+            Optimizer.LearningRate = value;
+            if (_sparse is not null)
+            {
+                _sparse.LearningRate = value;
+            }
+        }
+    }
+
     /// <summary>Current width of each hidden layer.</summary>
     public IReadOnlyList<int> Widths => _widths;
 

@@ -20,7 +20,7 @@ internal sealed class FlatAdam : IDisposable
     private const double Epsilon = 1e-8;
     private const double MinimumSecondMoment = 1e-30; // a normal float; see Step
 
-    private readonly double _learningRate;
+    private double _learningRate;
     private readonly ScalarCache _constants = new();
     private readonly ScalarSlot _epsilon = new();
     private readonly ScalarSlot _stepSize = new();
@@ -32,6 +32,13 @@ internal sealed class FlatAdam : IDisposable
         _learningRate = learningRate;
         FirstMoment = zeros(length).DetachFromDisposeScope();
         SecondMoment = zeros(length).DetachFromDisposeScope();
+    }
+
+    /// <summary>The step size; the training loop lowers it on validation plateaus.</summary>
+    public double LearningRate
+    {
+        get => _learningRate;
+        set => _learningRate = value > 0 && double.IsFinite(value) ? value : throw new ArgumentOutOfRangeException(nameof(value));
     }
 
     public Tensor FirstMoment { get; private set; }

@@ -34,7 +34,7 @@ internal sealed class SparseInputLayer : IDisposable
     private const double Epsilon = 1e-8;
     private const double MinimumSecondMoment = 1e-30; // as FlatAdam: keeps MKL's square root on its fast path
 
-    private readonly double _learningRate;
+    private double _learningRate;
     private readonly ScalarCache _constants = new();
     private readonly ScalarSlot _epsilon = new();
     private readonly ScalarSlot _stepSize = new();
@@ -58,6 +58,13 @@ internal sealed class SparseInputLayer : IDisposable
         _table = zeros(features, capacity).DetachFromDisposeScope();
         _first = zeros(features, capacity).DetachFromDisposeScope();
         _second = zeros(features, capacity).DetachFromDisposeScope();
+    }
+
+    /// <summary>The lazy Adam step size; follows the flat optimizer's (the training loop's schedule).</summary>
+    public double LearningRate
+    {
+        get => _learningRate;
+        set => _learningRate = value > 0 && double.IsFinite(value) ? value : throw new ArgumentOutOfRangeException(nameof(value));
     }
 
     /// <summary>Number of input features (rows of Wᵀ).</summary>

@@ -20,6 +20,9 @@ internal sealed class TrainingLoop : IDisposable
     /// the memory peak (8,192 rows × 1,500 units would be 50 MB per intermediate tensor).</summary>
     private const int EvaluationActivations = 1 << 20;
 
+    /// <summary>The learning-rate schedule does not go below this fraction of the initial rate.</summary>
+    private const double MinimumLearningRateFraction = 1e-3;
+
     private readonly NetworkTask _task;
     private readonly TrainingSettings _settings;
     private readonly Generator _generator;
@@ -115,6 +118,8 @@ internal sealed class TrainingLoop : IDisposable
         int bestEpoch = 0;
         (double Loss, double Accuracy) bestMetric = (double.PositiveInfinity, double.NegativeInfinity);
         int sinceBest = 0;
+        int sinceDecay = 0;
+        double minimumRate = _settings.LearningRate * MinimumLearningRateFraction;
         StopReason stopped = StopReason.MaxEpochs;
 
         for (int epoch = 1; epoch <= _settings.MaxEpoch; epoch++)
@@ -137,10 +142,19 @@ internal sealed class TrainingLoop : IDisposable
                 bestEpoch = epoch;
                 bestMetric = (validationLoss, validationAccuracy);
                 sinceBest = 0;
+                sinceDecay = 0;
             }
             else
             {
                 sinceBest++;
+                sinceDecay++;
+                if (_validation is not null && _settings.LearningRateDecay < 1 && sinceDecay >= _settings.LearningRateDecayPatience
+                    && _network.LearningRate > minimumRate)
+                {
+                    // A plateau: smaller steps from here (the schedule of the run, not of the network, restarts with it).
+                    _network.LearningRate = Math.Max(minimumRate, _network.LearningRate * _settings.LearningRateDecay);
+                    sinceDecay = 0;
+                }
             }
             progress?.Report(record);
 

@@ -50,6 +50,12 @@ public static class TrainingDefaults
     /// <summary>Epochs without a better validation metric before stopping: 30.</summary>
     public const int EarlyStoppingPatience = 30;
 
+    /// <summary>Factor the learning rate is multiplied by on a plateau: 1, constant.</summary>
+    public const double LearningRateDecay = 1;
+
+    /// <summary>Epochs without a better validation metric before the learning rate decays: 10.</summary>
+    public const int LearningRateDecayPatience = 10;
+
     /// <summary>Scale σθ of the weight prior: 1.</summary>
     public const double WeightPriorScale = 1.0;
 
@@ -121,6 +127,16 @@ public sealed record TrainingSettings
 
     /// <summary>Stop after this many epochs without a better validation metric; 0 disables early stopping. (Default is 30.)</summary>
     public int EarlyStoppingPatience { get; init; } = TrainingDefaults.EarlyStoppingPatience;
+
+    /// <summary>
+    /// Learning-rate schedule on validation plateaus: after <see cref="LearningRateDecayPatience"/> epochs without a better
+    /// validation metric (counted again from each decay), the learning rate is multiplied by this factor, down to
+    /// 1/1000 of <see cref="LearningRate"/>. 1 keeps the rate constant; needs validation rows. (Default is 1.)
+    /// </summary>
+    public double LearningRateDecay { get; init; } = TrainingDefaults.LearningRateDecay;
+
+    /// <summary>Epochs without a better validation metric before each decay of the learning rate. (Default is 10.)</summary>
+    public int LearningRateDecayPatience { get; init; } = TrainingDefaults.LearningRateDecayPatience;
 
     /// <summary>
     /// What selects the best epoch and drives early stopping: the validation loss (default; smooth, and for
@@ -285,6 +301,8 @@ public sealed record TrainingSettings
         Check(BatchSize >= 1, nameof(BatchSize), BatchSize, "must be at least 1, for example 128");
         Check(MaxEpoch >= 1, nameof(MaxEpoch), MaxEpoch, "must be at least 1");
         Check(EarlyStoppingPatience >= 0, nameof(EarlyStoppingPatience), EarlyStoppingPatience, "must be 0 (off) or positive");
+        Check(LearningRateDecay > 0 && LearningRateDecay <= 1, nameof(LearningRateDecay), LearningRateDecay, "must be in (0, 1]; 1 keeps the learning rate constant");
+        Check(LearningRateDecayPatience >= 1, nameof(LearningRateDecayPatience), LearningRateDecayPatience, "must be at least 1 (epochs)");
         Check(Enum.IsDefined(EarlyStoppingMetric), nameof(EarlyStoppingMetric), EarlyStoppingMetric, "must be Loss or Accuracy");
         Check(double.IsFinite(WeightPriorScale) && WeightPriorScale > 0, nameof(WeightPriorScale), WeightPriorScale, "must be positive, for example 1");
         Check(double.IsFinite(RatePriorMean) && RatePriorMean > 0, nameof(RatePriorMean), RatePriorMean, "must be a positive rate, for example 0.05");
