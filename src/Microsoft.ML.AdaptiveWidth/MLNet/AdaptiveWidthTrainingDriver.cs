@@ -115,7 +115,12 @@ internal static class AdaptiveWidthTrainingDriver
         var history = outcomes.SelectMany(o => o.Result.History).ToList();
         string[] endings = outcomes.Select(o => string.Format(CultureInfo.InvariantCulture, "{0} after {1} epochs, kept epoch {2}, widths [{3}]",
             o.Result.Stopped, o.Result.History.Count, o.Result.BestEpoch, string.Join(", ", o.Result.Model.LayerWidths))).ToArray();
-        AdaptiveWidthModel network = ModelAveraging.Average(outcomes.Select(o => o.Result.Model).ToArray());
+        // With a linear path, the networks are averaged without it and the members' terms once, as one term (docs/method.md §5.12).
+        AdaptiveWidthModel network = ModelAveraging.Average(outcomes.Select(o => o.Result.WithoutLinearPath).ToArray());
+        if (outcomes.Select(o => o.Result.Linear).ToArray() is { } terms && terms.All(t => t is not null))
+        {
+            network = LinearTerm.Average(terms!).Embed(network);
+        }
         if (members > 1)
         {
             ch.Info(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture,

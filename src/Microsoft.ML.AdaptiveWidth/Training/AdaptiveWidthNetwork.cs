@@ -72,7 +72,7 @@ internal sealed class AdaptiveWidthNetwork : IDisposable
             _sparse = new SparseInputLayer(inputs, _widths[0], settings.LearningRate);
             _sparseFanIn = Math.Max(1, fanIn);
         }
-        _layout = new ParameterLayout(inputs, outputs, _widths, sparseInput: _sparse is not null);
+        _layout = new ParameterLayout(inputs, outputs, _widths, sparseInput: _sparse is not null, linearPath: settings.LinearPath && _sparse is null);
         _parameters = zeros(_layout.TotalLength).DetachFromDisposeScope();
         _gradient = zeros(_layout.TotalLength).DetachFromDisposeScope();
         Optimizer = new FlatAdam(_layout.TotalLength, settings.LearningRate);
@@ -104,6 +104,11 @@ internal sealed class AdaptiveWidthNetwork : IDisposable
     public IReadOnlyList<int> Capacities => _layout.Capacities;
 
     public ParameterLayout Layout => _layout;
+
+    /// <summary>The linear path's skip weight [outputs × inputs] in the standardised input space, as a host copy of
+    /// <paramref name="snapshot"/>'s values; null without a linear path.</summary>
+    public static float[]? SkipWeights(NetworkSnapshot snapshot)
+        => snapshot.Layout.Skip is ParameterBlock skip ? snapshot.Values.AsSpan(checked((int)skip.Offset), checked((int)skip.Length)).ToArray() : null;
 
     /// <summary>The flat parameter buffer (weights and biases, then the raw rates).</summary>
     public Tensor Parameters => _parameters;
@@ -255,7 +260,13 @@ internal sealed class AdaptiveWidthNetwork : IDisposable
                 h = h.mul(Importance(l));
             }
         }
-        return _leaves[2 * layers + 1].addmm(_leaves[2 * layers], h).t();
+        Tensor output = _leaves[2 * layers + 1].addmm(_leaves[2 * layers], h);
+        if (_layout.LinearPath)
+        {
+            // The linear path: the skip weight times the (standardised) input, beside the network.
+            output = output.addmm(_leaves[2 * layers + 2], dense!.t());
+        }
+        return output.t();
     }
 
     /// <summary>
@@ -443,7 +454,8 @@ internal sealed class AdaptiveWidthNetwork : IDisposable
         }
         var weights = _layout.ActiveWeights(_widths).ToArray();
         var biases = _layout.ActiveBiases(_widths).ToArray();
-        for (int l = 0; l < weights.Length; l++)
+        // The hidden layers and the output layer; the linear path's skip weight (if any) starts at zero.
+        for (int l = 0; l <= _widths.Length; l++)
         {
             // Kaiming-normal (gain √2) for the first layer; Var = 2/Σp² (Theorem 3.1) for layers fed by an adaptive layer.
             double variance = l > 0 && _settings.UseImportance && _settings.RescaledInitialization ? 2.0 / incomingSquareSum : 2.0 / fanIn;
@@ -530,7 +542,7 @@ internal sealed class AdaptiveWidthNetwork : IDisposable
 
     private void Reallocate(int[] capacities)
     {
-        var layout = new ParameterLayout(_layout.Inputs, _layout.Outputs, capacities, _layout.SparseInput);
+        var layout = new ParameterLayout(_layout.Inputs, _layout.Outputs, capacities, _layout.SparseInput, _layout.LinearPath);
         _sparse?.Reserve(capacities[0]);
         ParameterLayout old = _layout;
         int[] widths = _widths.ToArray();
@@ -576,6 +588,10 @@ internal sealed class AdaptiveWidthNetwork : IDisposable
             {
                 leaves.Add(Leaf(weights[l].Block, weights[l].Rows, weights[l].Columns));
                 leaves.Add(Leaf(biases[l].Block, biases[l].Rows, 1));
+            }
+            if (_layout.Skip is ParameterBlock skip)
+            {
+                leaves.Add(Leaf(skip, _layout.Outputs, _layout.Inputs));
             }
             // Biases are columns [rows × 1], so each layer of the feature-major Forward is one addmm. The rates are not
             // leaves: their gradient comes from the importance vectors (AccumulateRateGradients).

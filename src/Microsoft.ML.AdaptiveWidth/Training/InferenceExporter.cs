@@ -98,6 +98,35 @@ internal static class InferenceExporter
         return new AdaptiveWidthModel(dense, reported);
     }
 
+    /// <summary>
+    /// The linear path as a <see cref="LinearTerm"/> over the raw features: the skip weight L (standardised inputs,
+    /// standardised target) becomes t·L·diag(1/s) with bias −t·L·(m/s), for the target scale t and the standardisation
+    /// (m, s); the range of L·x̃ on the training rows moves with it.
+    /// </summary>
+    public static LinearTerm ExportLinearPath(float[] skip, (double[] Low, double[] High) range, double targetScale, InputStandardization standardization)
+    {
+        int inputs = standardization.Mean.Length;
+        int outputs = skip.Length / inputs;
+        var weights = new float[skip.Length];
+        var bias = new float[outputs];
+        var low = new double[outputs];
+        var high = new double[outputs];
+        for (int k = 0; k < outputs; k++)
+        {
+            double shift = 0;
+            for (int j = 0; j < inputs; j++)
+            {
+                double w = skip[(long)k * inputs + j] / (double)standardization.Scale[j];
+                weights[(long)k * inputs + j] = (float)(targetScale * w);
+                shift += w * standardization.Mean[j];
+            }
+            bias[k] = (float)(-targetScale * shift);
+            low[k] = targetScale * (range.Low[k] + shift);
+            high[k] = targetScale * (range.High[k] + shift);
+        }
+        return new LinearTerm(inputs, weights, bias, low, high);
+    }
+
     /// <summary>W·((x − m)/s) + b = (W·diag(1/s))·x + (b − W·diag(1/s)·m), computed in double.</summary>
     private static void FoldStandardization(float[] weights, float[] bias, int inputs, InputStandardization standardization)
     {

@@ -12,12 +12,17 @@ internal readonly record struct ParameterBlock(long Offset, int CapacityRows, in
 /// (a narrower last layer is a column prefix, as for every layer fed by an adaptive one) and the output bias; last,
 /// the raw rates r. The weights and biases (everything before the rates) are the θ of the weight prior.
 /// With a sparse input the first weight is not in the buffer (<see cref="SparseInputLayer"/> holds it): its block has
-/// no columns.
+/// no columns. With the linear path (<see cref="TrainingSettings.LinearPath"/>) the skip weight [outputs × inputs]
+/// follows the output bias, inside θ.
 /// </summary>
 internal sealed class ParameterLayout
 {
-    public ParameterLayout(int inputs, int outputs, IReadOnlyList<int> capacities, bool sparseInput = false)
+    public ParameterLayout(int inputs, int outputs, IReadOnlyList<int> capacities, bool sparseInput = false, bool linearPath = false)
     {
+        if (linearPath && sparseInput)
+        {
+            throw new ArgumentException("The linear path takes dense inputs.", nameof(linearPath));
+        }
         Inputs = inputs;
         SparseInput = sparseInput;
         Outputs = outputs;
@@ -38,6 +43,11 @@ internal sealed class ParameterLayout
         offset += OutputWeight.Length;
         OutputBias = new ParameterBlock(offset, outputs, 1);
         offset += OutputBias.Length;
+        if (linearPath)
+        {
+            Skip = new ParameterBlock(offset, outputs, inputs);
+            offset += Skip.Value.Length;
+        }
         ThetaLength = offset;
         Rates = new ParameterBlock(offset, layers, 1);
         TotalLength = offset + layers;
@@ -62,6 +72,11 @@ internal sealed class ParameterLayout
 
     public ParameterBlock Rates { get; }
 
+    /// <summary>The linear path's weight [outputs × inputs], or null without one.</summary>
+    public ParameterBlock? Skip { get; }
+
+    public bool LinearPath => Skip is not null;
+
     /// <summary>Length of the weights-and-biases prefix (excludes the rates).</summary>
     public long ThetaLength { get; }
 
@@ -75,6 +90,10 @@ internal sealed class ParameterLayout
             yield return (Weights[l], widths[l], l == 0 ? Weights[0].CapacityColumns : widths[l - 1]);
         }
         yield return (OutputWeight, Outputs, widths[^1]);
+        if (Skip is ParameterBlock skip)
+        {
+            yield return (skip, Outputs, Inputs);
+        }
     }
 
     /// <summary>Every bias block with its active length for the given widths (hidden layers, then the output bias).</summary>

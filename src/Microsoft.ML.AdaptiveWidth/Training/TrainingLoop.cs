@@ -170,8 +170,43 @@ internal sealed class TrainingLoop : IDisposable
             }
         }
 
-        AdaptiveWidthModel model = InferenceExporter.Export(best!, _settings, _targetScale, _targetMean, _standardization);
-        return new TrainingResult(model, history, bestEpoch, stopped);
+        AdaptiveWidthModel network = InferenceExporter.Export(best!, _settings, _targetScale, _targetMean, _standardization);
+        LinearTerm? linear = AdaptiveWidthNetwork.SkipWeights(best!) is float[] skip
+            ? InferenceExporter.ExportLinearPath(skip, SkipRange(skip), _targetScale, _standardization)
+            : null;
+        return new TrainingResult(linear?.Embed(network) ?? network, history, bestEpoch, stopped) { WithoutLinearPath = network, Linear = linear };
+    }
+
+    /// <summary>Per output, the smallest and largest value of the linear path's term over the training rows (one pass, no_grad).</summary>
+    private (double[] Low, double[] High) SkipRange(float[] skip)
+    {
+        int outputs = skip.Length / _network.Layout.Inputs;
+        var low = Enumerable.Repeat(double.PositiveInfinity, outputs).ToArray();
+        var high = Enumerable.Repeat(double.NegativeInfinity, outputs).ToArray();
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        Tensor weights = tensor(skip, [outputs, _network.Layout.Inputs]).t();
+        using BatchPass pass = _train.StartPass(EvaluationChunk, shuffle: null);
+        while (pass.MoveNext())
+        {
+            using var chunkScope = NewDisposeScope();
+            Tensor z = pass.Current().Features!.mm(weights);
+            float[] min = z.amin([0]).data<float>().ToArray();
+            float[] max = z.amax([0]).data<float>().ToArray();
+            for (int k = 0; k < outputs; k++)
+            {
+                low[k] = Math.Min(low[k], min[k]);
+                high[k] = Math.Max(high[k], max[k]);
+            }
+        }
+        for (int k = 0; k < outputs; k++)
+        {
+            if (low[k] > high[k])
+            {
+                (low[k], high[k]) = (0, 0);
+            }
+        }
+        return (low, high);
     }
 
     /// <summary>Lower loss; or, when selecting by accuracy (classification), higher accuracy with ties broken by lower loss.</summary>

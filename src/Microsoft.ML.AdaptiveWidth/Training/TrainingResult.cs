@@ -11,7 +11,15 @@ public sealed record TrainingResult(
     AdaptiveWidthModel Model,
     IReadOnlyList<EpochRecord> History,
     int BestEpoch,
-    StopReason Stopped);
+    StopReason Stopped)
+{
+    /// <summary>With a linear path: <see cref="Model"/> without it (the ensemble averages these, then embeds the mean
+    /// term once); otherwise <see cref="Model"/>.</summary>
+    internal AdaptiveWidthModel WithoutLinearPath { get; init; } = Model;
+
+    /// <summary>The linear path's term, or null without one.</summary>
+    internal LinearTerm? Linear { get; init; }
+}
 
 /// <summary>Why training ended.</summary>
 public enum StopReason

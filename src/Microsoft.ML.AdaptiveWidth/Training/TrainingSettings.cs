@@ -50,6 +50,9 @@ public static class TrainingDefaults
     /// <summary>Epochs without a better validation metric before stopping: 30.</summary>
     public const int EarlyStoppingPatience = 30;
 
+    /// <summary>A linear path from the inputs to the outputs beside the network: off.</summary>
+    public const bool LinearPath = false;
+
     /// <summary>Factor the learning rate is multiplied by on a plateau: 1, constant.</summary>
     public const double LearningRateDecay = 1;
 
@@ -134,6 +137,14 @@ public sealed record TrainingSettings
     /// 1/1000 of <see cref="LearningRate"/>. 1 keeps the rate constant; needs validation rows. (Default is 1.)
     /// </summary>
     public double LearningRateDecay { get; init; } = TrainingDefaults.LearningRateDecay;
+
+    /// <summary>
+    /// Adds a linear path, a skip weight from the (standardised) inputs straight to the outputs trained with the network
+    /// under the same weight prior, so that a nearly linear relation is learned as such (docs/method.md §5.12). The
+    /// exported model carries it as one extra neuron per output in every hidden layer (Inference/LinearTerm.cs).
+    /// Ignored for a sparse (wide) input. (Default is false.)
+    /// </summary>
+    public bool LinearPath { get; init; } = TrainingDefaults.LinearPath;
 
     /// <summary>Epochs without a better validation metric before each decay of the learning rate. (Default is 10.)</summary>
     public int LearningRateDecayPatience { get; init; } = TrainingDefaults.LearningRateDecayPatience;
