@@ -57,6 +57,10 @@ internal static class RealDataStudy
         None,
         MinMax,
         MeanVariance,
+
+        /// <summary>Recipe experiments only (<c>--normalizers Binning</c>): <c>NormalizeBinning</c> with 1,024 bins, a
+        /// step-function quantile transform.</summary>
+        Binning,
     }
 
     /// <summary>A row of the suite's manifest (suite.csv).</summary>
@@ -224,16 +228,19 @@ internal static class RealDataStudy
 
     private static IReadOnlyList<Candidate> Candidates(Kind kind, bool quick, Tuning tuning)
     {
-        IReadOnlyList<Candidate> all = Candidates(kind, quick, tuning.Apply);
+        IReadOnlyList<Candidate> all = Candidates(kind, quick, tuning.Apply, tuning);
         return all.Where(c => c.Ours ? tuning.Normalizers is null || tuning.Normalizers.Contains(c.Normalizer.ToString()) : !tuning.OursOnly).ToList();
     }
 
-    private static IReadOnlyList<Candidate> Candidates(Kind kind, bool quick, Func<AdaptiveWidthOptionsBase, AdaptiveWidthOptionsBase> tune)
+    private static IReadOnlyList<Candidate> Candidates(Kind kind, bool quick, Func<AdaptiveWidthOptionsBase, AdaptiveWidthOptionsBase> tune, Tuning tuning)
     {
         int epochs = 3;
         int trees = 5;
         var list = new List<Candidate>();
-        foreach (Normalizer n in new[] { Normalizer.MinMax, Normalizer.MeanVariance, Normalizer.None })
+        Normalizer[] variants = tuning.Normalizers?.Contains(nameof(Normalizer.Binning)) == true
+            ? [Normalizer.MinMax, Normalizer.MeanVariance, Normalizer.None, Normalizer.Binning]
+            : [Normalizer.MinMax, Normalizer.MeanVariance, Normalizer.None];
+        foreach (Normalizer n in variants)
         {
             string name = $"AdaptiveWidth ({Describe(n)})";
             list.Add(kind switch
@@ -303,6 +310,7 @@ internal static class RealDataStudy
     {
         Normalizer.MinMax => "MinMax",
         Normalizer.MeanVariance => "MeanVariance",
+        Normalizer.Binning => "Binning",
         _ => "no normalizer",
     };
 
@@ -328,6 +336,10 @@ internal static class RealDataStudy
             else if (c.Normalizer == Normalizer.MeanVariance)
             {
                 pipeline = pipeline.Append(ml.Transforms.NormalizeMeanVariance("Features"));
+            }
+            else if (c.Normalizer == Normalizer.Binning)
+            {
+                pipeline = pipeline.Append(ml.Transforms.NormalizeBinning("Features", maximumBinCount: 1024));
             }
             pipeline = pipeline.Append(c.Trainer(ml));
 
