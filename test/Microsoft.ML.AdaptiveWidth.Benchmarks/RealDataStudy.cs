@@ -61,6 +61,10 @@ internal static class RealDataStudy
         /// <summary>Recipe experiments only (<c>--normalizers Binning</c>): <c>NormalizeBinning</c> with 1,024 bins, a
         /// step-function quantile transform.</summary>
         Binning,
+
+        /// <summary>Recipe experiments only (<c>--normalizers BinningBeside</c>): the features after <c>NormalizeMinMax</c>
+        /// and, beside them, their 1,024-bin <c>NormalizeBinning</c> (twice the inputs).</summary>
+        BinningBeside,
     }
 
     /// <summary>A row of the suite's manifest (suite.csv).</summary>
@@ -237,8 +241,8 @@ internal static class RealDataStudy
         int epochs = 3;
         int trees = 5;
         var list = new List<Candidate>();
-        Normalizer[] variants = tuning.Normalizers?.Contains(nameof(Normalizer.Binning)) == true
-            ? [Normalizer.MinMax, Normalizer.MeanVariance, Normalizer.None, Normalizer.Binning]
+        Normalizer[] variants = tuning.Normalizers?.Any(n => n.StartsWith(nameof(Normalizer.Binning), StringComparison.Ordinal)) == true
+            ? [Normalizer.MinMax, Normalizer.MeanVariance, Normalizer.None, Normalizer.Binning, Normalizer.BinningBeside]
             : [Normalizer.MinMax, Normalizer.MeanVariance, Normalizer.None];
         foreach (Normalizer n in variants)
         {
@@ -311,6 +315,7 @@ internal static class RealDataStudy
         Normalizer.MinMax => "MinMax",
         Normalizer.MeanVariance => "MeanVariance",
         Normalizer.Binning => "Binning",
+        Normalizer.BinningBeside => "BinningBeside",
         _ => "no normalizer",
     };
 
@@ -340,6 +345,12 @@ internal static class RealDataStudy
             else if (c.Normalizer == Normalizer.Binning)
             {
                 pipeline = pipeline.Append(ml.Transforms.NormalizeBinning("Features", maximumBinCount: 1024));
+            }
+            else if (c.Normalizer == Normalizer.BinningBeside)
+            {
+                pipeline = pipeline.Append(ml.Transforms.NormalizeBinning("Binned", "Features", maximumBinCount: 1024))
+                    .Append(ml.Transforms.NormalizeMinMax("Features"))
+                    .Append(ml.Transforms.Concatenate("Features", "Features", "Binned"));
             }
             pipeline = pipeline.Append(c.Trainer(ml));
 
