@@ -149,6 +149,31 @@ public sealed class SparseStreamingBatchSourceTest
     }
 
     [TestMethod]
+    [DataRow(NetworkTask.MulticlassClassification)]
+    [DataRow(NetworkTask.Regression)]
+    public void SparseStreamingBatchSource_Current_GivesLabelsAsTheLoopWantsThem(NetworkTask task)
+    {
+        TorchRuntime.Initialize(1);
+        var rows = new ListSource(40, seed: 4);
+        using var source = new SparseStreamingBatchSource(SparseStreamingData.Scan(rows), task, targetMean: 5, targetScale: 2, bufferRows: 8);
+        var labels = new List<double>();
+        using (var scope = NewDisposeScope())
+        using (BatchPass pass = source.StartPass(16, shuffle: null))
+        {
+            while (pass.MoveNext())
+            {
+                Tensor y = pass.Current().Labels;
+                Assert.AreEqual(task == NetworkTask.MulticlassClassification ? ScalarType.Int64 : ScalarType.Float32, y.dtype);
+                labels.AddRange(task == NetworkTask.MulticlassClassification ? y.data<long>().ToArray().Select(v => (double)v) : y.data<float>().ToArray().Select(v => (double)v));
+            }
+        }
+
+        // Classes as int64; regression targets standardised, (y − mean) / scale.
+        double[] expected = Enumerable.Range(0, 40).Select(i => task == NetworkTask.Regression ? (i - 5) / 2.0 : i).ToArray();
+        CollectionAssert.AreEqual(expected, labels.ToArray());
+    }
+
+    [TestMethod]
     public void SparseStreamingData_Scan_NamesTheBadRow()
     {
         var rows = new ListSource(20, seed: 3);
