@@ -24,6 +24,8 @@ internal static class SparseStudy
     public static int Run(string[] args)
     {
         bool quick = args.Contains("--quick");
+        // Options: --quick, --rows N, --epochs N, --products, --scoring-only, --training-only, --streaming [--buffer N],
+        // --generated, --no-sdca (see Train).
         int features = quick ? 20_000 : 500_000;
         int rows = Option(args, "--rows", quick ? 2_000 : 20_000);
         int epochs = Option(args, "--epochs", quick ? 3 : 10);
@@ -41,7 +43,11 @@ internal static class SparseStudy
         int[] rest = [205];
         if (!args.Contains("--scoring-only"))
         {
-            (width, rest) = Train(quick, features, rows, epochs, nonZeros);
+            (width, rest) = Train(args, features, rows, epochs, nonZeros);
+            if (args.Contains("--training-only"))
+            {
+                return 0;
+            }
         }
 
         // Scoring: random models of the trained model's layer shapes at two vocabulary sizes.
@@ -63,37 +69,74 @@ internal static class SparseStudy
         return 0;
     }
 
-    private static (int Width, int[] Later) Train(bool quick, int features, int rows, int epochs, int nonZeros)
+    /// <summary>Training rows drawn again on every enumeration (one cursor pass): the IDataView itself holds no row.</summary>
+    private sealed class GeneratedRows(int rows, int seed, Func<Random, Row> draw) : IEnumerable<Row>
+    {
+        public IEnumerator<Row> GetEnumerator()
+        {
+            var random = new Random(seed);
+            for (int r = 0; r < rows; r++)
+            {
+                yield return draw(random);
+            }
+        }
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+    }
+
+    private static (int Width, int[] Later) Train(string[] args, int features, int rows, int epochs, int nonZeros)
     {
         // Training: a hidden sparse linear rule over the vocabulary (Zipf-like word frequencies), L2-normalised rows.
+        // --streaming: DataMode = Streaming (--buffer N shuffle-buffer rows); --generated: the training rows are drawn on
+        // each pass instead of held by the IDataView, so the process holds only what the trainer holds; --no-sdca.
+        bool streaming = args.Contains("--streaming");
+        bool generated = args.Contains("--generated");
         var ml = new MLContext(seed: 1);
         var schema = SchemaDefinition.Create(typeof(Row));
         schema[nameof(Row.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, features);
         var random = new Random(1);
         double[] truth = Enumerable.Range(0, features).Select(_ => random.NextDouble() < 0.05 ? random.NextDouble() * 2 - 1 : 0).ToArray();
         List<Row> Make(int n) => Enumerable.Range(0, n).Select(_ => Draw(random, features, nonZeros, truth)).ToList();
-        IDataView train = ml.Data.LoadFromEnumerable(Make(rows), schema);
+        IDataView train = generated
+            ? ml.Data.LoadFromEnumerable(new GeneratedRows(rows, 11, r => Draw(r, features, nonZeros, truth)), schema)
+            : ml.Data.LoadFromEnumerable(Make(rows), schema);
         IDataView test = ml.Data.LoadFromEnumerable(Make(rows / 5), schema);
+        var options = new AdaptiveWidthBinaryTrainer.Options { Seed = 1, MaxEpoch = epochs };
+        if (streaming)
+        {
+            options.DataMode = TrainingDataMode.Streaming;
+            options.ShuffleBufferRows = Option(args, "--buffer", options.ShuffleBufferRows);
+        }
+        GC.Collect();
         long before = Process.GetCurrentProcess().WorkingSet64;
         var clock = Stopwatch.StartNew();
-        var model = ml.BinaryClassification.Trainers.AdaptiveWidth(new AdaptiveWidthBinaryTrainer.Options { Seed = 1, MaxEpoch = epochs }).Fit(train);
+        var model = ml.BinaryClassification.Trainers.AdaptiveWidth(options).Fit(train);
         double seconds = clock.Elapsed.TotalSeconds;
         long peak = Process.GetCurrentProcess().PeakWorkingSet64;
         double accuracy = ml.BinaryClassification.Evaluate(model.Transform(test)).Accuracy;
-        clock.Restart();
-        var sdcaModel = ml.BinaryClassification.Trainers.SdcaLogisticRegression().Fit(train);
-        double sdcaSeconds = clock.Elapsed.TotalSeconds;
-        double sdca = ml.BinaryClassification.Evaluate(sdcaModel.Transform(test)).Accuracy;
+        double sdca = double.NaN, sdcaSeconds = double.NaN;
+        if (!args.Contains("--no-sdca"))
+        {
+            clock.Restart();
+            var sdcaModel = ml.BinaryClassification.Trainers.SdcaLogisticRegression().Fit(train);
+            sdcaSeconds = clock.Elapsed.TotalSeconds;
+            sdca = ml.BinaryClassification.Evaluate(sdcaModel.Transform(test)).Accuracy;
+        }
         AdaptiveWidthModel network = model.Model.SubModel.Network;
         Console.WriteLine($"## Training on {features:N0} sparse features");
         Console.WriteLine();
-        Console.WriteLine($"{rows:N0} training rows of {nonZeros} non-zeros (a hidden sparse linear rule, {rows / 5:N0} test rows), default options but MaxEpoch {epochs}:");
+        Console.WriteLine($"{rows:N0} training rows of {nonZeros} non-zeros (a hidden sparse linear rule, {rows / 5:N0} test rows), default options but MaxEpoch {epochs}" +
+            (streaming ? $", DataMode Streaming with ShuffleBufferRows {options.ShuffleBufferRows:N0}" : ", DataMode Auto (in memory)") +
+            (generated ? "; training rows generated on each pass" : "; training rows held by the IDataView") + ":");
         Console.WriteLine();
         Console.WriteLine("| trainer | accuracy | train s | widths | process peak working set |");
         Console.WriteLine("|---|---|---|---|---|");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"| AdaptiveWidth | {accuracy:P1} | {seconds:F1} | {string.Join("-", network.LayerWidths)} | {peak / 1048576.0:F0} MB (working set before training {before / 1048576.0:F0} MB) |"));
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| SDCA (logistic) | {sdca:P1} | {sdcaSeconds:F1} | | |"));
+        if (!double.IsNaN(sdca))
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| SDCA (logistic) | {sdca:P1} | {sdcaSeconds:F1} | | |"));
+        }
         Console.WriteLine();
         return (network.LayerWidths[0], network.LayerWidths.Skip(1).ToArray());
     }

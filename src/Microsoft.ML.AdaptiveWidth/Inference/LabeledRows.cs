@@ -1,3 +1,5 @@
+using Microsoft.ML.AdaptiveWidth.Training;
+
 namespace Microsoft.ML.AdaptiveWidth.Inference;
 
 /// <summary>What a model's quality on <see cref="LabeledRows"/> is measured by.</summary>
@@ -59,8 +61,46 @@ public sealed class LabeledRows
         Metric = metric;
     }
 
-    /// <summary>Row-major features.</summary>
+    /// <summary>
+    /// Sparse rows (a wide input) with one label per row, scored with <see cref="AdaptiveWidthModel.ScoreSparse"/>: the
+    /// cost follows the non-zeros, not rows × features. <see cref="Features"/> is then empty.
+    /// </summary>
+    internal LabeledRows(SparseRows rows, float[] labels, QualityMetric metric)
+        : this([], rows.FeatureCount, labels, metric, rows)
+    {
+    }
+
+    private LabeledRows(float[] features, int featureCount, float[] labels, QualityMetric metric, SparseRows sparse)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        if (labels.Length == 0 || sparse.RowCount != labels.Length)
+        {
+            throw new ArgumentException($"Expected one label per row ({sparse.RowCount}, at least one), got {labels.Length}.", nameof(labels));
+        }
+        if (!Enum.IsDefined(metric))
+        {
+            throw new ArgumentOutOfRangeException(nameof(metric), metric, "Unknown metric.");
+        }
+        if (metric == QualityMetric.AreaUnderRocCurve && (!labels.Contains(0f) || !labels.Contains(1f) || labels.Any(v => v != 0f && v != 1f)))
+        {
+            throw new ArgumentException("The area under the ROC curve needs 0/1 labels with both classes present.", nameof(labels));
+        }
+        Features = features;
+        FeatureCount = featureCount;
+        Labels = labels;
+        Metric = metric;
+        Sparse = sparse;
+    }
+
+    /// <summary>The rows of training data, sparse or dense as they are held.</summary>
+    internal static LabeledRows Of(TrainingData data, QualityMetric metric)
+        => data.Sparse is SparseRows sparse ? new LabeledRows(sparse, data.Labels, metric) : new LabeledRows(data.Features, data.FeatureCount, data.Labels, metric);
+
+    /// <summary>Row-major features; empty when the rows are sparse.</summary>
     public float[] Features { get; }
+
+    /// <summary>The rows in sparse form, or null for dense rows.</summary>
+    internal SparseRows? Sparse { get; }
 
     /// <summary>Features per row.</summary>
     public int FeatureCount { get; }
@@ -98,7 +138,7 @@ public sealed class LabeledRows
         double sum = 0;
         for (int r = 0; r < RowCount; r++)
         {
-            model.Score(Features.AsSpan(r * FeatureCount, FeatureCount), output);
+            Score(model, r, output);
             if (Metric == QualityMetric.Rmse)
             {
                 double e = output[0] - Labels[r];
@@ -113,6 +153,18 @@ public sealed class LabeledRows
         return Metric == QualityMetric.Rmse ? Math.Sqrt(sum / RowCount) : 100.0 * sum / RowCount;
     }
 
+    private void Score(AdaptiveWidthModel model, int row, Span<float> output)
+    {
+        if (Sparse is SparseRows sparse)
+        {
+            model.ScoreSparse(sparse.RowIndices(row), sparse.RowValues(row), output);
+        }
+        else
+        {
+            model.Score(Features.AsSpan(row * FeatureCount, FeatureCount), output);
+        }
+    }
+
     /// <summary>AUC in percent: the Mann–Whitney statistic over the scores, ties at half (average ranks).</summary>
     private double AreaUnderRocCurve(AdaptiveWidthModel model)
     {
@@ -120,7 +172,7 @@ public sealed class LabeledRows
         var output = new float[1];
         for (int r = 0; r < RowCount; r++)
         {
-            model.Score(Features.AsSpan(r * FeatureCount, FeatureCount), output);
+            Score(model, r, output);
             scores[r] = float.IsNaN(output[0]) ? float.NegativeInfinity : output[0];
         }
         int[] order = Enumerable.Range(0, RowCount).ToArray();

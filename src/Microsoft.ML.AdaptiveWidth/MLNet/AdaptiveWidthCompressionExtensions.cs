@@ -154,7 +154,7 @@ public static class AdaptiveWidthCompressionExtensions
         var roles = new RoleMappedData(data, labelColumnName, featureColumnName);
         DataViewReader.Result read = DataViewReader.Read(roles, task);
         TrainingData rows = read.Data ?? throw new ArgumentException("The data has no usable row.", nameof(data));
-        return new LabeledRows(rows.Features, rows.FeatureCount, rows.Labels, metric);
+        return LabeledRows.Of(rows, metric);
     }
 
     private static CompressionResult Run<TOutput>(AdaptiveWidthModelParametersBase<TOutput> model, IDataView data, double tolerance,

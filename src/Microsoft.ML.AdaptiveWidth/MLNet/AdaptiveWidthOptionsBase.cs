@@ -270,9 +270,9 @@ public abstract class AdaptiveWidthOptionsBase : TrainerInputBaseWithWeight
     /// How training reads the data: into memory once (fastest when it fits), or streamed through a cursor once per epoch
     /// in mini-batches with a bounded shuffle buffer, so data larger than memory trains. <see cref="TrainingDataMode.Auto"/>
     /// streams when the feature matrix would exceed <see cref="InMemoryLimitMegabytes"/>. A feature column of 4,096 slots
-    /// or more (such as <c>FeaturizeText</c>'s output) is read as sparse rows into memory, whose size is its non-zeros
-    /// (8 bytes each), in <see cref="TrainingDataMode.Auto"/> and <see cref="TrainingDataMode.InMemory"/>;
-    /// <see cref="TrainingDataMode.Streaming"/> does not support such a column yet and throws.
+    /// or more (such as <c>FeaturizeText</c>'s output) is read as sparse rows, whose size is their non-zeros (8 bytes each,
+    /// plus 16 a row): <see cref="TrainingDataMode.Auto"/> streams them when that exceeds <see cref="InMemoryLimitMegabytes"/>,
+    /// and streaming holds at most <see cref="ShuffleBufferRows"/> rows, as their non-zeros.
     /// </summary>
     /// <value>Default <see cref="TrainingDataMode.Auto"/>.</value>
     public TrainingDataMode DataMode = TrainingDataMode.Auto;

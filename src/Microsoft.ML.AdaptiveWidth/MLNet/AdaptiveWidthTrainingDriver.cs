@@ -85,7 +85,9 @@ internal static class AdaptiveWidthTrainingDriver
                     Seed = memberSeed, Settings = settings with { Seed = memberSeed }, Cancellation = stop.Token,
                     Progress = new TrainingProgressLog(host, ch, options.ProgressCallback, options.MaxEpoch, m, members, progressGate),
                 };
-                outcomes[m] = rows is not null ? TrainInMemory(member, rows) : TrainStreaming(member);
+                outcomes[m] = rows is not null ? TrainInMemory(member, rows)
+                    : DataViewReader.IsWide(context.TrainingSet.Schema.Feature!.Value) ? TrainStreamingSparse(member)
+                    : TrainStreaming(member);
                 member.Progress.Flush();
             }
             catch (Exception e)
@@ -183,29 +185,25 @@ internal static class AdaptiveWidthTrainingDriver
         DataViewSchema.Column features = data.Schema.Feature!.Value;
         if (DataViewReader.IsWide(features))
         {
-            // Checked before any row is read: a too-wide input, or an option the sparse path does not have yet.
+            // Checked before any row is read: a too-wide input fails with the option to raise.
             run.Settings.CheckInputLayer(DataViewReader.FeatureCount(features), $"Column '{features.Name}' (features)");
             if (options.DataMode == TrainingDataMode.Streaming)
             {
-                throw new ArgumentException(
-                    $"Column '{features.Name}' (features) has {DataViewReader.FeatureCount(features):N0} slots, so it is read as sparse rows, in memory " +
-                    $"(memory ∝ its non-zeros); streaming reads rows densely and does not support it yet. Use {nameof(options.DataMode)} = " +
-                    $"{nameof(TrainingDataMode.Auto)} or {nameof(TrainingDataMode.InMemory)}.", nameof(options.DataMode));
+                return null;
             }
-            if (options.CompressionTolerance is not null)
+            if (options.DataMode == TrainingDataMode.InMemory)
             {
-                throw new ArgumentException(
-                    $"Column '{features.Name}' (features) has {DataViewReader.FeatureCount(features):N0} slots (a sparse input); " +
-                    $"{nameof(options.CompressionTolerance)} does not support sparse inputs yet: use {nameof(options.TruncationBudget)} or " +
-                    $"{nameof(options.MaxUnitsPerLayer)}.", nameof(options.CompressionTolerance));
+                return DataViewReader.Read(data, run.Task);
             }
-            if (run.Initial is not null)
+            // Auto: sparse rows cost their non-zeros, which are known only once read.
+            DataViewReader.Result? sparse = DataViewReader.TryReadSparse(data, run.Task, MaxInMemoryBytes(options));
+            if (sparse is null)
             {
-                throw new ArgumentException(
-                    $"Column '{features.Name}' (features) has {DataViewReader.FeatureCount(features):N0} slots (a sparse input); continued training " +
-                    "does not support sparse inputs yet: train from the start.", "modelParameters");
+                run.Channel.Info(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture,
+                    "The training data's sparse rows in column '{0}' take more than {1} = {2} MB (8 bytes a non-zero): streaming them instead of reading them into memory.",
+                    features.Name, nameof(options.InMemoryLimitMegabytes), options.InMemoryLimitMegabytes));
             }
-            return DataViewReader.Read(data, run.Task);
+            return sparse;
         }
         if (options.DataMode == TrainingDataMode.Streaming
             || (options.DataMode == TrainingDataMode.Auto && data.Data.GetRowCount() is long known && known > run.MaxInMemoryRows))
@@ -231,7 +229,12 @@ internal static class AdaptiveWidthTrainingDriver
     {
         TrainingData train = Checked(run.Channel, read, "training");
         CheckClasses(train.Labels.Distinct().Count(), train.RowCount, run.Task, run.LabelName);
-        TrainingData? validation = run.ValidationSet is null ? null : Checked(run.Channel, DataViewReader.Read(run.ValidationSet, run.Task), "validation");
+        // Validation rows of a wide column take the training rows' form (sparse, or made dense), whatever their own density.
+        TrainingData? validation = run.ValidationSet is null ? null : Checked(run.Channel,
+            DataViewReader.IsWide(run.ValidationSet.Schema.Feature!.Value)
+                ? DataViewReader.TryReadSparse(run.ValidationSet, run.Task, long.MaxValue, keepSparse: train.Sparse is not null)!
+                : DataViewReader.Read(run.ValidationSet, run.Task),
+            "validation");
         return new InMemoryRows(train, validation);
     }
 
@@ -306,6 +309,58 @@ internal static class AdaptiveWidthTrainingDriver
     }
 
     /// <summary>
+    /// <see cref="TrainStreaming"/> for a wide column: the rows are streamed as their non-zeros, once per epoch, through a
+    /// shuffle buffer of at most <see cref="AdaptiveWidthOptionsBase.ShuffleBufferRows"/> rows (each held as its
+    /// non-zeros); the validation rows (given, or a hashed per-row hold-out) are streamed too, and read into memory (up to
+    /// <see cref="AdaptiveWidthOptionsBase.InMemoryLimitMegabytes"/>) only when compression needs them.
+    /// </summary>
+    private static (TrainingResult Result, TrainingData? Validation) TrainStreamingSparse(Run run)
+    {
+        AdaptiveWidthOptionsBase options = run.Options;
+        IChannel ch = run.Channel;
+        RoleMappedData data = run.Context.TrainingSet;
+        DataViewReader.HoldOut? holdOut = run.ValidationSet is null && options.ValidationFraction > 0
+            ? new DataViewReader.HoldOut(options.ValidationFraction, run.Seed, Validation: false)
+            : null;
+        SparseStreamingData train = ScanSparse(ch, DataViewReader.StreamSparse(data, run.Task, holdOut), "training", run.Cancellation);
+        CheckClasses(train.DistinctLabels?.Count ?? int.MaxValue, train.RowCount, run.Task, run.LabelName);
+        SparseStreamingData? streamedValidation = null;
+        if (run.ValidationSet is not null)
+        {
+            streamedValidation = ScanSparse(ch, DataViewReader.StreamSparse(run.ValidationSet, run.Task), "validation", run.Cancellation);
+        }
+        else if (holdOut is not null)
+        {
+            streamedValidation = ScanSparse(ch, DataViewReader.StreamSparse(data, run.Task, holdOut with { Validation = true }), "validation",
+                run.Cancellation);
+            ch.Info(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture,
+                "Held out {0} of {1} rows for validation ({2} = {3}; streaming: a per-row random draw, not stratified).",
+                streamedValidation.RowCount, train.RowCount + streamedValidation.RowCount, nameof(options.ValidationFraction), options.ValidationFraction));
+        }
+        ch.Info(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture,
+            "Streaming {0} training rows ({1} non-zeros over {2} features) once per epoch through a shuffle buffer of {3} rows held as their non-zeros.",
+            train.RowCount, train.NonZeroCount, train.FeatureCount, options.ShuffleBufferRows));
+        TrainingResult result = AdaptiveWidthNetworkTrainer.Train(run.Task, run.ClassCount, train, streamedValidation, run.Settings,
+            options.ShuffleBufferRows, run.Progress, run.Cancellation, beforeBatch: run.Host.CheckAlive, run.Initial);
+        if (options.CompressionTolerance is null)
+        {
+            return (result, null);
+        }
+        // The compression search scores the validation rows many times, so it needs them in memory.
+        TrainingData validation = streamedValidation!.ReadIntoMemory(MaxInMemoryBytes(options))
+            ?? throw new ArgumentException(
+                $"Compression needs validation rows in memory, and not one validation row fits in {nameof(options.InMemoryLimitMegabytes)} = " +
+                $"{options.InMemoryLimitMegabytes} MB: raise it.", nameof(options.InMemoryLimitMegabytes));
+        if (validation.RowCount < streamedValidation.RowCount)
+        {
+            ch.Warning(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture,
+                "Compression measures the first {0} of {1} validation rows (what fits in {2} = {3} MB).",
+                validation.RowCount, streamedValidation.RowCount, nameof(options.InMemoryLimitMegabytes), options.InMemoryLimitMegabytes));
+        }
+        return (result, validation);
+    }
+
+    /// <summary>
     /// The same truncation as TruncationTarget.Fraction then .MaxUnits on the trained model, except that a cap above the
     /// learned width is allowed: it was set before the width was known.
     /// </summary>
@@ -331,8 +386,8 @@ internal static class AdaptiveWidthTrainingDriver
         // Validate() and Train's first check have made sure validation rows exist (given, or held out by ValidationFraction).
         run.Host.Check(validation is not null, "Compression needs validation rows.");
         QualityMetric metric = run.Options.ValidatedCompressionMetric(run.Task);
-        CompressionResult compression = Compression.Compress(network,
-            new LabeledRows(validation!.Features, validation.FeatureCount, validation.Labels, metric), tolerance);
+        // Sparse validation rows are scored sparsely (AdaptiveWidthModel.ScoreSparse).
+        CompressionResult compression = Compression.Compress(network, LabeledRows.Of(validation!, metric), tolerance);
         run.Channel.Info(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture,
             "Compressed to widths [{0}] ({1} of {2} multiply-adds per row); validation {3} {4:G6} -> {5:G6}; {6} evaluations.",
             string.Join(", ", compression.Widths), compression.Model.MultiplyAdds, compression.Curve[0].MultiplyAdds,
@@ -412,6 +467,28 @@ internal static class AdaptiveWidthTrainingDriver
         return scanned;
     }
 
+    private static SparseStreamingData ScanSparse(IChannel ch, DataViewReader.SparseDataViewRowSource source, string role,
+        CancellationToken cancellationToken)
+    {
+        SparseStreamingData scanned;
+        try
+        {
+            scanned = SparseStreamingData.Scan(source, cancellationToken);
+        }
+        catch (ArgumentException) when (source.LastPass is { } pass && pass.RowsRead == pass.RowsSkipped)
+        {
+            throw NoUsableRows(pass, role);
+        }
+        catch (ArgumentException) when (source.LastPass is not null)
+        {
+            throw new ArgumentException(
+                $"The {role} data has no row left after holding out validation rows: give more rows, lower " +
+                $"{nameof(AdaptiveWidthOptionsBase.ValidationFraction)}, or pass validation data to Fit(train, validation).", "data");
+        }
+        WarnSkipped(ch, source.LastPass!, role);
+        return scanned;
+    }
+
     private static void WarnSkipped(IChannel ch, DataViewReader.Result read, string role)
     {
         if (read.RowsSkipped > 0)
@@ -434,6 +511,9 @@ internal static class AdaptiveWidthTrainingDriver
         int features = DataViewReader.FeatureCount(data.Schema.Feature!.Value);
         return Math.Max(1, options.InMemoryLimitMegabytes * (1L << 20) / (4L * features));
     }
+
+    /// <summary>The most bytes of sparse rows (<see cref="SparseStreamingData.InMemoryBytes"/>) read into memory.</summary>
+    private static long MaxInMemoryBytes(AdaptiveWidthOptionsBase options) => options.InMemoryLimitMegabytes * (1L << 20);
 
     /// <summary>The first <paramref name="maxRows"/> rows of streamed data, in memory.</summary>
     private static TrainingData ReadIntoMemory(StreamingTrainingData data, long maxRows)

@@ -48,6 +48,18 @@ internal static class DataViewReader
     public static Result Read(RoleMappedData data, NetworkTask task) => TryRead(data, task, long.MaxValue)!;
 
     /// <summary>
+    /// As <see cref="Read"/> for a wide column (<see cref="IsWide"/>), but returns null as soon as the sparse rows would
+    /// take more than <paramref name="maxBytes"/> (<see cref="SparseStreamingData.InMemoryBytes"/>: 8 bytes a non-zero,
+    /// 16 a row). With <paramref name="keepSparse"/> set, the rows stay sparse (true) or are made dense (false) whatever
+    /// their density, so that validation rows take the training rows' form.
+    /// </summary>
+    public static Result? TryReadSparse(RoleMappedData data, NetworkTask task, long maxBytes, bool? keepSparse = null)
+    {
+        using var rows = new RowCursor(data, task);
+        return ReadSparse(rows, maxBytes, keepSparse);
+    }
+
+    /// <summary>
     /// A feature column at least this wide is read as sparse rows (<see cref="SparseRows"/>: only the non-zeros, whatever
     /// the vector's own representation) and trained through the sparse first layer, unless more than
     /// <see cref="DenseFraction"/> of its values turn out non-zero.
@@ -68,7 +80,7 @@ internal static class DataViewReader
         int featureCount = rows.FeatureCount;
         if (featureCount >= SparseFeatureThreshold)
         {
-            return ReadSparse(rows);
+            return ReadSparse(rows, long.MaxValue, keepSparse: null);
         }
         // Chunked rather than List<float>: a list's doubling plus the final copy would peak at 3x the features. With a
         // known row count the arrays are allocated once at their final size.
@@ -104,7 +116,7 @@ internal static class DataViewReader
     /// Reads every usable row keeping only its non-zeros (memory ∝ non-zeros, 8 bytes each); makes the rows dense when
     /// more than <see cref="DenseFraction"/> of the values are non-zero and they fit in one array.
     /// </summary>
-    private static Result ReadSparse(RowCursor rows)
+    private static Result? ReadSparse(RowCursor rows, long maxBytes, bool? keepSparse)
     {
         int featureCount = rows.FeatureCount;
         var starts = new List<long> { 0 };
@@ -114,6 +126,10 @@ internal static class DataViewReader
         var weights = rows.HasWeight ? new List<float>() : null;
         while (rows.MoveNextSparse(indices, values, out float label, out float weight))
         {
+            if (SparseStreamingData.InMemoryBytes(labels.Count + 1, indices.Count) > maxBytes)
+            {
+                return null;
+            }
             starts.Add(indices.Count);
             labels.Add(label);
             weights?.Add(weight);
@@ -124,7 +140,8 @@ internal static class DataViewReader
         }
         var sparse = new SparseRows(featureCount, starts.ToArray(), indices.ToArray(), values.ToArray());
         long cells = (long)labels.Count * featureCount;
-        if (sparse.NonZeroCount > DenseFraction * cells && cells <= Array.MaxLength)
+        bool makeDense = keepSparse is bool keep ? !keep : sparse.NonZeroCount > DenseFraction * cells;
+        if (makeDense && cells <= Array.MaxLength)
         {
             var dense = new float[cells];
             sparse.CopyDense(0, sparse.RowCount, dense);
@@ -209,6 +226,62 @@ internal static class DataViewReader
                     n++;
                 }
                 return n;
+            }
+
+            public void Dispose() => _rows.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// The usable rows of a wide column (<see cref="IsWide"/>) as sparse rows read once per pass (only the non-zeros,
+    /// whatever the vector's own representation), skipped and held out as <see cref="Stream"/> does.
+    /// </summary>
+    public static SparseDataViewRowSource StreamSparse(RoleMappedData data, NetworkTask task, HoldOut? holdOut = null) => new(data, task, holdOut);
+
+    /// <summary>The usable rows of an <see cref="IDataView"/> as an <see cref="ISparseRowSource"/>; counts what it skipped in the last pass.</summary>
+    internal sealed class SparseDataViewRowSource : ISparseRowSource
+    {
+        private readonly RoleMappedData _data;
+        private readonly NetworkTask _task;
+        private readonly HoldOut? _holdOut;
+
+        public SparseDataViewRowSource(RoleMappedData data, NetworkTask task, HoldOut? holdOut)
+        {
+            _data = data;
+            _task = task;
+            _holdOut = holdOut;
+            // Checks the columns now, so a bad schema fails before any pass.
+            using var probe = new RowCursor(data, task, open: false);
+            FeatureCount = probe.FeatureCount;
+        }
+
+        public int FeatureCount { get; }
+
+        /// <summary>What the last complete pass read and skipped.</summary>
+        public Result? LastPass { get; private set; }
+
+        public ISparseRowReader OpenReader() => new Reader(this);
+
+        private sealed class Reader(SparseDataViewRowSource owner) : ISparseRowReader
+        {
+            private readonly RowCursor _rows = new(owner._data, owner._task);
+            private long _usable;
+
+            public bool ReadRow(List<int> indices, List<float> values, out float label, out float weight)
+            {
+                int start = indices.Count;
+                while (_rows.MoveNextSparse(indices, values, out label, out weight))
+                {
+                    if (owner._holdOut is { } h && !h.Keeps(_usable++))
+                    {
+                        indices.RemoveRange(start, indices.Count - start);
+                        values.RemoveRange(start, values.Count - start);
+                        continue;
+                    }
+                    return true;
+                }
+                owner.LastPass = _rows.Summary(null);
+                return false;
             }
 
             public void Dispose() => _rows.Dispose();
@@ -341,7 +414,7 @@ internal static class DataViewReader
                 {
                     throw new ArgumentException(
                         $"Column '{_featureColumn.Name}' (features) has more than {Array.MaxLength:N0} non-zero values over the first {_read:N0} rows, " +
-                        "more than one array holds: train on fewer rows or produce fewer features.", "data");
+                        "more than one array holds: train it with DataMode = TrainingDataMode.Streaming, on fewer rows, or produce fewer features.", "data");
                 }
                 ReadOnlySpan<int> idx = _buffer.IsDense ? default : _buffer.GetIndices();
                 for (int k = 0; k < v.Length; k++)

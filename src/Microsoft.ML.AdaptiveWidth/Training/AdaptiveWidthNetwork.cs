@@ -338,10 +338,6 @@ internal sealed class AdaptiveWidthNetwork : IDisposable
     public void Load(AdaptiveWidthModel model, InputStandardization standardization, double targetMean, double targetScale)
     {
         ArgumentNullException.ThrowIfNull(model);
-        if (_sparse is not null)
-        {
-            throw new NotSupportedException("Continued training of a model with a sparse (wide) input is not supported yet; train it from the start.");
-        }
         int layers = _widths.Length;
         if (model.InputCount != _layout.Inputs || model.OutputCount != _layout.Outputs || model.HiddenLayerCount != layers)
         {
@@ -355,6 +351,13 @@ internal sealed class AdaptiveWidthNetwork : IDisposable
             throw new ArgumentException(
                 $"The model to continue from has widths [{string.Join(", ", widths)}]; continued training needs widths from 2 to {_maxWidth} (MaximumWidth).",
                 nameof(model));
+        }
+        if (widths[0] > _caps[0])
+        {
+            throw new ArgumentException(
+                $"The model to continue from has {widths[0]} first-layer neurons over {_layout.Inputs:N0} features; this training allows at most " +
+                $"{_caps[0]} ({nameof(TrainingSettings.MaximumInputLayerWeights)} = {_settings.MaximumInputLayerWeights:N0}): raise " +
+                $"{nameof(TrainingSettings.MaximumInputLayerWeights)} to at least {(long)widths[0] * _layout.Inputs:N0}.", nameof(model));
         }
         Resize(widths);
         double[][] importance = new double[layers][];
@@ -380,6 +383,27 @@ internal sealed class AdaptiveWidthNetwork : IDisposable
         {
             DenseLayer dense = model.Layers[l];
             int rows = dense.Outputs, columns = dense.Inputs;
+            if (l == 0 && _sparse is not null)
+            {
+                // A sparse input's first layer trains as Wᵀ [features × width] outside the flat buffer; sparse rows are not
+                // standardised (the identity map), but the fold is the dense one all the same.
+                var transposed = new float[(long)columns * rows];
+                var firstBias = new float[rows];
+                for (int i = 0; i < rows; i++)
+                {
+                    double shift = 0;
+                    for (int j = 0; j < columns; j++)
+                    {
+                        double folded = dense.Weight(i, j);
+                        transposed[(long)j * rows + i] = (float)(folded * standardization.Scale[j]);
+                        shift += folded * standardization.Mean[j];
+                    }
+                    firstBias[i] = (float)(dense.Bias[i] + shift);
+                }
+                _sparse.Load(transposed, rows);
+                View(_parameters, biases[0].Block, rows, 1).copy_(tensor(firstBias, [rows, 1]));
+                continue;
+            }
             var w = new float[rows * columns];
             var b = new float[rows];
             for (int i = 0; i < rows; i++)

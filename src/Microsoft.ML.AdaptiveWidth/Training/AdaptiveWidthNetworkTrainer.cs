@@ -91,6 +91,37 @@ public static class AdaptiveWidthNetworkTrainer
         return loop.Run(progress, cancellationToken, beforeBatch);
     }
 
+    /// <summary>
+    /// Trains on sparse rows (a wide input) streamed from their source once per epoch, through a shuffle buffer of
+    /// <paramref name="shuffleBufferRows"/> rows held as their non-zeros; otherwise as the dense streaming overload.
+    /// </summary>
+    internal static TrainingResult Train(NetworkTask task, int classCount, SparseStreamingData train, SparseStreamingData? validation,
+        TrainingSettings settings, int shuffleBufferRows, IProgress<EpochRecord>? progress, CancellationToken cancellationToken, Action? beforeBatch,
+        AdaptiveWidthModel? initial = null)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        ArgumentNullException.ThrowIfNull(settings);
+        settings.Validate();
+        if (shuffleBufferRows < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(shuffleBufferRows), shuffleBufferRows, "The shuffle buffer needs at least one row.");
+        }
+        int outputs = CheckLabels(task, classCount, train.DistinctLabels, nameof(train));
+        if (validation is not null)
+        {
+            if (validation.FeatureCount != train.FeatureCount)
+            {
+                throw new ArgumentException(
+                    $"The validation data has {validation.FeatureCount} features but the training data has {train.FeatureCount}.", nameof(validation));
+            }
+            CheckLabels(task, classCount, validation.DistinctLabels, nameof(validation));
+        }
+
+        TorchRuntime.Initialize(settings.NumberOfThreads);
+        using var loop = new TrainingLoop(task, outputs, train, validation, settings, shuffleBufferRows, initial);
+        return loop.Run(progress, cancellationToken, beforeBatch);
+    }
+
     /// <summary>Checks the distinct labels of streamed data (null: more than a classifier can have) against the task.</summary>
     private static int CheckLabels(NetworkTask task, int classCount, IReadOnlyList<float>? distinct, string parameter)
     {

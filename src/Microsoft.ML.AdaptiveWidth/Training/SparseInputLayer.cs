@@ -87,6 +87,23 @@ internal sealed class SparseInputLayer : IDisposable
         _second.narrow(1, from, to - from).zero_();
     }
 
+    /// <summary>
+    /// Continued training: sets Wᵀ's first <paramref name="width"/> columns to <paramref name="transposed"/> ([features ×
+    /// width] row-major) and zeroes their moments (the optimizer state restarts, as the flat buffer's does).
+    /// </summary>
+    public void Load(float[] transposed, int width)
+    {
+        if (width > Capacity || transposed.LongLength != (long)Features * width)
+        {
+            throw new ArgumentException($"Expected {Features} × {width} weights within a capacity of {Capacity}; got {transposed.LongLength}.", nameof(transposed));
+        }
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        _table.narrow(1, 0, width).copy_(tensor(transposed, [Features, width]));
+        _first.narrow(1, 0, width).zero_();
+        _second.narrow(1, 0, width).zero_();
+    }
+
     /// <summary>Zeroes every moment (the optimizer-state reset on a width change, when asked for).</summary>
     public void ResetMoments()
     {

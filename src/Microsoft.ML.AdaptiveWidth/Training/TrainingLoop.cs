@@ -67,6 +67,20 @@ internal sealed class TrainingLoop : IDisposable
     {
     }
 
+    /// <summary>
+    /// Trains on sparse rows streamed from a source once per epoch, shuffled through a buffer of <paramref name="bufferRows"/>
+    /// rows held as their non-zeros; not standardised, as sparse rows in memory are not.
+    /// </summary>
+    public TrainingLoop(NetworkTask task, int outputs, SparseStreamingData train, SparseStreamingData? validation, TrainingSettings settings,
+        int bufferRows, AdaptiveWidthModel? initial = null)
+        : this(task, outputs, train.FeatureCount, settings, Target(task, train.LabelMean, train.LabelVariance), initial,
+            InputStandardization.Identity(train.FeatureCount),
+            (mean, scale, _) => new SparseStreamingBatchSource(train, task, mean, scale, bufferRows),
+            validation is null ? null : (mean, scale, _) => new SparseStreamingBatchSource(validation, task, mean, scale, bufferRows),
+            (double)train.NonZeroCount / train.RowCount)
+    {
+    }
+
     private TrainingLoop(NetworkTask task, int outputs, int featureCount, TrainingSettings settings, (double Mean, double Scale) target,
         AdaptiveWidthModel? initial, InputStandardization standardization,
         Func<double, double, InputStandardization, BatchSource> train, Func<double, double, InputStandardization, BatchSource>? validation,

@@ -207,41 +207,20 @@ public sealed class AdaptiveWidthSparseInputTest
     }
 
     [TestMethod]
-    public void AdaptiveWidthBinaryTrainer_Fit_TooWideForTheWeightLimitNamesColumnSizeAndOption()
+    [DataRow(TrainingDataMode.Auto)]
+    [DataRow(TrainingDataMode.Streaming)]
+    public void AdaptiveWidthBinaryTrainer_Fit_TooWideForTheWeightLimitNamesColumnSizeAndOption(TrainingDataMode mode)
     {
         var ml = new MLContext(seed: 1);
         IDataView data = ml.Data.LoadFromEnumerable(VeryWide(20, seed: 6));
         var options = Options(maximumInputLayerWeights: 1_000_000);
+        options.DataMode = mode;
 
         ArgumentException e = Assert.ThrowsExactly<ArgumentException>(() => ml.BinaryClassification.Trainers.AdaptiveWidth(options).Fit(data));
 
         StringAssert.Contains(e.Message, "'Features'");
         StringAssert.Contains(e.Message, "553,889");
         StringAssert.Contains(e.Message, nameof(AdaptiveWidthOptionsBase.MaximumInputLayerWeights));
-    }
-
-    [TestMethod]
-    [DataRow(nameof(AdaptiveWidthOptionsBase.DataMode))]
-    [DataRow(nameof(AdaptiveWidthOptionsBase.CompressionTolerance))]
-    public void AdaptiveWidthBinaryTrainer_Fit_SparseColumnWithUnsupportedOptionNamesColumnAndOption(string option)
-    {
-        var ml = new MLContext(seed: 1);
-        IDataView data = ml.Data.LoadFromEnumerable(Words(50, seed: 8));
-        AdaptiveWidthBinaryTrainer.Options options = Options();
-        if (option == nameof(AdaptiveWidthOptionsBase.DataMode))
-        {
-            options.DataMode = TrainingDataMode.Streaming;
-        }
-        else
-        {
-            options.CompressionTolerance = 1;
-        }
-
-        ArgumentException e = Assert.ThrowsExactly<ArgumentException>(() => ml.BinaryClassification.Trainers.AdaptiveWidth(options).Fit(data));
-
-        Assert.AreEqual(option, e.ParamName);
-        StringAssert.Contains(e.Message, "'Features'");
-        StringAssert.Contains(e.Message, "6,000");
     }
 
     [TestMethod]
