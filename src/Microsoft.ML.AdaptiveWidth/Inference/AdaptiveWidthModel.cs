@@ -18,6 +18,7 @@ public sealed class AdaptiveWidthModel
     // Independent chains of hidden neurons (an averaged ensemble, docs/method.md §5.10), scored one after the other so that
     // the zero weights between them cost nothing; null for an ordinary network.
     private readonly AdaptiveWidthModel[]? _blocks;
+    private readonly InputCodes? _codes;
 
     /// <summary>Creates a model from its layers and the importance vector of each hidden layer.</summary>
     /// <param name="layers">Hidden layers then the output layer; each layer's inputs equal the previous layer's outputs.</param>
@@ -26,11 +27,22 @@ public sealed class AdaptiveWidthModel
     /// <exception cref="ArgumentException">The layers do not chain, the output layer is not linear, or an
     /// importance vector does not match its layer.</exception>
     public AdaptiveWidthModel(IReadOnlyList<DenseLayer> layers, IReadOnlyList<float[]> importance)
-        : this(layers, importance, findBlocks: true)
+        : this(layers, importance, null, findBlocks: true)
     {
     }
 
-    private AdaptiveWidthModel(IReadOnlyList<DenseLayer> layers, IReadOnlyList<float[]> importance, bool findBlocks)
+    /// <summary>Creates a model whose first layer takes the features followed by their quantile <paramref name="codes"/>.</summary>
+    /// <param name="layers">As for the other constructor; the first layer takes <see cref="InputCodes.FeatureCount"/> +
+    /// <see cref="InputCodes.CodeCount"/> inputs.</param>
+    /// <param name="importance">One importance vector per hidden layer.</param>
+    /// <param name="codes">The codes, or null for none.</param>
+    /// <exception cref="ArgumentException">The layers do not chain, or the first layer's inputs do not match the codes.</exception>
+    public AdaptiveWidthModel(IReadOnlyList<DenseLayer> layers, IReadOnlyList<float[]> importance, InputCodes? codes)
+        : this(layers, importance, codes, findBlocks: true)
+    {
+    }
+
+    private AdaptiveWidthModel(IReadOnlyList<DenseLayer> layers, IReadOnlyList<float[]> importance, InputCodes? codes, bool findBlocks)
     {
         ArgumentNullException.ThrowIfNull(layers);
         ArgumentNullException.ThrowIfNull(importance);
@@ -61,6 +73,13 @@ public sealed class AdaptiveWidthModel
             }
         }
 
+        if (codes is not null && layers[0].Inputs != codes.FeatureCount + codes.CodeCount)
+        {
+            throw new ArgumentException(
+                $"The first layer takes {layers[0].Inputs} inputs; {codes.FeatureCount} features and {codes.CodeCount} codes make {codes.FeatureCount + codes.CodeCount}.", nameof(codes));
+        }
+
+        _codes = codes;
         _layers = layers.ToArray();
         _importance = importance.Select(p => (float[])p.Clone()).ToArray();
         _maxWidth = _layers.Max(layer => layer.Outputs);
@@ -141,11 +160,12 @@ public sealed class AdaptiveWidthModel
             return null;
         }
         var zeroBias = new float[OutputCount];
+        int networkInputs = NetworkInputCount;
         return order.Select(root =>
         {
             List<int>[] lists = members[root];
             var layers = new DenseLayer[_layers.Length];
-            IReadOnlyList<int> inputs = Enumerable.Range(0, InputCount).ToArray();
+            IReadOnlyList<int> inputs = Enumerable.Range(0, networkInputs).ToArray();
             for (int l = 0; l < hidden; l++)
             {
                 layers[l] = _layers[l].Select(inputs, lists[l]);
@@ -154,12 +174,18 @@ public sealed class AdaptiveWidthModel
             DenseLayer output = _layers[^1].Select(inputs, Enumerable.Range(0, OutputCount).ToArray());
             layers[^1] = new DenseLayer(output.Inputs, output.Outputs, output.Weights, zeroBias, ActivationKind.Identity);
             float[][] importance = Enumerable.Range(0, hidden).Select(l => lists[l].Select(j => _importance[l][j]).ToArray()).ToArray();
-            return new AdaptiveWidthModel(layers, importance, findBlocks: false);
+            return new AdaptiveWidthModel(layers, importance, null, findBlocks: false);
         }).ToArray();
     }
 
     /// <summary>Number of input features.</summary>
-    public int InputCount => _layers[0].Inputs;
+    public int InputCount => _codes?.FeatureCount ?? _layers[0].Inputs;
+
+    /// <summary>The quantile codes whose values follow the features into the first layer, or null.</summary>
+    public InputCodes? Codes => _codes;
+
+    /// <summary>The first layer's inputs: <see cref="InputCount"/>, plus the codes' count when the model has codes.</summary>
+    internal int NetworkInputCount => _layers[0].Inputs;
 
     /// <summary>Number of raw outputs.</summary>
     public int OutputCount => _layers[^1].Outputs;
@@ -204,15 +230,17 @@ public sealed class AdaptiveWidthModel
             // models is simpler to document and to rely on.
             throw new ArgumentException("The output span must not overlap the features.", nameof(output));
         }
-        int size = 2 * _maxWidth + (_blocks is null ? 0 : OutputCount);
-        if (size <= 16_384)
+        int size = 2 * _maxWidth + (_blocks is null ? 0 : OutputCount) + (_codes is null ? 0 : NetworkInputCount);
+        Span<float> scratch = size <= 16_384 ? stackalloc float[size] : new float[size];
+        if (_codes is not null)
         {
-            Span<float> scratch = stackalloc float[size];
-            Forward(features, output, scratch);
+            Span<float> extended = scratch[^NetworkInputCount..];
+            _codes.Apply(features, extended);
+            Forward(extended, output, scratch[..^NetworkInputCount]);
         }
         else
         {
-            Forward(features, output, new float[size]);
+            Forward(features, output, scratch);
         }
     }
 
@@ -228,6 +256,10 @@ public sealed class AdaptiveWidthModel
         if (output.Length < OutputCount)
         {
             throw new ArgumentException($"The output span must hold {OutputCount} values, got {output.Length}.", nameof(output));
+        }
+        if (_codes is not null)
+        {
+            throw new InvalidOperationException("A model with quantile codes scores dense rows only (its codes are of numeric features): use Score.");
         }
         if (_layers.Length == 1)
         {
@@ -315,8 +347,19 @@ public sealed class AdaptiveWidthModel
         int size = GradientScratchSize;
         Span<float> scratch = size <= 8192 ? stackalloc float[size] : new float[size];
         Span<float> outputs = OutputCount <= 256 ? stackalloc float[OutputCount] : new float[OutputCount];
-        ForwardKeepingActivations(features, outputs, scratch);
-        BackwardFrom(output, gradient, scratch, float.IsNaN(outputs[output]));
+        if (_codes is null)
+        {
+            ForwardKeepingActivations(features, outputs, scratch);
+            BackwardFrom(output, gradient, scratch, float.IsNaN(outputs[output]));
+            return outputs[output];
+        }
+        // Through the codes: the gradient with respect to the features and their codes, then the chain rule.
+        Span<float> extended = scratch.Slice(NetworkScratchSize, NetworkInputCount);
+        Span<float> extendedGradient = scratch.Slice(NetworkScratchSize + NetworkInputCount, NetworkInputCount);
+        _codes.Apply(features, extended);
+        ForwardKeepingActivations(extended, outputs, scratch[..NetworkScratchSize]);
+        BackwardFrom(output, extendedGradient, scratch[..NetworkScratchSize], float.IsNaN(outputs[output]));
+        _codes.FoldGradient(features, extendedGradient, gradient);
         return outputs[output];
     }
 
@@ -327,15 +370,31 @@ public sealed class AdaptiveWidthModel
     /// </summary>
     internal void InputGradients(ReadOnlySpan<float> features, Span<float> outputs, Span<float> gradients, Span<float> scratch)
     {
-        ForwardKeepingActivations(features, outputs, scratch);
+        if (_codes is null)
+        {
+            ForwardKeepingActivations(features, outputs, scratch);
+            for (int k = 0; k < OutputCount; k++)
+            {
+                BackwardFrom(k, gradients.Slice(k * InputCount, InputCount), scratch, float.IsNaN(outputs[k]));
+            }
+            return;
+        }
+        Span<float> extended = scratch.Slice(NetworkScratchSize, NetworkInputCount);
+        Span<float> extendedGradient = scratch.Slice(NetworkScratchSize + NetworkInputCount, NetworkInputCount);
+        _codes.Apply(features, extended);
+        ForwardKeepingActivations(extended, outputs, scratch[..NetworkScratchSize]);
         for (int k = 0; k < OutputCount; k++)
         {
-            BackwardFrom(k, gradients.Slice(k * InputCount, InputCount), scratch, float.IsNaN(outputs[k]));
+            BackwardFrom(k, extendedGradient, scratch[..NetworkScratchSize], float.IsNaN(outputs[k]));
+            _codes.FoldGradient(features, extendedGradient, gradients.Slice(k * InputCount, InputCount));
         }
     }
 
-    /// <summary>Floats of scratch <see cref="InputGradients"/> needs: every hidden activation, then two backward buffers.</summary>
-    internal int GradientScratchSize => _hiddenNeurons + 2 * _maxWidth;
+    /// <summary>Floats of scratch <see cref="InputGradients"/> needs: every hidden activation and two backward buffers,
+    /// then, with codes, the features and codes and their gradient.</summary>
+    internal int GradientScratchSize => NetworkScratchSize + (_codes is null ? 0 : 2 * NetworkInputCount);
+
+    private int NetworkScratchSize => _hiddenNeurons + 2 * _maxWidth;
 
     /// <summary>Scores the row, keeping each hidden layer's activated output, one layer after the other, in <paramref name="scratch"/>.</summary>
     private void ForwardKeepingActivations(ReadOnlySpan<float> features, Span<float> outputs, Span<float> scratch)
@@ -433,7 +492,7 @@ public sealed class AdaptiveWidthModel
             }
         }
         var layers = new DenseLayer[_layers.Length];
-        IReadOnlyList<int> inputs = Enumerable.Range(0, InputCount).ToArray();
+        IReadOnlyList<int> inputs = Enumerable.Range(0, NetworkInputCount).ToArray();
         for (int l = 0; l < _layers.Length; l++)
         {
             IReadOnlyList<int> outputs = l < neurons.Count ? neurons[l] : Enumerable.Range(0, OutputCount).ToArray();
@@ -445,7 +504,7 @@ public sealed class AdaptiveWidthModel
         {
             importance[l] = neurons[l].Select(i => _importance[l][i]).ToArray();
         }
-        return new AdaptiveWidthModel(layers, importance);
+        return new AdaptiveWidthModel(layers, importance, _codes);
     }
 
     /// <summary>
@@ -483,7 +542,7 @@ public sealed class AdaptiveWidthModel
         }
 
         var layers = new DenseLayer[_layers.Length];
-        int inputs = InputCount;
+        int inputs = NetworkInputCount;
         for (int l = 0; l < _layers.Length; l++)
         {
             int outputs = l < widths.Count ? widths[l] : OutputCount;
@@ -495,6 +554,6 @@ public sealed class AdaptiveWidthModel
         {
             importance[l] = _importance[l].AsSpan(0, widths[l]).ToArray();
         }
-        return new AdaptiveWidthModel(layers, importance);
+        return new AdaptiveWidthModel(layers, importance, _codes);
     }
 }

@@ -20,14 +20,22 @@ namespace Microsoft.ML.AdaptiveWidth.Inference;
 /// L−1 ×   float32[width] importance   one vector per hidden layer
 /// uint32  CRC-32 (IEEE)               of every byte before it
 /// </code>
+/// <para>Format version 2 (written only for a model with <see cref="InputCodes"/>; a model without them is still written
+/// as version 1, which every release reads) adds, after the importance vectors and before the CRC:</para>
+/// <code>
+/// uint32  feature count F             the model's inputs (the first layer takes F + C)
+/// uint32  code count C                1..F
+/// C ×     uint32 feature (increasing, below F), uint32 knot count K (2..4,096), float32[K] knots (finite, increasing)
+/// </code>
 /// <para>The body length lets a model sit inside a larger stream: <see cref="Read"/> consumes exactly the model's bytes.</para>
 /// <para>Limits: 64 layers; 65,536 outputs per layer (the largest width training supports); 10,000,000 inputs;
 /// 2^28 weights per layer; 1 GiB per model.</para>
-/// <para>Version history: 1 = first version.</para>
+/// <para>Version history: 1 = first version; 2 = quantile codes of the inputs.</para>
 /// </remarks>
 public static class AdaptiveWidthModelFormat
 {
-    internal const int CurrentVersion = 1;
+    internal const int CurrentVersion = 2;
+    internal const int MaxKnots = 4096;
     internal const int MaxLayers = 64;
     /// <summary>Equals <c>Training.ExponentialImportance.MaxSupportedWidth</c> (a test checks it); not referenced, so
     /// that inference keeps no dependency on training.</summary>
@@ -59,7 +67,7 @@ public static class AdaptiveWidthModelFormat
 
         var writer = new ChunkWriter(stream);
         writer.Write(Magic);
-        writer.WriteInt32(CurrentVersion);
+        writer.WriteInt32(model.Codes is null ? 1 : 2);
         writer.WriteInt32((int)bodyBytes);
         writer.WriteInt32(model.Layers.Count);
         foreach (DenseLayer layer in model.Layers)
@@ -73,6 +81,17 @@ public static class AdaptiveWidthModelFormat
         for (int l = 0; l < model.HiddenLayerCount; l++)
         {
             writer.WriteSingles(model.Importance(l));
+        }
+        if (model.Codes is InputCodes codes)
+        {
+            writer.WriteInt32(codes.FeatureCount);
+            writer.WriteInt32(codes.CodeCount);
+            for (int c = 0; c < codes.CodeCount; c++)
+            {
+                writer.WriteInt32(codes.Features[c]);
+                writer.WriteInt32(codes.Knots(c).Length);
+                writer.WriteSingles(codes.Knots(c));
+            }
         }
         writer.WriteCrcAndFlush();
     }
@@ -126,7 +145,7 @@ public static class AdaptiveWidthModelFormat
         {
             throw Invalid($"The model is corrupted: its CRC-32 is 0x{stored:X8} but its content gives 0x{actual:X8}.");
         }
-        return Parse(body.AsSpan(0, body.Length - CrcBytes));
+        return Parse(body.AsSpan(0, body.Length - CrcBytes), version);
     }
 
     /// <summary>Reads exactly <paramref name="length"/> bytes, allocating no more than twice what actually arrives:
@@ -162,7 +181,7 @@ public static class AdaptiveWidthModelFormat
     }
 
     /// <summary>Parses a body whose checksum has been verified; still trusts no count.</summary>
-    private static AdaptiveWidthModel Parse(ReadOnlySpan<byte> content)
+    private static AdaptiveWidthModel Parse(ReadOnlySpan<byte> content, int version)
     {
         var reader = new SpanReader(content, HeaderBytes);
         int layerCount = reader.ReadCount("layer count", 1, MaxLayers);
@@ -202,11 +221,25 @@ public static class AdaptiveWidthModelFormat
         {
             importance[l] = reader.ReadFiniteSingles($"layer {l} importance", layers[l].Outputs);
         }
+        InputCodes? codes = null;
+        if (version >= 2)
+        {
+            int featureCount = reader.ReadCount("feature count", 1, MaxInputs);
+            int codeCount = reader.ReadCount("code count", 1, featureCount);
+            var features = new int[codeCount];
+            var knots = new float[codeCount][];
+            for (int c = 0; c < codeCount; c++)
+            {
+                features[c] = reader.ReadCount($"code {c} feature", 0, featureCount - 1);
+                knots[c] = reader.ReadFiniteSingles($"code {c} knots", reader.ReadCount($"code {c} knot count", 2, MaxKnots));
+            }
+            codes = Construct(() => new InputCodes(featureCount, features, knots));
+        }
         if (reader.Remaining != 0)
         {
-            throw Invalid($"The model has {reader.Remaining} unexpected bytes after its last importance vector (at byte {reader.Offset}).");
+            throw Invalid($"The model has {reader.Remaining} unexpected bytes after its last {(codes is null ? "importance vector" : "code")} (at byte {reader.Offset}).");
         }
-        return Construct(() => new AdaptiveWidthModel(layers, importance));
+        return Construct(() => new AdaptiveWidthModel(layers, importance, codes));
     }
 
     // Everything the constructors check has been checked above; this only keeps the promise that malformed input
@@ -235,7 +268,7 @@ public static class AdaptiveWidthModelFormat
             }
         }
         Check(layers.Count <= MaxLayers, $"it has {layers.Count} layers, above the format's limit of {MaxLayers}.");
-        Check(model.InputCount <= MaxInputs, $"it has {model.InputCount} inputs, above the format's limit of {MaxInputs}.");
+        Check(model.NetworkInputCount <= MaxInputs, $"it has {model.NetworkInputCount} inputs, above the format's limit of {MaxInputs}.");
         long bytes = 4 + CrcBytes;
         for (int l = 0; l < layers.Count; l++)
         {
@@ -250,6 +283,16 @@ public static class AdaptiveWidthModelFormat
                 Check(float.IsFinite(p), $"importance vector {l} has a non-finite entry.");
             }
             bytes += 4L * layers[l].Outputs;
+        }
+        if (model.Codes is InputCodes codes)
+        {
+            Check(model.InputCount <= MaxInputs, $"it has {model.InputCount} features, above the format's limit of {MaxInputs}.");
+            bytes += 8;
+            for (int c = 0; c < codes.CodeCount; c++)
+            {
+                Check(codes.Knots(c).Length <= MaxKnots, $"code {c} has {codes.Knots(c).Length} knots, above the format's limit of {MaxKnots}.");
+                bytes += 8 + 4L * codes.Knots(c).Length;
+            }
         }
         Check(HeaderBytes + bytes <= MaxModelBytes, $"it needs {HeaderBytes + bytes} bytes, above the format's limit of {MaxModelBytes}.");
         return bytes;

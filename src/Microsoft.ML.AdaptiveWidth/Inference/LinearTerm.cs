@@ -109,15 +109,18 @@ internal sealed class LinearTerm
             DenseLayer only = network.Layers[0];
             var w = only.Weights.ToArray();
             var b = only.Bias.ToArray();
-            for (int i = 0; i < w.Length; i++)
+            for (int o = 0; o < k; o++)
             {
-                w[i] += Weights[i];
+                for (int j = 0; j < Inputs; j++)
+                {
+                    w[o * only.Inputs + j] += Weights[o * Inputs + j];
+                }
             }
             for (int o = 0; o < k; o++)
             {
                 b[o] += Bias[o];
             }
-            return new AdaptiveWidthModel([new DenseLayer(Inputs, k, w, b, ActivationKind.Identity)], []);
+            return new AdaptiveWidthModel([new DenseLayer(only.Inputs, k, w, b, ActivationKind.Identity)], [], network.Codes);
         }
         var centre = new double[k];
         var scale = new double[k];
@@ -174,7 +177,7 @@ internal sealed class LinearTerm
                 importance[l] = Enumerable.Repeat(top, k).Concat(p.ToArray()).ToArray();
             }
         }
-        return new AdaptiveWidthModel(layers, importance);
+        return new AdaptiveWidthModel(layers, importance, network.Codes);
     }
 
     private static float TensorMax(ReadOnlySpan<float> values)

@@ -31,11 +31,12 @@ public static class ModelAveraging
         int hidden = first.HiddenLayerCount;
         foreach (AdaptiveWidthModel m in members)
         {
-            if (m.InputCount != first.InputCount || m.OutputCount != first.OutputCount || m.HiddenLayerCount != hidden
+            if (m.NetworkInputCount != first.NetworkInputCount || m.OutputCount != first.OutputCount || m.HiddenLayerCount != hidden
+                || (first.Codes is null ? m.Codes is not null : !first.Codes.SameAs(m.Codes))
                 || Enumerable.Range(0, hidden).Any(l => m.Layers[l].Activation != first.Layers[l].Activation))
             {
                 throw new ArgumentException(
-                    "Members must have the same inputs, outputs, number of hidden layers and activations.", nameof(members));
+                    "Members must have the same inputs (and input codes), outputs, number of hidden layers and activations.", nameof(members));
             }
         }
         int count = members.Count;
@@ -65,7 +66,7 @@ public static class ModelAveraging
         var layers = new DenseLayer[hidden + 1];
         for (int l = 0; l <= hidden; l++)
         {
-            int inputs = l == 0 ? first.InputCount : order[l - 1].Length;
+            int inputs = l == 0 ? first.NetworkInputCount : order[l - 1].Length;
             int outputs = l < hidden ? order[l].Length : first.OutputCount;
             var weights = new float[(long)inputs * outputs];
             var bias = new float[outputs];
@@ -86,6 +87,6 @@ public static class ModelAveraging
             }
             layers[l] = new DenseLayer(inputs, outputs, weights, bias, members[0].Layers[l].Activation);
         }
-        return new AdaptiveWidthModel(layers, importance);
+        return new AdaptiveWidthModel(layers, importance, first.Codes);
     }
 }

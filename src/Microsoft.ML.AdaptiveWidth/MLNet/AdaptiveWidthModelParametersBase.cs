@@ -149,11 +149,12 @@ public abstract class AdaptiveWidthModelParametersBase<TOutput> : ModelParameter
     /// <summary>
     /// Scores <paramref name="src"/> into <paramref name="output"/>: a sparse vector (FeaturizeText's word and character
     /// n-gram counts) through <see cref="AdaptiveWidthModel.ScoreSparse"/>, at a cost proportional to its non-zeros, a
-    /// dense one through <see cref="AdaptiveWidthModel.Score"/>. Checks the length as <see cref="Dense"/> does.
+    /// dense one (or any row of a model with input codes) through <see cref="AdaptiveWidthModel.Score"/>. Checks the length
+    /// as <see cref="Dense"/> does.
     /// </summary>
     private protected void Score(in VBuffer<float> src, float[] scratch, Span<float> output)
     {
-        if (!src.IsDense && src.Length == Network.InputCount)
+        if (!src.IsDense && src.Length == Network.InputCount && Network.Codes is null)
         {
             Network.ScoreSparse(src.GetIndices(), src.GetValues(), output);
             return;

@@ -23,7 +23,7 @@ internal static class AdaptiveWidthOnnx
     public static void SaveNetwork(OnnxContext ctx, AdaptiveWidthModel network, string features, string output)
     {
         ctx.CheckOpSetVersion(MinimumOpSetVersion, "AdaptiveWidth");
-        string current = features;
+        string current = network.Codes is InputCodes codes ? SaveCodes(ctx, codes, features) : features;
         IReadOnlyList<DenseLayer> layers = network.Layers;
         for (int l = 0; l < layers.Count; l++)
         {
@@ -48,6 +48,57 @@ internal static class AdaptiveWidthOnnx
             ctx.CreateNode("Add", [product, bias], [sum], ctx.GetNodeName("Add"), "");
             current = last ? sum : Activate(ctx, layer.Activation, sum, l);
         }
+    }
+
+    /// <summary>
+    /// Emits the quantile codes and returns the name of [features, codes] ([N, F + C]). Each code is a sum over its segments
+    /// [t_k, t_{k+1}] of slope_k·(min(max(x, t_k), t_{k+1}) − t_k), slope_k = 1/((K − 1)(t_{k+1} − t_k)): a <c>MatMul</c>
+    /// with a 0/1 matrix copies each coded feature once per segment, <c>Max</c>, <c>Min</c>, <c>Sub</c> and <c>Mul</c> work
+    /// per segment, a second 0/1 <c>MatMul</c> sums each code's segments, and <c>Concat</c> puts the codes after the features.
+    /// </summary>
+    private static string SaveCodes(OnnxContext ctx, InputCodes codes, string features)
+    {
+        int f = codes.FeatureCount, c = codes.CodeCount;
+        int segments = 0;
+        for (int k = 0; k < c; k++)
+        {
+            segments += codes.Knots(k).Length - 1;
+        }
+        var spread = new float[f * segments];
+        var low = new float[segments];
+        var high = new float[segments];
+        var slope = new float[segments];
+        var gather = new float[segments * c];
+        int s = 0;
+        for (int k = 0; k < c; k++)
+        {
+            ReadOnlySpan<float> t = codes.Knots(k);
+            for (int i = 0; i + 1 < t.Length; i++, s++)
+            {
+                spread[codes.Features[k] * segments + s] = 1f;
+                low[s] = t[i];
+                high[s] = t[i + 1];
+                slope[s] = (float)(1.0 / ((t.Length - 1) * ((double)t[i + 1] - t[i])));
+                gather[s * c + k] = 1f;
+            }
+        }
+        string Node(string op, string a, string b, string name)
+        {
+            string result = ctx.AddIntermediateVariable(null, name, true);
+            ctx.CreateNode(op, [a, b], [result], ctx.GetNodeName(op), "");
+            return result;
+        }
+        string lowName = ctx.AddInitializer(low, [segments], "AdaptiveWidthCodeLow");
+        string copies = Node("MatMul", features, ctx.AddInitializer(spread, [f, segments], "AdaptiveWidthCodeSpread"), "AdaptiveWidthCodeCopies");
+        string above = Node("Max", copies, lowName, "AdaptiveWidthCodeAbove");
+        string within = Node("Min", above, ctx.AddInitializer(high, [segments], "AdaptiveWidthCodeHigh"), "AdaptiveWidthCodeWithin");
+        string offset = Node("Sub", within, lowName, "AdaptiveWidthCodeOffset");
+        string scaled = Node("Mul", offset, ctx.AddInitializer(slope, [segments], "AdaptiveWidthCodeSlope"), "AdaptiveWidthCodeScaled");
+        string summed = Node("MatMul", scaled, ctx.AddInitializer(gather, [segments, c], "AdaptiveWidthCodeGather"), "AdaptiveWidthCodes");
+        string extended = ctx.AddIntermediateVariable(null, "AdaptiveWidthCodedFeatures", true);
+        OnnxNode concat = ctx.CreateNode("Concat", [features, summed], [extended], ctx.GetNodeName("Concat"), "");
+        concat.AddAttribute("axis", 1L);
+        return extended;
     }
 
     /// <summary>
