@@ -184,6 +184,10 @@ public sealed class AdaptiveWidthModel
     /// <summary>The quantile codes whose values follow the features into the first layer, or null.</summary>
     public InputCodes? Codes => _codes;
 
+    /// <summary>The same network with other input codes (null: none); the first layer must take the codes' features and codes.</summary>
+    internal AdaptiveWidthModel WithCodes(InputCodes? codes)
+        => new(_layers, _importance, codes);
+
     /// <summary>The first layer's inputs: <see cref="InputCount"/>, plus the codes' count when the model has codes.</summary>
     internal int NetworkInputCount => _layers[0].Inputs;
 

@@ -67,6 +67,9 @@ public abstract class AdaptiveWidthOptionsBase : TrainerInputBaseWithWeight
         /// <summary>Default of <see cref="EarlyStoppingPatience"/>: 30.</summary>
         public const int EarlyStoppingPatience = TrainingDefaults.EarlyStoppingPatience;
 
+        /// <summary>Default of <see cref="QuantileCodes"/>.</summary>
+        public const bool QuantileCodes = false;
+
         /// <summary>Default of <see cref="LinearPath"/>.</summary>
         public const bool LinearPath = TrainingDefaults.LinearPath;
 
@@ -221,6 +224,16 @@ public abstract class AdaptiveWidthOptionsBase : TrainerInputBaseWithWeight
     /// <value>Default False (off: on the public real-data suite it helped some small sets and hurt others, docs/realdata-recipe.md).
     /// Ignored for a sparse (wide) feature column.</value>
     public bool LinearPath = Defaults.LinearPath;
+
+    /// <summary>
+    /// Feeds the first layer, beside the features, a quantile code of every feature with at least three distinct values
+    /// (one-hot and constant columns are left alone): a piecewise-linear map through 64 quantiles of the training rows to
+    /// [0, 1], so the network sees each value's rank as well as its size (docs/method.md §5.13). The codes are fitted once on
+    /// all training rows, stored in the model (format version 2), applied by the managed scorer and the ONNX export, and do
+    /// not depend on the user's normalizer.
+    /// </summary>
+    /// <value>Default False. Applies when the rows are dense and read into memory (not streamed, not a sparse column).</value>
+    public bool QuantileCodes = Defaults.QuantileCodes;
 
     /// <summary>Epochs without a better validation metric before each decay of the learning rate.</summary>
     /// <value>≥ 1. Default 10.</value>

@@ -69,6 +69,16 @@ internal static class AdaptiveWidthTrainingDriver
 
         DataViewReader.Result? read = ReadIntoMemoryIfItFits(run);
         InMemoryRows? rows = read is null ? null : ReadRows(run, read);
+        // Quantile codes of the inputs (docs/method.md §5.13): fitted once on every training row, so that all members
+        // share them; a continued model keeps its own. The networks train on the features followed by their codes.
+        InputCodes? codes = InputCodesFor(run, rows);
+        if (codes is not null)
+        {
+            rows = new InMemoryRows(WithCodes(rows!.Train, codes), rows.Validation is null ? null : WithCodes(rows.Validation, codes));
+            run = run with { Initial = run.Initial?.WithCodes(null) };
+            ch.Info(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture,
+                "Quantile codes for {0} of {1} features (up to {2} knots each).", codes.CodeCount, codes.FeatureCount, InputCodesKnots));
+        }
         // Members train in parallel when the rows are in memory, as many at a time as the cores allow at NumberOfThreads
         // intra-op threads each; the result does not depend on it (each member has its own seed and data split).
         int parallel = rows is null ? 1 : Math.Clamp(Environment.ProcessorCount / Math.Max(1, settings.NumberOfThreads), 1, members);
@@ -136,10 +146,49 @@ internal static class AdaptiveWidthTrainingDriver
             // The first member's held-out rows (the other members may have trained on some of them).
             (network, compression) = Compress(run, network, validation, tolerance);
         }
+        if (codes is not null)
+        {
+            network = network.WithCodes(codes);
+        }
         ch.Info(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture,
             "Training ended: {0}; the model's widths [{1}].",
             string.Join("; ", endings.Select((e, m) => members > 1 ? $"member {m + 1}: {e}" : e)), string.Join(", ", network.LayerWidths)));
         return new Outcome(network, history, compression);
+    }
+
+    /// <summary>Knots per coded feature: quantiles at 1/63 steps.</summary>
+    private const int InputCodesKnots = 64;
+
+    /// <summary>The codes to train with: a continued model's own, or new ones when the option asks and the rows are dense and in memory.</summary>
+    private static InputCodes? InputCodesFor(Run run, InMemoryRows? rows)
+    {
+        if (run.Initial?.Codes is InputCodes kept)
+        {
+            if (rows is null || rows.Train.Sparse is not null)
+            {
+                throw new ArgumentException(
+                    $"The model to continue from codes its inputs (quantile codes); continued training of such a model reads the rows into memory: use {nameof(run.Options.DataMode)} = {nameof(TrainingDataMode.InMemory)}.",
+                    "modelParameters");
+            }
+            return kept;
+        }
+        if (!run.Options.QuantileCodes || run.Initial is not null || rows is null || rows.Train.Sparse is not null)
+        {
+            return null;
+        }
+        return InputCodes.FromRows(rows.Train.Features, rows.Train.FeatureCount, InputCodesKnots);
+    }
+
+    /// <summary>The rows with their codes appended to every row's features.</summary>
+    private static TrainingData WithCodes(TrainingData data, InputCodes codes)
+    {
+        int f = data.FeatureCount, e = f + codes.CodeCount;
+        var features = new float[(long)data.RowCount * e];
+        for (long i = 0; i < data.RowCount; i++)
+        {
+            codes.Apply(data.Features.AsSpan((int)(i * f), f), features.AsSpan((int)(i * e), e));
+        }
+        return new TrainingData(features, e, data.Labels, data.Weights);
     }
 
     /// <summary>The seed of ensemble member <paramref name="member"/>: the trainer's seed for the first, then seeds far apart.</summary>

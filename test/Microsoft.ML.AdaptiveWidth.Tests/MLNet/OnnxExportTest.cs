@@ -92,6 +92,35 @@ public sealed class OnnxExportTest
     }
 
     [TestMethod]
+    public void AdaptiveWidthTrainers_WithQuantileCodes_ConvertToOnnx_ScoreAsMLNet()
+    {
+        // Regression on three continuous features (all coded) and multiclass, each with the codes' ONNX nodes.
+        var ml = new MLContext(seed: 1);
+        IDataView linear = ml.Data.LoadFromEnumerable(MLNetTestData.Linear(150, seed: 9));
+        AdaptiveWidthRegressionTrainer.Options regressionOptions = Options(new AdaptiveWidthRegressionTrainer.Options(), truncated: false);
+        regressionOptions.QuantileCodes = true;
+        var regression = ml.Regression.Trainers.AdaptiveWidth(regressionOptions).Fit(linear);
+        Assert.AreEqual(3, regression.Model.Network.Codes!.CodeCount);
+        float[] expected = MLNetAssert.Floats(regression.Transform(linear), "Score");
+        foreach (IReadOnlyDictionary<string, Array> actual in Export(ml, regression, linear).Outputs)
+        {
+            AssertClose(expected, Column<float>(actual, "Score"), "Score");
+        }
+
+        IDataView mixture = ml.Data.LoadFromEnumerable(MLNetTestData.Mixture(120, seed: 6));
+        AdaptiveWidthMulticlassTrainer.Options multiclassOptions = Options(new AdaptiveWidthMulticlassTrainer.Options(), truncated: true);
+        multiclassOptions.QuantileCodes = true;
+        ITransformer multiclass = ml.Transforms.Conversion.MapValueToKey("Label")
+            .Append(ml.Transforms.Concatenate("Features", "F1", "F2", "F3"))
+            .Append(ml.MulticlassClassification.Trainers.AdaptiveWidth(multiclassOptions)).Fit(mixture);
+        float[] expectedScores = MLNetAssert.Vectors(multiclass.Transform(mixture), "Score").SelectMany(v => v).ToArray();
+        foreach (IReadOnlyDictionary<string, Array> actual in Export(ml, multiclass, mixture).Outputs)
+        {
+            AssertClose(expectedScores, Column<float>(actual, "Score"), "Score");
+        }
+    }
+
+    [TestMethod]
     [DataRow(ActivationKind.ReLU)]
     [DataRow(ActivationKind.LeakyReLU)]
     public void AdaptiveWidthRegressionTrainer_ConvertToOnnx_ExportsEveryActivation(ActivationKind activation)

@@ -1,0 +1,106 @@
+using Microsoft.ML.AdaptiveWidth.Inference;
+using Microsoft.ML.Data;
+using Microsoft.ML.Trainers.AdaptiveWidth;
+
+namespace Microsoft.ML.AdaptiveWidth.Tests.MLNet;
+
+/// <summary>The <c>QuantileCodes</c> option (docs/method.md §5.13) through the ML.NET trainers.</summary>
+[TestClass]
+public sealed class AdaptiveWidthQuantileCodesTest
+{
+    private sealed class Row
+    {
+        public bool Label { get; set; }
+
+        [VectorType(4)]
+        public float[] Features { get; set; } = [];
+    }
+
+    /// <summary>A skewed feature whose rank carries the label, a one-hot feature, a constant and a noise feature.</summary>
+    private static List<Row> Rows(int count, int seed)
+    {
+        var random = new Random(seed);
+        return Enumerable.Range(0, count).Select(_ =>
+        {
+            double u = random.NextDouble();
+            float skewed = (float)Math.Exp(8 * u);
+            return new Row { Label = u > 0.5 ^ random.NextDouble() < 0.05, Features = [skewed, random.Next(2), 3f, (float)random.NextDouble()] };
+        }).ToList();
+    }
+
+    private static AdaptiveWidthBinaryTrainer.Options Options()
+    {
+        AdaptiveWidthBinaryTrainer.Options options = MLNetTestData.Fast(new AdaptiveWidthBinaryTrainer.Options());
+        options.QuantileCodes = true;
+        options.MaxEpoch = 20;
+        return options;
+    }
+
+    [TestMethod]
+    public void QuantileCodes_CodeTheNumericFeatures_AndSaveLoadAndExplainWithTheModel()
+    {
+        var ml = new MLContext(seed: 1);
+        IDataView train = ml.Data.LoadFromEnumerable(Rows(400, seed: 1));
+        IDataView test = ml.Data.LoadFromEnumerable(Rows(300, seed: 2));
+        var model = ml.BinaryClassification.Trainers.AdaptiveWidth(Options()).Fit(train);
+        InputCodes codes = model.Model.SubModel.Network.Codes!;
+
+        CollectionAssert.AreEqual(new[] { 0, 3 }, codes.Features.ToArray(), "the one-hot and the constant feature are not coded");
+        Assert.AreEqual(4, model.Model.SubModel.FeatureCount);
+        Assert.IsGreaterThan(0.85, ml.BinaryClassification.Evaluate(model.Transform(test)).Accuracy);
+
+        using var stream = new MemoryStream();
+        ml.Model.Save(model, train.Schema, stream);
+        stream.Position = 0;
+        ITransformer loaded = ml.Model.Load(stream, out _);
+        CollectionAssert.AreEqual(MLNetAssert.Floats(model.Transform(test), "Score"), MLNetAssert.Floats(loaded.Transform(test), "Score"));
+
+        // Feature contributions go through the codes to the four features.
+        var contributions = ml.Transforms.CalculateFeatureContribution(model, normalize: false).Fit(test).Transform(test);
+        float[][] values = MLNetAssert.Vectors(contributions, "FeatureContributions");
+        Assert.IsTrue(values.All(v => v.Length == 4 && v.All(float.IsFinite)));
+        Assert.IsGreaterThan(values.Average(v => Math.Abs(v[3])), values.Average(v => Math.Abs(v[0])), "the informative feature contributes most");
+    }
+
+    [TestMethod]
+    public void QuantileCodes_DoNotDependOnAMinMaxNormalizer()
+    {
+        var ml = new MLContext(seed: 1);
+        IDataView train = ml.Data.LoadFromEnumerable(Rows(300, seed: 3));
+        var raw = ml.BinaryClassification.Trainers.AdaptiveWidth(Options()).Fit(train);
+        var normalized = ml.Transforms.NormalizeMinMax("Features").Fit(train);
+        var behind = ml.BinaryClassification.Trainers.AdaptiveWidth(Options()).Fit(normalized.Transform(train));
+
+        // The knots move with the normalizer: the codes of a row are the same on both sides.
+        InputCodes a = raw.Model.SubModel.Network.Codes!, b = behind.Model.SubModel.Network.Codes!;
+        float[][] rawRows = Rows(50, seed: 4).Select(r => r.Features).ToArray();
+        float[][] normalizedRows = MLNetAssert.Vectors(normalized.Transform(ml.Data.LoadFromEnumerable(Rows(50, seed: 4))), "Features");
+        for (int i = 0; i < rawRows.Length; i++)
+        {
+            Assert.AreEqual(a.Code(0, rawRows[i][0]), b.Code(0, normalizedRows[i][0]), 1e-4f, $"row {i}");
+        }
+    }
+
+    [TestMethod]
+    public void QuantileCodes_ContinuedTraining_KeepsTheModelsCodes_AndItsFunction()
+    {
+        var ml = new MLContext(seed: 1);
+        IDataView train = ml.Data.LoadFromEnumerable(Rows(300, seed: 5));
+        IDataView more = ml.Data.LoadFromEnumerable(Rows(300, seed: 6));
+        var first = ml.BinaryClassification.Trainers.AdaptiveWidth(Options()).Fit(train);
+        AdaptiveWidthBinaryTrainer.Options again = Options();
+        again.QuantileCodes = false; // the model's own codes are kept whatever the option says
+        again.LearningRate = 1e-12;
+        again.MaxEpoch = 1;
+        again.EnsembleSize = 1;
+        var continued = ml.BinaryClassification.Trainers.AdaptiveWidth(again).Fit(more, first.Model.SubModel);
+
+        Assert.IsTrue(first.Model.SubModel.Network.Codes!.SameAs(continued.Model.SubModel.Network.Codes));
+        float[] before = MLNetAssert.Floats(first.Transform(more), "Score");
+        float[] after = MLNetAssert.Floats(continued.Transform(more), "Score");
+        for (int i = 0; i < before.Length; i++)
+        {
+            Assert.AreEqual(before[i], after[i], 1e-3 * (1 + Math.Abs(before[i])), $"row {i}");
+        }
+    }
+}
