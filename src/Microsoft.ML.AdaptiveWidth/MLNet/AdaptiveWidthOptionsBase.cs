@@ -67,8 +67,8 @@ public abstract class AdaptiveWidthOptionsBase : TrainerInputBaseWithWeight
         /// <summary>Default of <see cref="EarlyStoppingPatience"/>: 30.</summary>
         public const int EarlyStoppingPatience = TrainingDefaults.EarlyStoppingPatience;
 
-        /// <summary>Default of <see cref="QuantileCodes"/>.</summary>
-        public const bool QuantileCodes = false;
+        /// <summary>Default of <see cref="QuantileCodes"/>: true (chosen on the public real-data suite, docs/realdata-recipe.md).</summary>
+        public const bool QuantileCodes = true;
 
         /// <summary>Default of <see cref="LinearPath"/>.</summary>
         public const bool LinearPath = TrainingDefaults.LinearPath;
@@ -232,7 +232,8 @@ public abstract class AdaptiveWidthOptionsBase : TrainerInputBaseWithWeight
     /// all training rows, stored in the model (format version 2), applied by the managed scorer and the ONNX export, and do
     /// not depend on the user's normalizer.
     /// </summary>
-    /// <value>Default False. Applies when the rows are dense and read into memory (not streamed, not a sparse column).</value>
+    /// <value>Default True (on the public real-data suite it raised the tree-shaped sets by 1 to 3.6 points, docs/realdata-recipe.md).
+    /// Applies when the rows are dense and read into memory (not streamed, not a sparse column).</value>
     public bool QuantileCodes = Defaults.QuantileCodes;
 
     /// <summary>Epochs without a better validation metric before each decay of the learning rate.</summary>
