@@ -72,7 +72,8 @@ public sealed class DefaultRecipeTest
     public void DefaultOptions_WithAndWithoutNormalizeMinMax_AgreeWithinHalfAPoint(string name)
     {
         // The inputs are standardised inside the model, so an affine normalizer changes them only by rounding; training
-        // still amplifies rounding differences into a row or two of a small test set, so compare means over 3 seeds.
+        // still amplifies rounding differences into a row or two of a small test set (one of breast cancer's 143 test rows
+        // is 0.7 points), so compare means over 5 seeds.
         Dataset data = name == "digits" ? SklearnDatasets.Digits() : SklearnDatasets.BreastCancer();
         (Dataset trainSet, Dataset testSet) = Splits.StratifiedTrainTest(data, 0.25, seed: 1);
         var ml = new MLContext(seed: 1);
@@ -91,11 +92,13 @@ public sealed class DefaultRecipeTest
             return context.MulticlassClassification.Evaluate(model.Transform(test)).MicroAccuracy;
         }
 
-        int[] seeds = [1, 2, 3];
-        double raw = seeds.Average(s => Accuracy(normalize: false, s)), normalized = seeds.Average(s => Accuracy(normalize: true, s));
+        int[] seeds = [1, 2, 3, 4, 5];
+        double[] raw = seeds.Select(s => Accuracy(normalize: false, s)).ToArray(), normalized = seeds.Select(s => Accuracy(normalize: true, s)).ToArray();
+        Console.WriteLine($"{name}: raw {string.Join(", ", raw.Select(a => a.ToString("P2")))}; NormalizeMinMax {string.Join(", ", normalized.Select(a => a.ToString("P2")))}");
 
-        Assert.AreEqual(normalized, raw, 0.005, $"{name}: {normalized:P2} after NormalizeMinMax, {raw:P2} on raw features (means of 3 seeds)");
-        Assert.IsGreaterThan(0.9, normalized, name);
+        Assert.AreEqual(normalized.Average(), raw.Average(), 0.005,
+            $"{name}: {normalized.Average():P2} after NormalizeMinMax, {raw.Average():P2} on raw features (means of {seeds.Length} seeds)");
+        Assert.IsGreaterThan(0.9, normalized.Average(), name);
     }
 
     /// <summary>
