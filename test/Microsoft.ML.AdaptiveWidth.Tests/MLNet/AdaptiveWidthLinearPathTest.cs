@@ -16,6 +16,8 @@ public sealed class AdaptiveWidthLinearPathTest
         AdaptiveWidthRegressionTrainer.Options options = MLNetTestData.Fast(new AdaptiveWidthRegressionTrainer.Options());
         options.MaxEpoch = epochs;
         options.LinearPath = linearPath;
+        // The linear path alone: without quantile codes the first layer's inputs are the three features.
+        options.QuantileCodes = false;
         var model = ml.Regression.Trainers.AdaptiveWidth(options).Fit(train);
         return (ml.Regression.Evaluate(model.Transform(test)).RSquared, model.Model, model);
     }
