@@ -334,9 +334,7 @@ internal static class AdaptiveWidthTrainingDriver
         {
             streamedValidation = Scan(ch, DataViewReader.Stream(data, run.Task, holdOut with { Validation = true }), "validation",
                 run.Cancellation);
-            ch.Info(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture,
-                "Held out {0} of {1} rows for validation ({2} = {3}; streaming: a per-row random draw, not stratified).",
-                streamedValidation.RowCount, train.RowCount + streamedValidation.RowCount, nameof(options.ValidationFraction), options.ValidationFraction));
+            LogStreamedHoldOut(run, streamedValidation.RowCount, train.RowCount);
         }
         ch.Info(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture,
             "Streaming {0} training rows once per epoch through a shuffle buffer of {1} rows.", train.RowCount, options.ShuffleBufferRows));
@@ -348,13 +346,24 @@ internal static class AdaptiveWidthTrainingDriver
         }
         // The compression search scores the validation rows many times, so it needs them in memory.
         TrainingData validation = ReadIntoMemory(streamedValidation!, run.MaxInMemoryRows);
-        if (validation.RowCount < streamedValidation!.RowCount)
-        {
-            ch.Warning(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture,
-                "Compression measures the first {0} of {1} validation rows (what fits in {2} = {3} MB).",
-                validation.RowCount, streamedValidation.RowCount, nameof(options.InMemoryLimitMegabytes), options.InMemoryLimitMegabytes));
-        }
+        WarnIfCompressionSeesPart(run, validation.RowCount, streamedValidation!.RowCount);
         return (result, validation);
+    }
+
+    private static void LogStreamedHoldOut(Run run, long validationRows, long trainingRows)
+        => run.Channel.Info(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture,
+            "Held out {0} of {1} rows for validation ({2} = {3}; streaming: a per-row random draw, not stratified).",
+            validationRows, trainingRows + validationRows, nameof(run.Options.ValidationFraction), run.Options.ValidationFraction));
+
+    /// <summary>Warns when only the first of the streamed validation rows fitted in memory for the compression search.</summary>
+    private static void WarnIfCompressionSeesPart(Run run, long inMemory, long streamed)
+    {
+        if (inMemory < streamed)
+        {
+            run.Channel.Warning(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture,
+                "Compression measures the first {0} of {1} validation rows (what fits in {2} = {3} MB).",
+                inMemory, streamed, nameof(run.Options.InMemoryLimitMegabytes), run.Options.InMemoryLimitMegabytes));
+        }
     }
 
     /// <summary>
@@ -382,9 +391,7 @@ internal static class AdaptiveWidthTrainingDriver
         {
             streamedValidation = ScanSparse(ch, DataViewReader.StreamSparse(data, run.Task, holdOut with { Validation = true }), "validation",
                 run.Cancellation);
-            ch.Info(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture,
-                "Held out {0} of {1} rows for validation ({2} = {3}; streaming: a per-row random draw, not stratified).",
-                streamedValidation.RowCount, train.RowCount + streamedValidation.RowCount, nameof(options.ValidationFraction), options.ValidationFraction));
+            LogStreamedHoldOut(run, streamedValidation.RowCount, train.RowCount);
         }
         ch.Info(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture,
             "Streaming {0} training rows ({1} non-zeros over {2} features) once per epoch through a shuffle buffer of {3} rows held as their non-zeros.",
@@ -400,12 +407,7 @@ internal static class AdaptiveWidthTrainingDriver
             ?? throw new ArgumentException(
                 $"Compression needs validation rows in memory, and not one validation row fits in {nameof(options.InMemoryLimitMegabytes)} = " +
                 $"{options.InMemoryLimitMegabytes} MB: raise it.", nameof(options.InMemoryLimitMegabytes));
-        if (validation.RowCount < streamedValidation.RowCount)
-        {
-            ch.Warning(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture,
-                "Compression measures the first {0} of {1} validation rows (what fits in {2} = {3} MB).",
-                validation.RowCount, streamedValidation.RowCount, nameof(options.InMemoryLimitMegabytes), options.InMemoryLimitMegabytes));
-        }
+        WarnIfCompressionSeesPart(run, validation.RowCount, streamedValidation.RowCount);
         return (result, validation);
     }
 

@@ -69,22 +69,8 @@ public static class AdaptiveWidthNetworkTrainer
         AdaptiveWidthModel? initial = null)
     {
         ArgumentNullException.ThrowIfNull(train);
-        ArgumentNullException.ThrowIfNull(settings);
-        settings.Validate();
-        if (shuffleBufferRows < 1)
-        {
-            throw new ArgumentOutOfRangeException(nameof(shuffleBufferRows), shuffleBufferRows, "The shuffle buffer needs at least one row.");
-        }
-        int outputs = CheckLabels(task, classCount, train.DistinctLabels, nameof(train));
-        if (validation is not null)
-        {
-            if (validation.FeatureCount != train.FeatureCount)
-            {
-                throw new ArgumentException(
-                    $"The validation data has {validation.FeatureCount} features but the training data has {train.FeatureCount}.", nameof(validation));
-            }
-            CheckLabels(task, classCount, validation.DistinctLabels, nameof(validation));
-        }
+        int outputs = CheckStreamed(task, classCount, settings, shuffleBufferRows, train.FeatureCount, train.DistinctLabels,
+            validation?.FeatureCount, validation?.DistinctLabels);
 
         TorchRuntime.Initialize(settings.NumberOfThreads);
         using var loop = new TrainingLoop(task, outputs, train, validation, settings, shuffleBufferRows, initial);
@@ -100,26 +86,36 @@ public static class AdaptiveWidthNetworkTrainer
         AdaptiveWidthModel? initial = null)
     {
         ArgumentNullException.ThrowIfNull(train);
+        int outputs = CheckStreamed(task, classCount, settings, shuffleBufferRows, train.FeatureCount, train.DistinctLabels,
+            validation?.FeatureCount, validation?.DistinctLabels);
+
+        TorchRuntime.Initialize(settings.NumberOfThreads);
+        using var loop = new TrainingLoop(task, outputs, train, validation, settings, shuffleBufferRows, initial);
+        return loop.Run(progress, cancellationToken, beforeBatch);
+    }
+
+    /// <summary>What both streaming overloads check before training: the settings, the buffer, and the training and validation
+    /// rows' features and labels. Returns the number of outputs.</summary>
+    private static int CheckStreamed(NetworkTask task, int classCount, TrainingSettings settings, int shuffleBufferRows,
+        int trainFeatures, IReadOnlyList<float>? trainLabels, int? validationFeatures, IReadOnlyList<float>? validationLabels)
+    {
         ArgumentNullException.ThrowIfNull(settings);
         settings.Validate();
         if (shuffleBufferRows < 1)
         {
             throw new ArgumentOutOfRangeException(nameof(shuffleBufferRows), shuffleBufferRows, "The shuffle buffer needs at least one row.");
         }
-        int outputs = CheckLabels(task, classCount, train.DistinctLabels, nameof(train));
-        if (validation is not null)
+        int outputs = CheckLabels(task, classCount, trainLabels, "train");
+        if (validationFeatures is int features)
         {
-            if (validation.FeatureCount != train.FeatureCount)
+            if (features != trainFeatures)
             {
                 throw new ArgumentException(
-                    $"The validation data has {validation.FeatureCount} features but the training data has {train.FeatureCount}.", nameof(validation));
+                    $"The validation data has {features} features but the training data has {trainFeatures}.", "validation");
             }
-            CheckLabels(task, classCount, validation.DistinctLabels, nameof(validation));
+            CheckLabels(task, classCount, validationLabels, "validation");
         }
-
-        TorchRuntime.Initialize(settings.NumberOfThreads);
-        using var loop = new TrainingLoop(task, outputs, train, validation, settings, shuffleBufferRows, initial);
-        return loop.Run(progress, cancellationToken, beforeBatch);
+        return outputs;
     }
 
     /// <summary>Checks the distinct labels of streamed data (null: more than a classifier can have) against the task.</summary>
