@@ -1,4 +1,7 @@
+using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Microsoft.ML.AdaptiveWidth.Inference;
 
@@ -15,9 +18,10 @@ public sealed class AdaptiveWidthModel
     private readonly int _maxWidth;
     private readonly int _hiddenNeurons;
 
-    // Independent chains of hidden neurons (an averaged ensemble, docs/method.md §5.10), scored one after the other so that
-    // the zero weights between them cost nothing; null for an ordinary network.
-    private readonly AdaptiveWidthModel[]? _blocks;
+    // Independent chains of hidden neurons (an averaged ensemble, docs/method.md §5.10): their first layers stacked into one
+    // layer, scored at once, then the rest of each chain one after the other, so that the zero weights between them cost
+    // nothing; null for an ordinary network.
+    private readonly BlockPlan? _blocks;
     private readonly InputCodes? _codes;
 
     /// <summary>Creates a model from its layers and the importance vector of each hidden layer.</summary>
@@ -88,14 +92,28 @@ public sealed class AdaptiveWidthModel
     }
 
     /// <summary>Number of independent chains of hidden neurons the scorer runs separately (1 for an ordinary network).</summary>
-    internal int BlockCount => _blocks?.Length ?? 1;
+    internal int BlockCount => _blocks?.Chains ?? 1;
+
+    /// <summary>
+    /// An averaged ensemble's independent chains, laid out chain by chain: <paramref name="First"/> is the first hidden
+    /// layer with its neurons reordered so that each chain's are contiguous; <paramref name="Middle"/>[l][c] is chain c's
+    /// part of hidden layer l + 1 (its own neurons, from its own neurons of the layer before); <paramref name="Output"/> is
+    /// the output layer, its inputs reordered the same way. <paramref name="Offsets"/>[l][c] is where chain c's neurons of
+    /// hidden layer l start.
+    /// </summary>
+    private sealed record BlockPlan(DenseLayer First, DenseLayer[][] Middle, int[][] Offsets, DenseLayer Output)
+    {
+        public long MultiplyAdds => First.MultiplyAdds + Middle.Sum(layer => layer.Sum(chain => chain.MultiplyAdds)) + Output.MultiplyAdds;
+
+        public int Chains => Offsets[0].Length;
+    }
 
     /// <summary>
     /// With two or more hidden layers, the connected components of the hidden neurons (linked by non-zero weights between
     /// consecutive hidden layers), as sub-networks whose outputs add up to this network's (the output bias counted once,
     /// here); null when there is one component, or when some component misses a layer or there are too many to pay.
     /// </summary>
-    private AdaptiveWidthModel[]? FindBlocks()
+    private BlockPlan? FindBlocks()
     {
         int hidden = _layers.Length - 1;
         if (hidden < 2)
@@ -159,23 +177,26 @@ public sealed class AdaptiveWidthModel
         {
             return null;
         }
-        var zeroBias = new float[OutputCount];
-        int networkInputs = NetworkInputCount;
-        return order.Select(root =>
+        int[] all = Enumerable.Range(0, NetworkInputCount).ToArray();
+        var chainOffsets = new int[hidden][];
+        var rows = new List<int>[hidden];
+        for (int l = 0; l < hidden; l++)
         {
-            List<int>[] lists = members[root];
-            var layers = new DenseLayer[_layers.Length];
-            IReadOnlyList<int> inputs = Enumerable.Range(0, networkInputs).ToArray();
-            for (int l = 0; l < hidden; l++)
+            chainOffsets[l] = new int[order.Count];
+            rows[l] = [];
+            foreach ((int root, int c) in order.Select((root, c) => (root, c)))
             {
-                layers[l] = _layers[l].Select(inputs, lists[l]);
-                inputs = lists[l];
+                chainOffsets[l][c] = rows[l].Count;
+                rows[l].AddRange(members[root][l]);
             }
-            DenseLayer output = _layers[^1].Select(inputs, Enumerable.Range(0, OutputCount).ToArray());
-            layers[^1] = new DenseLayer(output.Inputs, output.Outputs, output.Weights, zeroBias, ActivationKind.Identity);
-            float[][] importance = Enumerable.Range(0, hidden).Select(l => lists[l].Select(j => _importance[l][j]).ToArray()).ToArray();
-            return new AdaptiveWidthModel(layers, importance, null, findBlocks: false);
-        }).ToArray();
+        }
+        var middle = new DenseLayer[hidden - 1][];
+        for (int l = 1; l < hidden; l++)
+        {
+            middle[l - 1] = order.Select(root => _layers[l].Select(members[root][l - 1], members[root][l])).ToArray();
+        }
+        DenseLayer output = _layers[^1].Select(rows[hidden - 1], Enumerable.Range(0, OutputCount).ToArray());
+        return new BlockPlan(_layers[0].Select(all, rows[0]), middle, chainOffsets, output);
     }
 
     /// <summary>Number of input features.</summary>
@@ -207,7 +228,7 @@ public sealed class AdaptiveWidthModel
     /// Multiply-adds needed to score one row: for an averaged ensemble, those of its members' independent blocks (the zero
     /// weights between members are skipped), otherwise every weight.
     /// </summary>
-    public long MultiplyAdds => _blocks?.Sum(b => b.MultiplyAdds) ?? _layers.Sum(l => l.MultiplyAdds);
+    public long MultiplyAdds => _blocks?.MultiplyAdds ?? _layers.Sum(l => l.MultiplyAdds);
 
     /// <summary>The importance of each neuron of hidden layer <paramref name="layer"/>, decreasing with the index.</summary>
     public ReadOnlySpan<float> Importance(int layer) => _importance[layer];
@@ -234,7 +255,7 @@ public sealed class AdaptiveWidthModel
             // models is simpler to document and to rely on.
             throw new ArgumentException("The output span must not overlap the features.", nameof(output));
         }
-        int size = 2 * _maxWidth + (_blocks is null ? 0 : OutputCount) + (_codes is null ? 0 : NetworkInputCount);
+        int size = 2 * _maxWidth + (_codes is null ? 0 : NetworkInputCount);
         Span<float> scratch = size <= 16_384 ? stackalloc float[size] : new float[size];
         if (_codes is not null)
         {
@@ -289,29 +310,95 @@ public sealed class AdaptiveWidthModel
     {
         if (_blocks is not null)
         {
-            // The blocks' outputs add up; the output bias is counted once.
-            Span<float> sum = output[..OutputCount];
-            Span<float> part = scratch[..OutputCount];
-            Span<float> rest = scratch[OutputCount..];
-            _layers[^1].Bias.CopyTo(sum);
-            foreach (AdaptiveWidthModel block in _blocks)
+            // The first and output layers at once; each deeper hidden layer chain by chain (the weights between chains are 0).
+            Span<float> a = scratch[.._maxWidth];
+            Span<float> b = scratch[_maxWidth..(2 * _maxWidth)];
+            ForwardFirst(_blocks.First, features, a);
+            for (int l = 0; l < _blocks.Middle.Length; l++)
             {
-                block.Forward(features, part, rest);
-                TensorPrimitives.Add(sum, part, sum);
+                DenseLayer[] chains = _blocks.Middle[l];
+                int[] from = _blocks.Offsets[l], to = _blocks.Offsets[l + 1];
+                for (int c = 0; c < chains.Length; c++)
+                {
+                    chains[c].Forward(a.Slice(from[c], chains[c].Inputs), b.Slice(to[c], chains[c].Outputs));
+                }
+                Span<float> swap = a;
+                a = b;
+                b = swap;
             }
+            _blocks.Output.Forward(a[.._blocks.Output.Inputs], output);
             return;
         }
-        Span<float> a = scratch[.._maxWidth];
-        Span<float> b = scratch[_maxWidth..];
-        ReadOnlySpan<float> current = features;
-        for (int l = 0; l < _layers.Length - 1; l++)
+        if (_layers.Length == 1)
+        {
+            ForwardFirst(_layers[0], features, output);
+            return;
+        }
+        Span<float> current = scratch[.._maxWidth];
+        Span<float> next = scratch[_maxWidth..(2 * _maxWidth)];
+        ForwardFirst(_layers[0], features, current);
+        for (int l = 1; l < _layers.Length - 1; l++)
         {
             DenseLayer layer = _layers[l];
-            Span<float> next = (l & 1) == 0 ? a : b;
-            layer.Forward(current, next);
-            current = next[..layer.Outputs];
+            layer.Forward(current[..layer.Inputs], next);
+            Span<float> swap = current;
+            current = next;
+            next = swap;
         }
-        _layers[^1].Forward(current, output);
+        _layers[^1].Forward(current[.._layers[^1].Inputs], output);
+    }
+
+    /// <summary>
+    /// The first layer. A row that is mostly zeros (one-hot columns) goes through the layer's sparse kernel, which reads
+    /// only the weights of its non-zero inputs; the result is the same up to float rounding.
+    /// </summary>
+    private static void ForwardFirst(DenseLayer layer, ReadOnlySpan<float> x, Span<float> y)
+    {
+        int inputs = x.Length;
+        if (inputs >= SparseFirstLayerMinimumInputs && inputs <= SparseFirstLayerMaximumInputs)
+        {
+            int nonZeros = CountNonZeros(x);
+            if (nonZeros * 2 <= inputs)
+            {
+                Span<int> indices = stackalloc int[nonZeros];
+                Span<float> values = stackalloc float[nonZeros];
+                for (int i = 0, k = 0; i < inputs; i++)
+                {
+                    if (x[i] != 0f)
+                    {
+                        indices[k] = i;
+                        values[k++] = x[i];
+                    }
+                }
+                layer.ForwardSparse(indices, values, y);
+                return;
+            }
+        }
+        layer.Forward(x, y);
+    }
+
+    // The sparse first-layer kernel pays off from about half zeros on; it is not tried on rows too short to matter or too
+    // long for the index buffer on the stack (wide rows are scored with ScoreSparse).
+    private const int SparseFirstLayerMinimumInputs = 32;
+    private const int SparseFirstLayerMaximumInputs = 4096;
+
+    private static int CountNonZeros(ReadOnlySpan<float> x)
+    {
+        int count = 0, i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            ref float start = ref MemoryMarshal.GetReference(x);
+            for (; i + Vector256<float>.Count <= x.Length; i += Vector256<float>.Count)
+            {
+                Vector256<float> zero = Vector256.Equals(Vector256.LoadUnsafe(ref start, (nuint)i), Vector256<float>.Zero);
+                count += Vector256<float>.Count - BitOperations.PopCount(zero.ExtractMostSignificantBits());
+            }
+        }
+        for (; i < x.Length; i++)
+        {
+            count += x[i] != 0f ? 1 : 0;
+        }
+        return count;
     }
 
     /// <summary>

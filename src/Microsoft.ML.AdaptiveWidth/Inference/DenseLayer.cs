@@ -16,9 +16,9 @@ public sealed class DenseLayer
     private readonly float[] _weights;
     private readonly float[] _bias;
 
-    // Kernel layout, chosen once: with few inputs, y = b + Σ_i x_i·Wᵀ[i] (one multiply-add over all outputs per
-    // input); with many inputs, y_j = b_j + W[j]·x (one dot product per output). Either way the number of vector
-    // calls is min(inputs, outputs), which is what a single-row prediction of a small network pays for.
+    // Kernel layout, chosen once: with at least a vector of outputs (or fewer inputs than outputs), y = b + Σ_i x_i·Wᵀ[i],
+    // accumulated in registers a block of outputs at a time; otherwise (an output layer, a wide input layer)
+    // y_j = b_j + W[j]·x, one dot product per output.
     private readonly float[]? _transposed;
 
     // The same transposed layout, built on the first sparse forward pass of a layer with many inputs (a wide first
@@ -62,7 +62,7 @@ public sealed class DenseLayer
         Activation = activation;
         _weights = weights.ToArray();
         _bias = bias.ToArray();
-        if (inputs < outputs)
+        if (inputs < outputs || (outputs >= Vector256<float>.Count && inputs <= MaximumTransposedInputs))
         {
             _transposed = new float[_weights.Length];
             for (int o = 0; o < outputs; o++)
@@ -74,6 +74,10 @@ public sealed class DenseLayer
             }
         }
     }
+
+    // Layers with at least a vector of outputs use the transposed, register-blocked kernel, except wide input layers (text),
+    // whose transposed copy would double a large model's memory (their sparse rows build it on first use).
+    private const int MaximumTransposedInputs = 4096;
 
     /// <summary>Number of inputs.</summary>
     public int Inputs { get; }
@@ -156,19 +160,33 @@ public sealed class DenseLayer
         Span<float> y = destination[..Outputs];
         if (_transposed is not null)
         {
-            _bias.CopyTo(y);
-            int i = 0;
-            if (Fused && Outputs >= Vector256<float>.Count)
+            int j = 0;
+            if (Fused)
             {
-                // Four inputs per pass over y: a quarter of the loads and stores of y.
-                for (; i + 4 <= Inputs; i += 4)
+                // Register-blocked: eight, then four, then one vector of outputs at a time, accumulated over every input in
+                // registers, so each weight is read once and y is written once.
+                for (; j + 8 * Vector256<float>.Count <= Outputs; j += 8 * Vector256<float>.Count)
                 {
-                    AddFourColumns(_transposed, i, Outputs, source.Slice(i, 4), y);
+                    EightColumnsBlock(_transposed, _bias, j, Outputs, source, y);
+                }
+                if (j + 4 * Vector256<float>.Count <= Outputs)
+                {
+                    FourColumnsBlock(_transposed, _bias, j, Outputs, source, y);
+                    j += 4 * Vector256<float>.Count;
+                }
+                for (; j + Vector256<float>.Count <= Outputs; j += Vector256<float>.Count)
+                {
+                    OneColumnsBlock(_transposed, _bias, j, Outputs, source, y);
                 }
             }
-            for (; i < Inputs; i++)
+            for (; j < Outputs; j++)
             {
-                TensorPrimitives.MultiplyAdd(_transposed.AsSpan(i * Outputs, Outputs), source[i], y, y);
+                float sum = _bias[j];
+                for (int i = 0; i < Inputs; i++)
+                {
+                    sum += _transposed[i * Outputs + j] * source[i];
+                }
+                y[j] = sum;
             }
         }
         else
@@ -227,28 +245,89 @@ public sealed class DenseLayer
         y[o + 3] = s3 + bias[o + 3];
     }
 
-    /// <summary>y += Σ_{k&lt;4} x[k]·Wᵀ[i+k], Wᵀ row-major with <paramref name="outputs"/> columns.</summary>
+    /// <summary>y[j..j+64) = b[j..j+64) + Σ_i x[i]·Wᵀ[i, j..j+64), Wᵀ row-major with <paramref name="outputs"/> columns.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void AddFourColumns(float[] transposed, int i, int outputs, ReadOnlySpan<float> x, Span<float> y)
+    private static void EightColumnsBlock(float[] transposed, float[] bias, int j, int outputs, ReadOnlySpan<float> x, Span<float> y)
     {
         ref float t = ref MemoryMarshal.GetArrayDataReference(transposed);
+        ref float b = ref MemoryMarshal.GetArrayDataReference(bias);
+        int n = Vector256<float>.Count;
+        nuint o = (nuint)j;
+        Vector256<float> a0 = Vector256.LoadUnsafe(ref b, o), a1 = Vector256.LoadUnsafe(ref b, o + (nuint)n),
+            a2 = Vector256.LoadUnsafe(ref b, o + (nuint)(2 * n)), a3 = Vector256.LoadUnsafe(ref b, o + (nuint)(3 * n)),
+            a4 = Vector256.LoadUnsafe(ref b, o + (nuint)(4 * n)), a5 = Vector256.LoadUnsafe(ref b, o + (nuint)(5 * n)),
+            a6 = Vector256.LoadUnsafe(ref b, o + (nuint)(6 * n)), a7 = Vector256.LoadUnsafe(ref b, o + (nuint)(7 * n));
+        for (int i = 0; i < x.Length; i++)
+        {
+            Vector256<float> xv = Vector256.Create(x[i]);
+            nuint r = (nuint)i * (nuint)outputs + o;
+            a0 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref t, r), xv, a0);
+            a1 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref t, r + (nuint)n), xv, a1);
+            a2 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref t, r + (nuint)(2 * n)), xv, a2);
+            a3 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref t, r + (nuint)(3 * n)), xv, a3);
+            a4 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref t, r + (nuint)(4 * n)), xv, a4);
+            a5 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref t, r + (nuint)(5 * n)), xv, a5);
+            a6 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref t, r + (nuint)(6 * n)), xv, a6);
+            a7 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref t, r + (nuint)(7 * n)), xv, a7);
+        }
         ref float yr = ref MemoryMarshal.GetReference(y);
-        nuint c0 = (nuint)i * (nuint)outputs, c1 = c0 + (nuint)outputs, c2 = c1 + (nuint)outputs, c3 = c2 + (nuint)outputs;
-        Vector256<float> x0 = Vector256.Create(x[0]), x1 = Vector256.Create(x[1]), x2 = Vector256.Create(x[2]), x3 = Vector256.Create(x[3]);
-        int vectorized = outputs & ~(Vector256<float>.Count - 1);
-        for (int j = 0; j < vectorized; j += Vector256<float>.Count)
+        a0.StoreUnsafe(ref yr, o);
+        a1.StoreUnsafe(ref yr, o + (nuint)n);
+        a2.StoreUnsafe(ref yr, o + (nuint)(2 * n));
+        a3.StoreUnsafe(ref yr, o + (nuint)(3 * n));
+        a4.StoreUnsafe(ref yr, o + (nuint)(4 * n));
+        a5.StoreUnsafe(ref yr, o + (nuint)(5 * n));
+        a6.StoreUnsafe(ref yr, o + (nuint)(6 * n));
+        a7.StoreUnsafe(ref yr, o + (nuint)(7 * n));
+    }
+
+    /// <summary>y[j..j+32) = b[j..j+32) + Σ_i x[i]·Wᵀ[i, j..j+32).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void FourColumnsBlock(float[] transposed, float[] bias, int j, int outputs, ReadOnlySpan<float> x, Span<float> y)
+    {
+        ref float t = ref MemoryMarshal.GetArrayDataReference(transposed);
+        ref float b = ref MemoryMarshal.GetArrayDataReference(bias);
+        int n = Vector256<float>.Count;
+        nuint o = (nuint)j;
+        Vector256<float> a0 = Vector256.LoadUnsafe(ref b, o), a1 = Vector256.LoadUnsafe(ref b, o + (nuint)n),
+            a2 = Vector256.LoadUnsafe(ref b, o + (nuint)(2 * n)), a3 = Vector256.LoadUnsafe(ref b, o + (nuint)(3 * n));
+        for (int i = 0; i < x.Length; i++)
         {
-            Vector256<float> acc = Vector256.LoadUnsafe(ref yr, (nuint)j);
-            acc = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref t, c0 + (nuint)j), x0, acc);
-            acc = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref t, c1 + (nuint)j), x1, acc);
-            acc = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref t, c2 + (nuint)j), x2, acc);
-            acc = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref t, c3 + (nuint)j), x3, acc);
-            acc.StoreUnsafe(ref yr, (nuint)j);
+            Vector256<float> xv = Vector256.Create(x[i]);
+            nuint r = (nuint)i * (nuint)outputs + o;
+            a0 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref t, r), xv, a0);
+            a1 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref t, r + (nuint)n), xv, a1);
+            a2 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref t, r + (nuint)(2 * n)), xv, a2);
+            a3 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref t, r + (nuint)(3 * n)), xv, a3);
         }
-        for (int j = vectorized; j < outputs; j++)
+        ref float yr = ref MemoryMarshal.GetReference(y);
+        a0.StoreUnsafe(ref yr, o);
+        a1.StoreUnsafe(ref yr, o + (nuint)n);
+        a2.StoreUnsafe(ref yr, o + (nuint)(2 * n));
+        a3.StoreUnsafe(ref yr, o + (nuint)(3 * n));
+    }
+
+    /// <summary>y[j..j+8) = b[j..j+8) + Σ_i x[i]·Wᵀ[i, j..j+8), with four independent accumulators over the inputs.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void OneColumnsBlock(float[] transposed, float[] bias, int j, int outputs, ReadOnlySpan<float> x, Span<float> y)
+    {
+        ref float t = ref MemoryMarshal.GetArrayDataReference(transposed);
+        nuint o = (nuint)j, stride = (nuint)outputs;
+        Vector256<float> a0 = Vector256.LoadUnsafe(ref MemoryMarshal.GetArrayDataReference(bias), o), a1 = Vector256<float>.Zero, a2 = a1, a3 = a1;
+        int i = 0;
+        for (; i + 4 <= x.Length; i += 4)
         {
-            y[j] += Unsafe(ref t, c0, j) * x[0] + Unsafe(ref t, c1, j) * x[1] + Unsafe(ref t, c2, j) * x[2] + Unsafe(ref t, c3, j) * x[3];
+            nuint r = (nuint)i * stride + o;
+            a0 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref t, r), Vector256.Create(x[i]), a0);
+            a1 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref t, r + stride), Vector256.Create(x[i + 1]), a1);
+            a2 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref t, r + 2 * stride), Vector256.Create(x[i + 2]), a2);
+            a3 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref t, r + 3 * stride), Vector256.Create(x[i + 3]), a3);
         }
+        for (; i < x.Length; i++)
+        {
+            a0 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref t, (nuint)i * stride + o), Vector256.Create(x[i]), a0);
+        }
+        ((a0 + a1) + (a2 + a3)).StoreUnsafe(ref MemoryMarshal.GetReference(y), o);
     }
 
     private static float Unsafe(ref float start, nuint row, int column) => System.Runtime.CompilerServices.Unsafe.Add(ref start, row + (nuint)column);

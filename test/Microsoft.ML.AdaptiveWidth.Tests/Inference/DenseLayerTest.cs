@@ -34,11 +34,32 @@ public sealed class DenseLayerTest
                 var expected = ScalarReference.Forward(sut, Reference.Exact(x), inputs, outputs);
                 FloatAssert.WithinBound(expected, destination.AsSpan(0, outputs), $"{activation}, {inputs}→{outputs}");
                 CollectionAssert.AreEqual(new[] { -42f, -42f, -42f }, destination[outputs..]);
-                _ = inputs < outputs ? transposed++ : dotProducts++;
+                _ = inputs < outputs || outputs >= Vector256<float>.Count ? transposed++ : dotProducts++;
             }
         }
         Assert.IsGreaterThan(0, transposed);
         Assert.IsGreaterThan(0, dotProducts);
+    }
+
+    [TestMethod]
+    [DataRow(ActivationKind.ReLU6)]
+    [DataRow(ActivationKind.Identity)]
+    public void DenseLayer_Forward_WideLayers_EveryOutputBlockMatchesReference(ActivationKind activation)
+    {
+        // Outputs that take the 64-, 32- and 8-wide register blocks and the scalar tail in every combination.
+        var random = new Random(99 + (int)activation);
+        foreach (int inputs in new[] { 1, 3, 37, 130 })
+        {
+            foreach (int outputs in new[] { 63, 64, 65, 96, 100, 107, 128, 131, 200 })
+            {
+                var sut = RandomModels.Layer(random, inputs, outputs, activation);
+                float[] x = RandomModels.Values(random, inputs, 2f);
+                var destination = new float[outputs];
+                sut.Forward(x, destination);
+                var expected = ScalarReference.Forward(sut, Reference.Exact(x), inputs, outputs);
+                FloatAssert.WithinBound(expected, destination, $"{activation}, {inputs}→{outputs}");
+            }
+        }
     }
 
     [TestMethod]

@@ -85,6 +85,35 @@ public sealed class ModelAveragingTest
     }
 
     [TestMethod]
+    public void MergedModel_WideRowsMostlyZero_AreScoredAsTheDenseLayers()
+    {
+        // 40 inputs: rows with at least half zeros (one-hot columns) take the sparse first-layer kernel; three hidden layers
+        // so that two are scored chain by chain; widths of 64 and more take the widest register blocks.
+        var random = new Random(11);
+        AdaptiveWidthModel merged = ModelAveraging.Average(Members(random, 40, 3, [30, 20, 12], [40, 9, 16], [25, 33, 8]));
+        Assert.AreEqual(3, merged.BlockCount);
+        var gradient = new float[40];
+        for (int row = 0; row < 30; row++)
+        {
+            float[] x = RandomModels.Values(random, 40, 2f);
+            double zeros = row % 3 == 0 ? 0 : row % 3 == 1 ? 0.6 : 1;
+            for (int i = 0; i < x.Length; i++)
+            {
+                x[i] = random.NextDouble() < zeros ? 0f : x[i];
+            }
+            float[] scored = RandomModels.Score(merged, x);
+            for (int k = 0; k < 3; k++)
+            {
+                float dense = merged.InputGradient(x, k, gradient);
+                Assert.AreEqual(dense, scored[k], 1e-4 * Math.Max(1, Math.Abs(dense)), $"row {row} ({zeros:P0} zeros), output {k}");
+            }
+        }
+        float[] nan = new float[40];
+        nan[7] = float.NaN;
+        Assert.IsTrue(RandomModels.Score(merged, nan).All(float.IsNaN), "a NaN in a mostly zero row still gives NaN everywhere");
+    }
+
+    [TestMethod]
     public void MergedModel_CountsItsMembersMultiplyAdds_AndAComputeBudgetTruncatesByThatCount()
     {
         var random = new Random(10);
