@@ -786,11 +786,11 @@ internal static class RealDataStudy
           $"{s.Predictions:N0} individually timed `PredictionEngine.Predict` calls on test rows (typed input with one member per column) after a " +
           $"warm-up. A fit over {TooLongSeconds / 60:F0} minutes is recorded in the table.");
         L();
-        L("The defaults measured here (the average of four networks of two adaptive layers, each starting 128 neurons wide, the " +
+        L("The defaults measured here (the average of eight networks of two adaptive layers, each starting 32 neurons wide, the " +
           "importance rescaled to a mean square of 1, inputs standardised inside the model, and quantile codes of the numeric " +
           "features fed to the first layer beside them) were chosen on this suite; the experiments, and what they answered about " +
           "the weight prior, input scaling, depth, the length of training, the ensemble and the quantile codes, are in " +
-          "[realdata-recipe.md](realdata-recipe.md). Our widths are those of the model: each layer holds the four members' " +
+          "[realdata-recipe.md](realdata-recipe.md). Our widths are those of the model: each layer holds the eight members' " +
           "neurons, so a width is the sum of the members' learned widths.");
         L();
 

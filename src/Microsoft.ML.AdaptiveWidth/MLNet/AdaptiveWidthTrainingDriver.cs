@@ -35,7 +35,7 @@ internal static class AdaptiveWidthTrainingDriver
                 $"{nameof(options.CompressionTolerance)} compresses against validation rows: pass validation data to Fit, or set {nameof(options.ValidationFraction)} above 0.",
                 nameof(options.CompressionTolerance));
         }
-        int seed = options.Seed ?? host.Rand.Next();
+        int seed = options.Seed ?? DefaultSeed(host);
         RoleMappedData? validationSet = ValidationSet(options, context);
         if (validationSet is not null)
         {
@@ -55,8 +55,8 @@ internal static class AdaptiveWidthTrainingDriver
         if (members > 1 && settings.InputLayerWidthCap(inputs) < settings.WidthCap)
         {
             // A wide input (§5.11): the members share the first-layer budget, so the model's first layer, its zip and a
-            // sparse row's cost stay what one network's would be; as many members as get 2 neurons each, at least one.
-            members = (int)Math.Clamp(settings.MaximumInputLayerWeights / (2L * inputs), 1, members);
+            // sparse row's cost stay what one network's would be; as many members as get 4 neurons each, at least one.
+            members = (int)Math.Clamp(settings.MaximumInputLayerWeights / (4L * inputs), 1, members);
             if (members > 1)
             {
                 settings = settings with { MaximumInputLayerWeights = settings.MaximumInputLayerWeights / members };
@@ -190,6 +190,14 @@ internal static class AdaptiveWidthTrainingDriver
         }
         return new TrainingData(features, e, data.Labels, data.Weights);
     }
+
+    /// <summary>
+    /// The seed when <see cref="AdaptiveWidthOptionsBase.Seed"/> is not set: the MLContext's seed when it has one, so that
+    /// the same context seed trains the same network whatever else the pipeline holds (the host's random numbers depend on
+    /// how many components the context created before the trainer, so adding a normalizer would otherwise change the
+    /// initial weights, the shuffling and the held-out rows); a draw from the host's random numbers for an unseeded context.
+    /// </summary>
+    internal static int DefaultSeed(IHost host) => (host as IHostEnvironmentInternal)?.Seed ?? host.Rand.Next();
 
     /// <summary>The seed of ensemble member <paramref name="member"/>: the trainer's seed for the first, then seeds far apart.</summary>
     internal static int MemberSeed(int seed, int member) => unchecked(seed + member * 1_000_003);

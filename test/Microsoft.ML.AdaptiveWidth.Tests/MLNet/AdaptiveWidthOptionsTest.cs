@@ -53,11 +53,13 @@ public sealed class AdaptiveWidthOptionsTest
     [TestMethod]
     public void AdaptiveWidthOptionsBase_Defaults_AreWhatTrainingUsesAndWhatTheDocsSay()
     {
-        // What training uses: the options' defaults map onto exactly the core's default settings (record equality).
+        // What training uses: the options' defaults map onto exactly the core's default settings (record equality), except
+        // the initial width, where the ML.NET default is narrower because it trains an ensemble (Defaults.InitialWidth).
         foreach (AdaptiveWidthOptionsBase options in new AdaptiveWidthOptionsBase[]
             { new AdaptiveWidthBinaryTrainer.Options(), new AdaptiveWidthMulticlassTrainer.Options(), new AdaptiveWidthRegressionTrainer.Options() })
         {
-            Assert.AreEqual(new TrainingSettings { Seed = 5 }, options.ToTrainingSettings(seed: 5), options.GetType().FullName);
+            Assert.AreEqual(new TrainingSettings { Seed = 5, InitialWidth = AdaptiveWidthOptionsBase.Defaults.InitialWidth }, options.ToTrainingSettings(seed: 5),
+                options.GetType().FullName);
         }
 
         // What the docs say: each option's XML <value> "Default X" and README's options table give the field's default.
@@ -102,8 +104,8 @@ public sealed class AdaptiveWidthOptionsTest
     {
         TrainingSettings settings = new AdaptiveWidthMulticlassTrainer.Options().ToTrainingSettings(seed: 7);
 
-        Assert.AreEqual(-Math.Log(0.1) / 126.5, settings.InitialRate, 1e-9);
-        Assert.AreEqual(128, settings.InitialWidth);
+        Assert.AreEqual(-Math.Log(0.1) / 30.5, settings.InitialRate, 1e-9);
+        Assert.AreEqual(32, settings.InitialWidth);
         Assert.AreEqual(0.01, (settings with { InitialWidth = TrainingDefaults.PaperInitialWidth }).InitialRate, 1e-4, "the paper's start");
         Assert.AreEqual(5e-4, settings.RateLowerBound!.Value, 1e-6);
         Assert.AreEqual(4607, settings.MaximumWidth);

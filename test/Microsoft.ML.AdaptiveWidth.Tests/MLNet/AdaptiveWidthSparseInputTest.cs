@@ -97,25 +97,25 @@ public sealed class AdaptiveWidthSparseInputTest
         AdaptiveWidthModel network = model.Model.SubModel.Network;
         Assert.AreEqual(SparseRow.Width, network.InputCount);
         Assert.IsLessThanOrEqualTo(64, network.LayerWidths[0], "the first layer's width cap is MaximumInputLayerWeights / features");
-        // The default ensemble's four members share that budget (16 neurons each at most), so the model's first layer
+        // The default ensemble's eight members share that budget (8 neurons each at most), so the model's first layer
         // holds at most what one network's would.
-        Assert.AreEqual(4, network.BlockCount, "four members");
-        Assert.IsLessThanOrEqualTo(384_000L + 4L * 64, network.Layers[0].MultiplyAdds + network.Layers[0].Outputs);
+        Assert.AreEqual(AdaptiveWidthOptionsBase.Defaults.EnsembleSize, network.BlockCount, "every member of the default ensemble");
+        Assert.IsLessThanOrEqualTo(384_000L + 8L * 64, network.Layers[0].MultiplyAdds + network.Layers[0].Outputs);
         Assert.IsGreaterThan(64, network.LayerWidths[1] + 1, "later layers keep their own widths");
     }
 
     [TestMethod]
-    public void AdaptiveWidthBinaryTrainer_Fit_WideInputTrainsAsManyMembersAsGetTwoNeuronsEach()
+    public void AdaptiveWidthBinaryTrainer_Fit_WideInputTrainsAsManyMembersAsGetFourNeuronsEach()
     {
         var ml = new MLContext(seed: 1);
         IDataView train = ml.Data.LoadFromEnumerable(Words(400, seed: 1));
-        // 30,000 weights over 6,000 features: 5 neurons in all, so two members of 2 (the default asks for four).
-        AdaptiveWidthBinaryTrainer.Options options = Options(maxEpoch: 3, maximumInputLayerWeights: 30_000);
+        // 54,000 weights over 6,000 features: 9 neurons in all, so two members of 4 (the default asks for eight).
+        AdaptiveWidthBinaryTrainer.Options options = Options(maxEpoch: 3, maximumInputLayerWeights: 54_000);
 
         AdaptiveWidthModel network = ml.BinaryClassification.Trainers.AdaptiveWidth(options).Fit(train).Model.SubModel.Network;
 
         Assert.AreEqual(2, network.BlockCount);
-        Assert.IsLessThanOrEqualTo(4, network.LayerWidths[0], "two members of at most 2 first-layer neurons");
+        Assert.IsLessThanOrEqualTo(8, network.LayerWidths[0], "two members of at most 4 first-layer neurons");
     }
 
     [TestMethod]

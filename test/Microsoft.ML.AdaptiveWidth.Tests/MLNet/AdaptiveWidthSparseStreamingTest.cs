@@ -174,7 +174,7 @@ public sealed class AdaptiveWidthSparseStreamingTest
         var ml = new MLContext(seed: 1);
         IDataView first = ml.Data.LoadFromEnumerable(AdaptiveWidthSparseInputTest.Words(600, seed: 6));
         IDataView second = ml.Data.LoadFromEnumerable(AdaptiveWidthSparseInputTest.Words(600, seed: 7));
-        // The default ensemble of four: the merged first layer is up to four members' neurons under one budget.
+        // An ensemble of four: the merged first layer is up to four members' neurons under one budget.
         AdaptiveWidthBinaryTrainer.Options options = Options(TrainingDataMode.Auto, maxEpoch: 4, ensemble: 4);
         var trained = ml.BinaryClassification.Trainers.AdaptiveWidth(options).Fit(first);
 
