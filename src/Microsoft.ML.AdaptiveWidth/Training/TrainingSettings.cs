@@ -17,8 +17,9 @@ public static class TrainingDefaults
 
     /// <summary>
     /// Width every adaptive layer starts from: 128 (λ0 ≈ 0.018 at k = 0.9). The paper starts at 232 (λ0 = 0.01); on the
-    /// public real-data suite (docs/realdata.md) one network of 128 was as accurate on average, and it is what each
-    /// member of the default ensemble of four starts from.
+    /// public real-data suite (docs/realdata.md) one network of 128 was as accurate on average. This is the core API's
+    /// single network; the ML.NET trainers' default ensemble of eight starts each member at 32
+    /// (<c>AdaptiveWidthOptionsBase.Defaults.InitialWidth</c>).
     /// </summary>
     public const int InitialWidth = 128;
 

@@ -82,7 +82,9 @@ internal sealed class GcPressure : IDisposable
         var ml = new MLContext(seed: seed);
         T Options<T>(T options) where T : AdaptiveWidthOptionsBase
         {
-            // default width
+            // Default width; two members rather than the default eight, so that parallel member training and the merge run
+            // under the pressure at a quarter of the default's cost (the suite's time budget).
+            options.EnsembleSize = 2;
             options.MaxEpoch = maxEpoch;
             options.BatchSize = 32;
             options.DataMode = mode;
