@@ -93,10 +93,24 @@ public sealed class InputCodes
     }
 
     /// <summary>The k with t_k ≤ x &lt; t_{k+1}, for t_0 ≤ x &lt; t_{K−1}.</summary>
+    // The k with t[k] <= x < t[k + 1], for t[0] <= x < t[^1] (the knots increase strictly): a plain bisection, which the
+    // JIT keeps in registers (Array.BinarySearch goes through a generic comparer, a call per step).
     private static int Segment(float[] t, float x)
     {
-        int index = Array.BinarySearch(t, x);
-        return index >= 0 ? index : ~index - 1;
+        int lo = 0, hi = t.Length - 1;
+        while (hi - lo > 1)
+        {
+            int mid = (lo + hi) >>> 1;
+            if (t[mid] <= x)
+            {
+                lo = mid;
+            }
+            else
+            {
+                hi = mid;
+            }
+        }
+        return lo;
     }
 
     /// <summary>Writes the features then their codes into <paramref name="extended"/> (<see cref="FeatureCount"/> + <see cref="CodeCount"/> values).</summary>
