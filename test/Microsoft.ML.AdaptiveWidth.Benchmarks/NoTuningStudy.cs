@@ -660,7 +660,10 @@ internal static class NoTuningStudy
         return md.ToString();
     }
 
-    private static string GapText(Outcome r, double gap) => r.Case.Regression ? $"{gap:+0.00;-0.00}% RMSE" : $"{-gap:+0.00;-0.00} points";
+    // Rounded first (and + 0.0 turns −0 into 0), so a gap that rounds to zero reads "+0.00", not "-+0.00".
+    private static string GapText(Outcome r, double gap) => r.Case.Regression
+        ? $"{Math.Round(gap, 2) + 0.0:+0.00;-0.00}% RMSE"
+        : $"{Math.Round(-gap, 2) + 0.0:+0.00;-0.00} points";
 
     private static string Verdict(Outcome r)
     {
