@@ -110,8 +110,8 @@ public sealed class AdaptiveWidthModel
 
     /// <summary>
     /// With two or more hidden layers, the connected components of the hidden neurons (linked by non-zero weights between
-    /// consecutive hidden layers), as sub-networks whose outputs add up to this network's (the output bias counted once,
-    /// here); null when there is one component, or when some component misses a layer or there are too many to pay.
+    /// consecutive hidden layers), laid out as a <see cref="BlockPlan"/>; null when there is one component, or when some
+    /// component misses a layer or there are too many to pay.
     /// </summary>
     private BlockPlan? FindBlocks()
     {

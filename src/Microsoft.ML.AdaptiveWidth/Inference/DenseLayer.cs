@@ -282,6 +282,8 @@ public sealed class DenseLayer
     }
 
     /// <summary>y[j..j+32) = b[j..j+32) + Σ_i x[i]·Wᵀ[i, j..j+32).</summary>
+    /// <remarks>The same loop as <see cref="EightColumnsBlock"/> with half the accumulators, written out: a loop over an
+    /// array of vectors would not stay in registers.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void FourColumnsBlock(float[] transposed, float[] bias, int j, int outputs, ReadOnlySpan<float> x, Span<float> y)
     {
