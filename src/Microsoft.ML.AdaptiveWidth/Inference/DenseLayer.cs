@@ -18,8 +18,12 @@ public sealed class DenseLayer
 
     // Kernel layout, chosen once: with at least a vector of outputs (or fewer inputs than outputs), y = b + Σ_i x_i·Wᵀ[i],
     // accumulated in registers a block of outputs at a time; otherwise (an output layer, a wide input layer)
-    // y_j = b_j + W[j]·x, one dot product per output.
+    // y_j = b_j + W[j]·x, one dot product per output. Wᵀ's rows are padded with zeros to _stride, a whole number of
+    // vectors once there is a vector of outputs, so the last, partial block of outputs is a vector like the others
+    // (a layer of 35 or 203 neurons has no scalar tail); _paddedBias is the bias padded the same way.
     private readonly float[]? _transposed;
+    private readonly float[] _paddedBias;
+    private readonly int _stride;
 
     // The same transposed layout, built on the first sparse forward pass of a layer with many inputs (a wide first
     // layer): a non-zero input then reads one contiguous row of Wᵀ instead of one value from each of Outputs rows.
@@ -62,16 +66,12 @@ public sealed class DenseLayer
         Activation = activation;
         _weights = weights.ToArray();
         _bias = bias.ToArray();
+        _stride = outputs >= Vector256<float>.Count ? (outputs + Vector256<float>.Count - 1) & ~(Vector256<float>.Count - 1) : outputs;
+        _paddedBias = new float[_stride];
+        _bias.CopyTo(_paddedBias, 0);
         if (inputs < outputs || (outputs >= Vector256<float>.Count && inputs <= MaximumTransposedInputs))
         {
-            _transposed = new float[_weights.Length];
-            for (int o = 0; o < outputs; o++)
-            {
-                for (int i = 0; i < inputs; i++)
-                {
-                    _transposed[i * outputs + o] = _weights[o * inputs + i];
-                }
-            }
+            _transposed = Transpose();
         }
     }
 
@@ -160,34 +160,7 @@ public sealed class DenseLayer
         Span<float> y = destination[..Outputs];
         if (_transposed is not null)
         {
-            int j = 0;
-            if (Fused)
-            {
-                // Register-blocked: eight, then four, then one vector of outputs at a time, accumulated over every input in
-                // registers, so each weight is read once and y is written once.
-                for (; j + 8 * Vector256<float>.Count <= Outputs; j += 8 * Vector256<float>.Count)
-                {
-                    EightColumnsBlock(_transposed, _bias, j, Outputs, source, y);
-                }
-                if (j + 4 * Vector256<float>.Count <= Outputs)
-                {
-                    FourColumnsBlock(_transposed, _bias, j, Outputs, source, y);
-                    j += 4 * Vector256<float>.Count;
-                }
-                for (; j + Vector256<float>.Count <= Outputs; j += Vector256<float>.Count)
-                {
-                    OneColumnsBlock(_transposed, _bias, j, Outputs, source, y);
-                }
-            }
-            for (; j < Outputs; j++)
-            {
-                float sum = _bias[j];
-                for (int i = 0; i < Inputs; i++)
-                {
-                    sum += _transposed[i * Outputs + j] * source[i];
-                }
-                y[j] = sum;
-            }
+            Accumulate(_transposed, new DenseRows(source), y);
         }
         else
         {
@@ -245,9 +218,92 @@ public sealed class DenseLayer
         y[o + 3] = s3 + bias[o + 3];
     }
 
-    /// <summary>y[j..j+64) = b[j..j+64) + Σ_i x[i]·Wᵀ[i, j..j+64), Wᵀ row-major with <paramref name="outputs"/> columns.</summary>
+    /// <summary>
+    /// y = b + Σ_k rows.Value(k)·Wᵀ[rows.Row(k)], Wᵀ laid out with <see cref="_stride"/> columns: with 256-bit FMA, eight,
+    /// four, then one vector of outputs at a time in registers, so each weight is read once and y written once; the last,
+    /// partial vector reads the zero padding and stores only the real outputs. The same kernels serve a dense row (every
+    /// input) and a sparse one (its non-zeros), through a struct the JIT specialises.
+    /// </summary>
+    private void Accumulate<TRows>(float[] transposed, TRows rows, Span<float> y) where TRows : struct, IRows, allows ref struct
+    {
+        int j = 0;
+        if (Fused && Outputs >= Vector256<float>.Count)
+        {
+            for (; j + 8 * Vector256<float>.Count <= Outputs; j += 8 * Vector256<float>.Count)
+            {
+                EightColumnsBlock(transposed, _paddedBias, j, _stride, rows, y);
+            }
+            if (j + 4 * Vector256<float>.Count <= Outputs)
+            {
+                FourColumnsBlock(transposed, _paddedBias, j, _stride, rows, y);
+                j += 4 * Vector256<float>.Count;
+            }
+            for (; j < Outputs; j += Vector256<float>.Count)
+            {
+                Vector256<float> block = OneColumnsBlock(transposed, _paddedBias, j, _stride, rows);
+                if (j + Vector256<float>.Count <= Outputs)
+                {
+                    block.StoreUnsafe(ref MemoryMarshal.GetReference(y), (nuint)j);
+                }
+                else
+                {
+                    for (int lane = 0; j + lane < Outputs; lane++)
+                    {
+                        y[j + lane] = block.GetElement(lane);
+                    }
+                }
+            }
+            return;
+        }
+        _bias.CopyTo(y);
+        for (int k = 0; k < rows.Count; k++)
+        {
+            TensorPrimitives.MultiplyAdd(transposed.AsSpan((int)rows.Row(k) * _stride, Outputs), rows.Value(k), y, y);
+        }
+    }
+
+    /// <summary>The inputs a transposed kernel sums over: <see cref="Count"/> rows of Wᵀ, each with its input's value.</summary>
+    private interface IRows
+    {
+        int Count { get; }
+
+        nuint Row(int k);
+
+        float Value(int k);
+    }
+
+    /// <summary>Every input of a dense row.</summary>
+    private readonly ref struct DenseRows(ReadOnlySpan<float> x) : IRows
+    {
+        private readonly ReadOnlySpan<float> _x = x;
+
+        public int Count => _x.Length;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public nuint Row(int k) => (nuint)k;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public float Value(int k) => _x[k];
+    }
+
+    /// <summary>The non-zeros of a sparse row (indices already checked).</summary>
+    private readonly ref struct SparseRows(ReadOnlySpan<int> indices, ReadOnlySpan<float> values) : IRows
+    {
+        private readonly ReadOnlySpan<int> _indices = indices;
+        private readonly ReadOnlySpan<float> _values = values;
+
+        public int Count => _indices.Length;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public nuint Row(int k) => (nuint)_indices[k];
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public float Value(int k) => _values[k];
+    }
+
+    /// <summary>y[j..j+64) = b[j..j+64) + Σ_k value_k·Wᵀ[row_k, j..j+64), Wᵀ row-major with <paramref name="stride"/> columns.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void EightColumnsBlock(float[] transposed, float[] bias, int j, int outputs, ReadOnlySpan<float> x, Span<float> y)
+    private static void EightColumnsBlock<TRows>(float[] transposed, float[] bias, int j, int stride, TRows rows, Span<float> y) where TRows : struct, IRows, allows ref struct
     {
         ref float t = ref MemoryMarshal.GetArrayDataReference(transposed);
         ref float b = ref MemoryMarshal.GetArrayDataReference(bias);
@@ -257,10 +313,10 @@ public sealed class DenseLayer
             a2 = Vector256.LoadUnsafe(ref b, o + (nuint)(2 * n)), a3 = Vector256.LoadUnsafe(ref b, o + (nuint)(3 * n)),
             a4 = Vector256.LoadUnsafe(ref b, o + (nuint)(4 * n)), a5 = Vector256.LoadUnsafe(ref b, o + (nuint)(5 * n)),
             a6 = Vector256.LoadUnsafe(ref b, o + (nuint)(6 * n)), a7 = Vector256.LoadUnsafe(ref b, o + (nuint)(7 * n));
-        for (int i = 0; i < x.Length; i++)
+        for (int k = 0; k < rows.Count; k++)
         {
-            Vector256<float> xv = Vector256.Create(x[i]);
-            nuint r = (nuint)i * (nuint)outputs + o;
+            Vector256<float> xv = Vector256.Create(rows.Value(k));
+            nuint r = rows.Row(k) * (nuint)stride + o;
             a0 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref t, r), xv, a0);
             a1 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref t, r + (nuint)n), xv, a1);
             a2 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref t, r + (nuint)(2 * n)), xv, a2);
@@ -281,11 +337,11 @@ public sealed class DenseLayer
         a7.StoreUnsafe(ref yr, o + (nuint)(7 * n));
     }
 
-    /// <summary>y[j..j+32) = b[j..j+32) + Σ_i x[i]·Wᵀ[i, j..j+32).</summary>
+    /// <summary>y[j..j+32) = b[j..j+32) + Σ_k value_k·Wᵀ[row_k, j..j+32).</summary>
     /// <remarks>The same loop as <see cref="EightColumnsBlock"/> with half the accumulators, written out: a loop over an
     /// array of vectors would not stay in registers.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void FourColumnsBlock(float[] transposed, float[] bias, int j, int outputs, ReadOnlySpan<float> x, Span<float> y)
+    private static void FourColumnsBlock<TRows>(float[] transposed, float[] bias, int j, int stride, TRows rows, Span<float> y) where TRows : struct, IRows, allows ref struct
     {
         ref float t = ref MemoryMarshal.GetArrayDataReference(transposed);
         ref float b = ref MemoryMarshal.GetArrayDataReference(bias);
@@ -293,10 +349,10 @@ public sealed class DenseLayer
         nuint o = (nuint)j;
         Vector256<float> a0 = Vector256.LoadUnsafe(ref b, o), a1 = Vector256.LoadUnsafe(ref b, o + (nuint)n),
             a2 = Vector256.LoadUnsafe(ref b, o + (nuint)(2 * n)), a3 = Vector256.LoadUnsafe(ref b, o + (nuint)(3 * n));
-        for (int i = 0; i < x.Length; i++)
+        for (int k = 0; k < rows.Count; k++)
         {
-            Vector256<float> xv = Vector256.Create(x[i]);
-            nuint r = (nuint)i * (nuint)outputs + o;
+            Vector256<float> xv = Vector256.Create(rows.Value(k));
+            nuint r = rows.Row(k) * (nuint)stride + o;
             a0 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref t, r), xv, a0);
             a1 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref t, r + (nuint)n), xv, a1);
             a2 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref t, r + (nuint)(2 * n)), xv, a2);
@@ -309,27 +365,26 @@ public sealed class DenseLayer
         a3.StoreUnsafe(ref yr, o + (nuint)(3 * n));
     }
 
-    /// <summary>y[j..j+8) = b[j..j+8) + Σ_i x[i]·Wᵀ[i, j..j+8), with four independent accumulators over the inputs.</summary>
+    /// <summary>b[j..j+8) + Σ_k value_k·Wᵀ[row_k, j..j+8), with four independent accumulators over the rows.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void OneColumnsBlock(float[] transposed, float[] bias, int j, int outputs, ReadOnlySpan<float> x, Span<float> y)
+    private static Vector256<float> OneColumnsBlock<TRows>(float[] transposed, float[] bias, int j, int stride, TRows rows) where TRows : struct, IRows, allows ref struct
     {
         ref float t = ref MemoryMarshal.GetArrayDataReference(transposed);
-        nuint o = (nuint)j, stride = (nuint)outputs;
+        nuint o = (nuint)j, s = (nuint)stride;
         Vector256<float> a0 = Vector256.LoadUnsafe(ref MemoryMarshal.GetArrayDataReference(bias), o), a1 = Vector256<float>.Zero, a2 = a1, a3 = a1;
-        int i = 0;
-        for (; i + 4 <= x.Length; i += 4)
+        int k = 0;
+        for (; k + 4 <= rows.Count; k += 4)
         {
-            nuint r = (nuint)i * stride + o;
-            a0 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref t, r), Vector256.Create(x[i]), a0);
-            a1 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref t, r + stride), Vector256.Create(x[i + 1]), a1);
-            a2 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref t, r + 2 * stride), Vector256.Create(x[i + 2]), a2);
-            a3 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref t, r + 3 * stride), Vector256.Create(x[i + 3]), a3);
+            a0 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref t, rows.Row(k) * s + o), Vector256.Create(rows.Value(k)), a0);
+            a1 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref t, rows.Row(k + 1) * s + o), Vector256.Create(rows.Value(k + 1)), a1);
+            a2 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref t, rows.Row(k + 2) * s + o), Vector256.Create(rows.Value(k + 2)), a2);
+            a3 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref t, rows.Row(k + 3) * s + o), Vector256.Create(rows.Value(k + 3)), a3);
         }
-        for (; i < x.Length; i++)
+        for (; k < rows.Count; k++)
         {
-            a0 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref t, (nuint)i * stride + o), Vector256.Create(x[i]), a0);
+            a0 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref t, rows.Row(k) * s + o), Vector256.Create(rows.Value(k)), a0);
         }
-        ((a0 + a1) + (a2 + a3)).StoreUnsafe(ref MemoryMarshal.GetReference(y), o);
+        return (a0 + a1) + (a2 + a3);
     }
 
     private static float Unsafe(ref float start, nuint row, int column) => System.Runtime.CompilerServices.Unsafe.Add(ref start, row + (nuint)column);
@@ -351,29 +406,27 @@ public sealed class DenseLayer
         {
             throw new ArgumentException($"Destination must hold {Outputs} values, got {destination.Length}.", nameof(destination));
         }
-        float[] columns = _transposed ?? LazyInitializer.EnsureInitialized(ref _columns, Transpose);
-        Span<float> y = destination[..Outputs];
-        _bias.CopyTo(y);
-        for (int k = 0; k < indices.Length; k++)
+        foreach (int i in indices)
         {
-            int i = indices[k];
             if ((uint)i >= (uint)Inputs)
             {
                 throw new ArgumentException($"Index {i} is outside the layer's {Inputs} inputs.", nameof(indices));
             }
-            TensorPrimitives.MultiplyAdd(columns.AsSpan(i * Outputs, Outputs), values[k], y, y);
         }
+        float[] columns = _transposed ?? LazyInitializer.EnsureInitialized(ref _columns, Transpose);
+        Span<float> y = destination[..Outputs];
+        Accumulate(columns, new SparseRows(indices, values), y);
         Activate(y, Activation);
     }
 
     private float[] Transpose()
     {
-        var columns = new float[_weights.Length];
+        var columns = new float[(long)Inputs * _stride];
         for (int o = 0; o < Outputs; o++)
         {
             for (int i = 0; i < Inputs; i++)
             {
-                columns[i * Outputs + o] = _weights[o * Inputs + i];
+                columns[(long)i * _stride + o] = _weights[o * Inputs + i];
             }
         }
         return columns;

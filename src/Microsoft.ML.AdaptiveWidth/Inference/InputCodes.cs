@@ -1,3 +1,7 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
 namespace Microsoft.ML.AdaptiveWidth.Inference;
 
 /// <summary>
@@ -11,6 +15,13 @@ public sealed class InputCodes
 {
     private readonly int[] _features;
     private readonly float[][] _knots;
+
+    // Every code's knots in one array, each code's run starting at _starts[c] and padded with +∞ to a whole number of
+    // vectors: the segment of a value is then the count of knots at or below it, a few vector compares without a branch
+    // to mispredict (a bisection over 64 knots mispredicts about half its six steps: 35-65 ns a code, which made the codes
+    // of Fashion-MNIST's 784 pixels cost twice the first layer's multiply-adds).
+    private readonly float[] _padded;
+    private readonly int[] _starts;
 
     /// <summary>Creates the codes; the arrays are copied.</summary>
     /// <param name="featureCount">Number of features of the model's input.</param>
@@ -41,6 +52,18 @@ public sealed class InputCodes
         FeatureCount = featureCount;
         _features = features.ToArray();
         _knots = knots.Select(k => (float[])k.Clone()).ToArray();
+        int lanes = Vector512<float>.Count;
+        _starts = new int[_knots.Length + 1];
+        for (int c = 0; c < _knots.Length; c++)
+        {
+            _starts[c + 1] = _starts[c] + (_knots[c].Length + lanes - 1) / lanes * lanes;
+        }
+        _padded = new float[_starts[^1]];
+        Array.Fill(_padded, float.PositiveInfinity);
+        for (int c = 0; c < _knots.Length; c++)
+        {
+            _knots[c].CopyTo(_padded, _starts[c]);
+        }
     }
 
     /// <summary>Number of features of the model's input.</summary>
@@ -71,7 +94,7 @@ public sealed class InputCodes
         {
             return 1f;
         }
-        int k = Segment(t, x);
+        int k = Segment(code, x);
         return (float)((k + ((double)x - t[k]) / ((double)t[k + 1] - t[k])) / (t.Length - 1));
     }
 
@@ -88,20 +111,42 @@ public sealed class InputCodes
         {
             return 0f;
         }
-        int k = Segment(t, x);
+        int k = Segment(code, x);
         return (float)(1.0 / (((double)t[k + 1] - t[k]) * (t.Length - 1)));
     }
 
-    /// <summary>The k with t_k ≤ x &lt; t_{k+1}, for t_0 ≤ x &lt; t_{K−1}.</summary>
-    // The k with t[k] <= x < t[k + 1], for t[0] <= x < t[^1] (the knots increase strictly): a plain bisection, which the
-    // JIT keeps in registers (Array.BinarySearch goes through a generic comparer, a call per step).
-    private static int Segment(float[] t, float x)
+    /// <summary>The k with t_k ≤ x &lt; t_{k+1}, for t_0 ≤ x &lt; t_{K−1}: the number of knots at or below x, less one
+    /// (the knots increase strictly).</summary>
+    private int Segment(int code, float x)
     {
-        int lo = 0, hi = t.Length - 1;
+        int start = _starts[code], end = _starts[code + 1];
+        if (Vector512.IsHardwareAccelerated)
+        {
+            ref float t = ref MemoryMarshal.GetArrayDataReference(_padded);
+            Vector512<float> xv = Vector512.Create(x);
+            int count = 0;
+            for (int i = start; i < end; i += Vector512<float>.Count)
+            {
+                count += BitOperations.PopCount(Vector512.LessThanOrEqual(Vector512.LoadUnsafe(ref t, (nuint)i), xv).ExtractMostSignificantBits());
+            }
+            return count - 1;
+        }
+        if (Vector256.IsHardwareAccelerated)
+        {
+            ref float t = ref MemoryMarshal.GetArrayDataReference(_padded);
+            Vector256<float> xv = Vector256.Create(x);
+            int count = 0;
+            for (int i = start; i < end; i += Vector256<float>.Count)
+            {
+                count += BitOperations.PopCount(Vector256.LessThanOrEqual(Vector256.LoadUnsafe(ref t, (nuint)i), xv).ExtractMostSignificantBits());
+            }
+            return count - 1;
+        }
+        int lo = start, hi = start + _knots[code].Length - 1;
         while (hi - lo > 1)
         {
             int mid = (lo + hi) >>> 1;
-            if (t[mid] <= x)
+            if (_padded[mid] <= x)
             {
                 lo = mid;
             }
@@ -110,7 +155,7 @@ public sealed class InputCodes
                 hi = mid;
             }
         }
-        return lo;
+        return lo - start;
     }
 
     /// <summary>Writes the features then their codes into <paramref name="extended"/> (<see cref="FeatureCount"/> + <see cref="CodeCount"/> values).</summary>

@@ -46,7 +46,7 @@ public sealed class DenseLayerTest
     [DataRow(ActivationKind.Identity)]
     public void DenseLayer_Forward_WideLayers_EveryOutputBlockMatchesReference(ActivationKind activation)
     {
-        // Outputs that take the 64-, 32- and 8-wide register blocks and the scalar tail in every combination.
+        // Outputs that take the 64-, 32- and 8-wide register blocks and the last, partial vector in every combination.
         var random = new Random(99 + (int)activation);
         foreach (int inputs in new[] { 1, 3, 37, 130 })
         {
@@ -60,6 +60,57 @@ public sealed class DenseLayerTest
                 FloatAssert.WithinBound(expected, destination, $"{activation}, {inputs}→{outputs}");
             }
         }
+    }
+
+    [TestMethod]
+    [DataRow(ActivationKind.ReLU)]
+    [DataRow(ActivationKind.Identity)]
+    public void DenseLayer_ForwardSparse_EveryOutputBlockAndLayout_MatchesTheDenseRow(ActivationKind activation)
+    {
+        // Outputs below a vector (scalar path), on and off a whole vector (the last block reads the zero padding and
+        // stores only the real outputs), and every block combination; inputs up to a layer that keeps no transposed copy.
+        var random = new Random(7 + (int)activation);
+        foreach (int inputs in new[] { 1, 5, 40, 4_100 })
+        {
+            foreach (int outputs in new[] { 1, 7, 8, 9, 35, 64, 100, 203 })
+            {
+                var sut = RandomModels.Layer(random, inputs, outputs, activation);
+                float[] dense = RandomModels.Values(random, inputs, 2f);
+                var indices = new List<int>();
+                for (int i = 0; i < inputs; i++)
+                {
+                    if (random.NextDouble() < 0.4 && inputs > 1)
+                    {
+                        dense[i] = 0f;
+                    }
+                    else
+                    {
+                        indices.Add(i);
+                    }
+                }
+                // Any order of the non-zeros gives the same sum up to rounding.
+                int[] order = indices.OrderBy(_ => random.Next()).ToArray();
+                float[] values = order.Select(i => dense[i]).ToArray();
+                var destination = new float[outputs + 2];
+                destination.AsSpan(outputs).Fill(-42f);
+
+                sut.ForwardSparse(order, values, destination);
+
+                var expected = ScalarReference.Forward(sut, Reference.Exact(dense), inputs, outputs);
+                FloatAssert.WithinBound(expected, destination.AsSpan(0, outputs), $"{activation}, {inputs}→{outputs}");
+                CollectionAssert.AreEqual(new[] { -42f, -42f }, destination[outputs..], $"{inputs}→{outputs}: wrote past its outputs");
+            }
+        }
+    }
+
+    [TestMethod]
+    public void DenseLayer_ForwardSparse_IndexOutsideTheInputs_ThrowsNamingIndices()
+    {
+        var sut = RandomModels.Layer(new Random(3), 10, 35, ActivationKind.ReLU);
+        var y = new float[35];
+        var ex = Assert.ThrowsExactly<ArgumentException>(() => sut.ForwardSparse([2, 10], [1f, 1f], y));
+        Assert.AreEqual("indices", ex.ParamName);
+        Assert.ThrowsExactly<ArgumentException>(() => sut.ForwardSparse([-1], [1f], y));
     }
 
     [TestMethod]

@@ -29,6 +29,61 @@ public sealed class InputCodesTest
     }
 
     [TestMethod]
+    public void Code_AnyKnotCount_MatchesTheDefinitionAtAndBetweenEveryKnot()
+    {
+        // The segment is found by counting knots at or below the value, in vectors padded with +∞: knot counts on and
+        // off a vector's length, values on every knot, just above and below it, and between knots.
+        var random = new Random(11);
+        int[] counts = [2, 3, 7, 8, 9, 15, 16, 17, 33, 64];
+        float[][] knots = counts.Select(n =>
+        {
+            var t = new float[n];
+            t[0] = (float)(random.NextDouble() * 4 - 2);
+            for (int k = 1; k < n; k++)
+            {
+                t[k] = t[k - 1] + 0.01f + (float)random.NextDouble();
+            }
+            return t;
+        }).ToArray();
+        var codes = new InputCodes(counts.Length, Enumerable.Range(0, counts.Length).ToArray(), knots);
+        for (int c = 0; c < counts.Length; c++)
+        {
+            float[] t = knots[c];
+            var values = new List<float> { t[0] - 1f, t[^1] + 1f };
+            for (int k = 0; k < t.Length; k++)
+            {
+                values.AddRange([t[k], MathF.BitDecrement(t[k]), MathF.BitIncrement(t[k])]);
+                if (k + 1 < t.Length)
+                {
+                    values.Add(t[k] + (t[k + 1] - t[k]) * (float)random.NextDouble());
+                }
+            }
+            foreach (float x in values)
+            {
+                Assert.AreEqual(Definition(t, x), codes.Code(c, x), $"{t.Length} knots, x = {x:R}");
+            }
+        }
+
+        static float Definition(float[] t, float x)
+        {
+            if (x <= t[0])
+            {
+                return 0f;
+            }
+            if (x >= t[^1])
+            {
+                return 1f;
+            }
+            int k = 0;
+            while (t[k + 1] <= x)
+            {
+                k++;
+            }
+            return (float)((k + ((double)x - t[k]) / ((double)t[k + 1] - t[k])) / (t.Length - 1));
+        }
+    }
+
+    [TestMethod]
     public void FromRows_CodesFeaturesWithManyValues_AndIsInvariantToAnIncreasingAffineMap()
     {
         var random = new Random(3);
