@@ -361,17 +361,19 @@ public sealed class AdaptiveWidthModel
             int nonZeros = CountNonZeros(x);
             if (nonZeros * 3 <= inputs * 2)
             {
-                Span<int> indices = stackalloc int[nonZeros];
-                Span<float> values = stackalloc float[nonZeros];
+                // Gathered without a branch: every input is written at k, which moves on only past a non-zero (zeros
+                // scattered among the inputs would mispredict a branch on every other one); one spare slot takes the
+                // writes after the last non-zero.
+                Span<int> indices = stackalloc int[nonZeros + 1];
+                Span<float> values = stackalloc float[nonZeros + 1];
                 for (int i = 0, k = 0; i < inputs; i++)
                 {
-                    if (x[i] != 0f)
-                    {
-                        indices[k] = i;
-                        values[k++] = x[i];
-                    }
+                    float v = x[i];
+                    indices[k] = i;
+                    values[k] = v;
+                    k += v != 0f ? 1 : 0;
                 }
-                layer.ForwardSparse(indices, values, y);
+                layer.ForwardSparse(indices[..nonZeros], values[..nonZeros], y);
                 return;
             }
         }
