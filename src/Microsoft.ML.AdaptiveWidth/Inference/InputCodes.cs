@@ -14,14 +14,14 @@ namespace Microsoft.ML.AdaptiveWidth.Inference;
 public sealed class InputCodes
 {
     private readonly int[] _features;
-    private readonly float[][] _knots;
 
-    // Every code's knots in one array, each code's run starting at _starts[c] and padded with +∞ to a whole number of
-    // vectors: the segment of a value is then the count of knots at or below it, a few vector compares without a branch
+    // Every code's knots in one array, code c's _counts[c] knots starting at _starts[c] and padded with +∞ to a whole
+    // number of vectors: the segment of a value is then the count of knots at or below it, a few vector compares without a branch
     // to mispredict (a bisection over 64 knots mispredicts about half its six steps: 35-65 ns a code, which made the codes
     // of Fashion-MNIST's 784 pixels cost twice the first layer's multiply-adds).
     private readonly float[] _padded;
     private readonly int[] _starts;
+    private readonly int[] _counts;
 
     /// <summary>Creates the codes; the arrays are copied.</summary>
     /// <param name="featureCount">Number of features of the model's input.</param>
@@ -51,18 +51,18 @@ public sealed class InputCodes
         }
         FeatureCount = featureCount;
         _features = features.ToArray();
-        _knots = knots.Select(k => (float[])k.Clone()).ToArray();
         int lanes = Vector512<float>.Count;
-        _starts = new int[_knots.Length + 1];
-        for (int c = 0; c < _knots.Length; c++)
+        _counts = knots.Select(k => k.Length).ToArray();
+        _starts = new int[_counts.Length + 1];
+        for (int c = 0; c < _counts.Length; c++)
         {
-            _starts[c + 1] = _starts[c] + (_knots[c].Length + lanes - 1) / lanes * lanes;
+            _starts[c + 1] = _starts[c] + (_counts[c] + lanes - 1) / lanes * lanes;
         }
         _padded = new float[_starts[^1]];
         Array.Fill(_padded, float.PositiveInfinity);
-        for (int c = 0; c < _knots.Length; c++)
+        for (int c = 0; c < _counts.Length; c++)
         {
-            _knots[c].CopyTo(_padded, _starts[c]);
+            knots[c].CopyTo(_padded, _starts[c]);
         }
     }
 
@@ -76,12 +76,12 @@ public sealed class InputCodes
     public ReadOnlySpan<int> Features => _features;
 
     /// <summary>The knots of code <paramref name="code"/>.</summary>
-    public ReadOnlySpan<float> Knots(int code) => _knots[code];
+    public ReadOnlySpan<float> Knots(int code) => _padded.AsSpan(_starts[code], _counts[code]);
 
     /// <summary>The code of value <paramref name="x"/> for code <paramref name="code"/> (NaN stays NaN).</summary>
     public float Code(int code, float x)
     {
-        float[] t = _knots[code];
+        ReadOnlySpan<float> t = Knots(code);
         if (float.IsNaN(x))
         {
             return float.NaN;
@@ -102,7 +102,7 @@ public sealed class InputCodes
     /// a knot), 0 outside; NaN for NaN.</summary>
     public float Slope(int code, float x)
     {
-        float[] t = _knots[code];
+        ReadOnlySpan<float> t = Knots(code);
         if (float.IsNaN(x))
         {
             return float.NaN;
@@ -142,7 +142,7 @@ public sealed class InputCodes
             }
             return count - 1;
         }
-        int lo = start, hi = start + _knots[code].Length - 1;
+        int lo = start, hi = start + _counts[code] - 1;
         while (hi - lo > 1)
         {
             int mid = (lo + hi) >>> 1;
@@ -190,7 +190,7 @@ public sealed class InputCodes
     /// <summary>True when both code the same features with the same knots.</summary>
     internal bool SameAs(InputCodes? other)
         => other is not null && other.FeatureCount == FeatureCount && other._features.AsSpan().SequenceEqual(_features)
-           && _knots.Zip(other._knots).All(p => p.First.AsSpan().SequenceEqual(p.Second));
+           && _padded.AsSpan().SequenceEqual(other._padded);
 
     /// <summary>
     /// Codes for the rows in <paramref name="values"/> ([rows × <paramref name="featureCount"/>] row-major): every feature with at least
