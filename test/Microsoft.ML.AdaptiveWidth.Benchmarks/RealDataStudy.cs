@@ -207,19 +207,31 @@ internal static class RealDataStudy
     /// <summary>
     /// Recipe experiments (not for the document): <c>--ours-only</c> drops the ML.NET trainers,
     /// <c>--normalizers MinMax,None</c> keeps some of our three variants, and <c>--options "Name=value;..."</c> sets our
-    /// options by name (fields of the options classes), e.g. <c>--options "WeightPriorScale=10;MaxEpoch=400"</c>.
+    /// options by name (fields of the options classes), e.g. <c>--options "WeightPriorScale=10;MaxEpoch=400"</c>;
+    /// <c>--history</c> prints the first member's validation loss and accuracy after every epoch to the error stream.
     /// </summary>
-    private sealed record Tuning(bool OursOnly, string[]? Normalizers, (string Name, string Value)[] Options)
+    private sealed record Tuning(bool OursOnly, string[]? Normalizers, (string Name, string Value)[] Options, bool History = false)
     {
         public static Tuning From(string[] args) => new(args.Contains("--ours-only"),
             CommandLine.Argument(args, "--normalizers", "") is { Length: > 0 } n ? n.Split(',') : null,
             CommandLine.Argument(args, "--options", "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-                .Select(o => o.Split('=', 2)).Select(o => (o[0], o[1])).ToArray());
+                .Select(o => o.Split('=', 2)).Select(o => (o[0], o[1])).ToArray(), args.Contains("--history"));
 
-        public bool IsSet => OursOnly || Normalizers is not null || Options.Length > 0;
+        public bool IsSet => OursOnly || Normalizers is not null || Options.Length > 0 || History;
 
         public T Apply<T>(T options) where T : AdaptiveWidthOptionsBase
         {
+            if (History)
+            {
+                options.ProgressCallback = m =>
+                {
+                    if (m.Member == 0)
+                    {
+                        Console.Error.WriteLine(string.Format(Inv, "[history] epoch {0}: training {1:G4}, validation {2:G4} / {3:F4}, widths {4}",
+                            m.Epoch, m.TrainingLoss, m.ValidationLoss, m.ValidationAccuracy, string.Join("-", m.Widths)));
+                    }
+                };
+            }
             foreach ((string name, string value) in Options)
             {
                 System.Reflection.FieldInfo field = typeof(T).GetField(name) ?? throw new ArgumentException($"No option '{name}'.");

@@ -75,6 +75,12 @@ public abstract class AdaptiveWidthOptionsBase : TrainerInputBaseWithWeight
         /// <summary>Default of <see cref="LinearPath"/>.</summary>
         public const bool LinearPath = TrainingDefaults.LinearPath;
 
+        /// <summary>Default of <see cref="FeatureScales"/>.</summary>
+        public const bool FeatureScales = TrainingDefaults.FeatureScales;
+
+        /// <summary>Default of <see cref="Dropout"/>.</summary>
+        public const double Dropout = TrainingDefaults.Dropout;
+
         /// <summary>Default of <see cref="LearningRateDecay"/>.</summary>
         public const double LearningRateDecay = TrainingDefaults.LearningRateDecay;
 
@@ -231,6 +237,20 @@ public abstract class AdaptiveWidthOptionsBase : TrainerInputBaseWithWeight
     public bool LinearPath = Defaults.LinearPath;
 
     /// <summary>
+    /// A learned scale per feature (starting at 1) in front of the first layer, so that training can turn a feature up or
+    /// down as a whole (RealMLP's scaling layer). The scales are folded into the first layer when the model is exported:
+    /// the model, its scoring, saving and ONNX export are unchanged. Ignored for a sparse (wide) feature column.
+    /// </summary>
+    /// <value>Default False.</value>
+    public bool FeatureScales = Defaults.FeatureScales;
+
+    /// <summary>
+    /// Share of each hidden layer's activations dropped (set to zero) in each training step; nothing is dropped in scoring.
+    /// </summary>
+    /// <value>Default 0 (none). Must be in [0, 1).</value>
+    public double Dropout = Defaults.Dropout;
+
+    /// <summary>
     /// Feeds the first layer, beside the features, a quantile code of every feature with at least three distinct values
     /// (one-hot and constant columns are left alone): a piecewise-linear map through 64 quantiles of the training rows to
     /// [0, 1], so the network sees each value's rank as well as its size (docs/method.md §5.13). The codes are fitted once on
@@ -384,6 +404,8 @@ public abstract class AdaptiveWidthOptionsBase : TrainerInputBaseWithWeight
         MaxEpoch = MaxEpoch,
         EarlyStoppingPatience = EarlyStoppingPatience,
         LinearPath = LinearPath,
+        FeatureScales = FeatureScales,
+        Dropout = Dropout,
         LearningRateDecay = LearningRateDecay,
         LearningRateDecayPatience = LearningRateDecayPatience,
         EarlyStoppingMetric = EarlyStoppingMetric,

@@ -40,6 +40,8 @@ internal sealed class AdaptiveWidthNetwork : IDisposable
     private Tensor _parameters;
     private Tensor _gradient;
     private Tensor[] _leaves = [];
+    // The feature scales' leaf [inputs × 1] (FeatureScales), or null.
+    private Tensor? _scales;
     // Views of the rates' slots in the parameter and gradient buffers, kept so that the per-batch read of r and write
     // of dL/dr go through the data pointer (no op, no allocation).
     private Tensor _rateValues = null!;
@@ -72,7 +74,8 @@ internal sealed class AdaptiveWidthNetwork : IDisposable
             _sparse = new SparseInputLayer(inputs, _widths[0], settings.LearningRate);
             _sparseFanIn = Math.Max(1, fanIn);
         }
-        _layout = new ParameterLayout(inputs, outputs, _widths, sparseInput: _sparse is not null, linearPath: settings.LinearPath && _sparse is null);
+        _layout = new ParameterLayout(inputs, outputs, _widths, sparseInput: _sparse is not null, linearPath: settings.LinearPath && _sparse is null,
+            featureScales: settings.FeatureScales && _sparse is null);
         _parameters = zeros(_layout.TotalLength).DetachFromDisposeScope();
         _gradient = zeros(_layout.TotalLength).DetachFromDisposeScope();
         Optimizer = new FlatAdam(_layout.TotalLength, settings.LearningRate);
@@ -243,6 +246,10 @@ internal sealed class AdaptiveWidthNetwork : IDisposable
     private Tensor Forward(Tensor? dense, SparseBatch? sparse, int rows, bool train)
     {
         Tensor h = dense?.t()!;
+        if (_scales is not null)
+        {
+            h = h.mul(_scales);
+        }
         int layers = _widths.Length;
         for (int l = 0; l < layers; l++)
         {
@@ -258,6 +265,12 @@ internal sealed class AdaptiveWidthNetwork : IDisposable
             if (_settings.UseImportance)
             {
                 h = h.mul(Importance(l));
+            }
+            if (train && _settings.Dropout > 0)
+            {
+                // Inverted dropout with a mask from the run's generator (F.dropout draws from the global one, which the
+                // members training in parallel would share): keep with probability 1 − d, scaled by 1/(1 − d).
+                h = h.mul(empty_like(h).bernoulli_(1 - _settings.Dropout, _generator).div_(_constants[1 - _settings.Dropout]));
             }
         }
         Tensor output = _leaves[2 * layers + 1].addmm(_leaves[2 * layers], h);
@@ -466,6 +479,10 @@ internal sealed class AdaptiveWidthNetwork : IDisposable
         {
             _parameters.narrow(0, _layout.Rates.Offset + l, 1).fill_(_fill.Of(_rawRates[l]));
         }
+        if (_layout.Scales is ParameterBlock scales)
+        {
+            _parameters.narrow(0, scales.Offset, scales.Length).fill_(_constants[1]);
+        }
 
         int fanIn = _layout.Inputs;
         double incomingSquareSum = double.NaN;
@@ -566,7 +583,7 @@ internal sealed class AdaptiveWidthNetwork : IDisposable
 
     private void Reallocate(int[] capacities)
     {
-        var layout = new ParameterLayout(_layout.Inputs, _layout.Outputs, capacities, _layout.SparseInput, _layout.LinearPath);
+        var layout = new ParameterLayout(_layout.Inputs, _layout.Outputs, capacities, _layout.SparseInput, _layout.LinearPath, _layout.FeatureScales);
         _sparse?.Reserve(capacities[0]);
         ParameterLayout old = _layout;
         int[] widths = _widths.ToArray();
@@ -575,9 +592,9 @@ internal sealed class AdaptiveWidthNetwork : IDisposable
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
             var source = old.ActiveWeights(widths).Concat(old.ActiveBiases(widths).Select(b => (b.Block, b.Rows, Columns: 1)))
-                .Append((old.Rates, widths.Length, 1)).ToArray();
+                .Append((old.Rates, widths.Length, 1)).Concat(old.Scales is ParameterBlock s ? [(s, s.CapacityRows, 1)] : []).ToArray();
             var target = layout.ActiveWeights(widths).Concat(layout.ActiveBiases(widths).Select(b => (b.Block, b.Rows, Columns: 1)))
-                .Append((layout.Rates, widths.Length, 1)).ToArray();
+                .Append((layout.Rates, widths.Length, 1)).Concat(layout.Scales is ParameterBlock t ? [(t, t.CapacityRows, 1)] : []).ToArray();
             for (int i = 0; i < source.Length; i++)
             {
                 View(to, target[i].Item1, target[i].Item2, target[i].Item3).copy_(View(from, source[i].Item1, source[i].Item2, source[i].Item3));
@@ -617,10 +634,15 @@ internal sealed class AdaptiveWidthNetwork : IDisposable
             {
                 leaves.Add(Leaf(skip, _layout.Outputs, _layout.Inputs));
             }
+            if (_layout.Scales is ParameterBlock scales)
+            {
+                leaves.Add(Leaf(scales, scales.CapacityRows, 1));
+            }
             // Biases are columns [rows × 1], so each layer of the feature-major Forward is one addmm. The rates are not
             // leaves: their gradient comes from the importance vectors (AccumulateRateGradients).
         }
         _leaves = leaves.ToArray();
+        _scales = _layout.FeatureScales ? _leaves[^1] : null;
     }
 
     /// <summary>A trainable view [rows × columns] of the parameters whose gradient is the same view of the flat gradient.</summary>

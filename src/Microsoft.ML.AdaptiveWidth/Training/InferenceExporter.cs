@@ -64,7 +64,8 @@ internal static class InferenceExporter
                 {
                     for (int j = 0; j < inputs; j++)
                     {
-                        float folded = l == 0 ? 1f : importance[l - 1][j];
+                        // The first layer takes the feature scales (if any) into its columns, a later one the importance.
+                        float folded = l > 0 ? importance[l - 1][j] : layout.Scales is ParameterBlock scales ? values[scales.Offset + j] : 1f;
                         weights[(long)i * inputs + j] = values[block.Offset + (long)i * block.CapacityColumns + j] * folded;
                     }
                 }

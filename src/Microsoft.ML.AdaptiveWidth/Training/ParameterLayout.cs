@@ -13,15 +13,21 @@ internal readonly record struct ParameterBlock(long Offset, int CapacityRows, in
 /// the raw rates r. The weights and biases (everything before the rates) are the θ of the weight prior.
 /// With a sparse input the first weight is not in the buffer (<see cref="SparseInputLayer"/> holds it): its block has
 /// no columns. With the linear path (<see cref="TrainingSettings.LinearPath"/>) the skip weight [outputs × inputs]
-/// follows the output bias, inside θ.
+/// follows the output bias, inside θ. With feature scales (<see cref="TrainingSettings.FeatureScales"/>) a scale per input
+/// [inputs × 1] follows the rates, outside θ: the weight prior pulls weights toward 0, and a scale's neutral value is 1.
 /// </summary>
 internal sealed class ParameterLayout
 {
-    public ParameterLayout(int inputs, int outputs, IReadOnlyList<int> capacities, bool sparseInput = false, bool linearPath = false)
+    public ParameterLayout(int inputs, int outputs, IReadOnlyList<int> capacities, bool sparseInput = false, bool linearPath = false,
+        bool featureScales = false)
     {
         if (linearPath && sparseInput)
         {
             throw new ArgumentException("The linear path takes dense inputs.", nameof(linearPath));
+        }
+        if (featureScales && sparseInput)
+        {
+            throw new ArgumentException("Feature scales take dense inputs.", nameof(featureScales));
         }
         Inputs = inputs;
         SparseInput = sparseInput;
@@ -50,7 +56,13 @@ internal sealed class ParameterLayout
         }
         ThetaLength = offset;
         Rates = new ParameterBlock(offset, layers, 1);
-        TotalLength = offset + layers;
+        offset += layers;
+        if (featureScales)
+        {
+            Scales = new ParameterBlock(offset, inputs, 1);
+            offset += inputs;
+        }
+        TotalLength = offset;
     }
 
     public int Inputs { get; }
@@ -76,6 +88,11 @@ internal sealed class ParameterLayout
     public ParameterBlock? Skip { get; }
 
     public bool LinearPath => Skip is not null;
+
+    /// <summary>The feature scales [inputs × 1], or null without them.</summary>
+    public ParameterBlock? Scales { get; }
+
+    public bool FeatureScales => Scales is not null;
 
     /// <summary>Length of the weights-and-biases prefix (excludes the rates).</summary>
     public long ThetaLength { get; }

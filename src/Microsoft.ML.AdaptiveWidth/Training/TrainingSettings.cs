@@ -54,6 +54,12 @@ public static class TrainingDefaults
     /// <summary>A linear path from the inputs to the outputs beside the network: off.</summary>
     public const bool LinearPath = false;
 
+    /// <summary>A learned scale per input feature in front of the first layer: off.</summary>
+    public const bool FeatureScales = false;
+
+    /// <summary>Share of hidden activations dropped in each training step: 0 (none).</summary>
+    public const double Dropout = 0;
+
     /// <summary>Factor the learning rate is multiplied by on a plateau: 1, constant.</summary>
     public const double LearningRateDecay = 1;
 
@@ -146,6 +152,21 @@ public sealed record TrainingSettings
     /// Ignored for a sparse (wide) input. (Default is false.)
     /// </summary>
     public bool LinearPath { get; init; } = TrainingDefaults.LinearPath;
+
+    /// <summary>
+    /// A learned scale per input feature (starting at 1) multiplies the standardised inputs in front of the first layer,
+    /// so that training can turn a feature up or down as a whole before the neurons mix it (RealMLP's scaling layer);
+    /// the exporter folds it into the first layer's columns, so the model and its scoring do not change. Ignored for a
+    /// sparse (wide) input. (Default is false.)
+    /// </summary>
+    public bool FeatureScales { get; init; } = TrainingDefaults.FeatureScales;
+
+    /// <summary>
+    /// Share of each hidden layer's activations set to zero in each training step (the rest are scaled by 1/(1 − share));
+    /// nothing is dropped in evaluation or in the exported model. The masks come from the run's seeded generator.
+    /// (Default is 0.)
+    /// </summary>
+    public double Dropout { get; init; } = TrainingDefaults.Dropout;
 
     /// <summary>Epochs without a better validation metric before each decay of the learning rate. (Default is 10.)</summary>
     public int LearningRateDecayPatience { get; init; } = TrainingDefaults.LearningRateDecayPatience;
@@ -328,6 +349,7 @@ public sealed record TrainingSettings
         Check(WidthRegularizationAnnealing >= 0 && WidthRegularizationAnnealing < 1, nameof(WidthRegularizationAnnealing), WidthRegularizationAnnealing, "must be in [0, 1)");
         Check(ObservationCount is null || (ObservationCount >= 1 && double.IsFinite(ObservationCount.Value)), nameof(ObservationCount), ObservationCount, "must be at least 1 or null");
         Check(NumberOfThreads >= 1, nameof(NumberOfThreads), NumberOfThreads, "must be at least 1");
+        Check(Dropout >= 0 && Dropout < 1, nameof(Dropout), Dropout, "must be in [0, 1); 0 drops nothing");
     }
 
     private static void Check(bool ok, string name, object? value, string rule)

@@ -28,6 +28,8 @@ public sealed class AdaptiveWidthOptionsTest
     [DataRow(nameof(AdaptiveWidthOptionsBase.NumberOfThreads), 0)]
     [DataRow(nameof(AdaptiveWidthOptionsBase.WeightPriorScale), double.NaN)]
     [DataRow(nameof(AdaptiveWidthOptionsBase.RatePriorMean), 0.0)]
+    [DataRow(nameof(AdaptiveWidthOptionsBase.Dropout), 1.0)]
+    [DataRow(nameof(AdaptiveWidthOptionsBase.Dropout), -0.1)]
     public void AdaptiveWidthOptionsBase_Catalog_InvalidValueThrowsNamingTheOption(string option, object value)
     {
         var options = new AdaptiveWidthBinaryTrainer.Options();

@@ -146,6 +146,42 @@ public sealed class AdaptiveWidthNetworkTest
     }
 
     [TestMethod]
+    public void AdaptiveWidthNetwork_FeatureScales_StartAtOne_AreOutsideThePrior_AndFoldIntoTheExport()
+    {
+        var settings = new TrainingSettings { NumberOfLayers = 2, InitialWidth = 25, FeatureScales = true };
+        using var sut = Create(3, 2, settings);
+        ParameterBlock scales = sut.Layout.Scales!.Value;
+        Assert.AreEqual(3, scales.CapacityRows);
+        Assert.IsTrue(scales.Offset >= sut.Layout.ThetaLength, "the weight prior (θ) must not pull the scales toward 0");
+        float[] x = RandomRows(30, 3, 4);
+        using (var plain = Create(3, 2, settings with { FeatureScales = false }))
+        {
+            // Same seed, scales at 1: the same function as the network without them.
+            FloatAssert.AreClose(Forward(plain, x, 3), Forward(sut, x, 3), 0);
+        }
+
+        using (no_grad())
+        {
+            sut.Parameters.narrow(0, scales.Offset, 3).copy_(tensor(new[] { 2.5f, 0f, -0.5f }));
+        }
+        float[] scaled = Forward(sut, x, 3);
+        FloatAssert.AreClose(scaled, ScoreAll(InferenceExporter.Export(sut.Snapshot(), settings), x), FloatAssert.ExportTolerance);
+        // A feature scaled to 0 no longer matters, in the network and in the exported model.
+        float[] moved = (float[])x.Clone();
+        for (int r = 0; r < 30; r++)
+        {
+            moved[r * 3 + 1] += 7;
+        }
+        FloatAssert.AreClose(scaled, Forward(sut, moved, 3), 0);
+
+        // Growing past the capacity reallocates the buffer and keeps the scales.
+        sut.Resize([sut.Widths[0] * 3, sut.Widths[1]]);
+        sut.Resize([25, 25]);
+        Assert.AreEqual(1, sut.Reallocations);
+        FloatAssert.AreClose(scaled, Forward(sut, x, 3), 0);
+    }
+
+    [TestMethod]
     public void AdaptiveWidthNetwork_Initialize_RescaledVarianceIsTwoOverSumOfSquaredImportance()
     {
         // Theorem 3.1: a layer fed by an adaptive layer has Var[w] = 2/Σp²; for λ = 0.01 (D = 232) std ≈ 18.1. (With the
