@@ -128,7 +128,7 @@ internal static class NoTuningStudy
 
         public Member[] Grid { get; init; } = [];
 
-        /// <summary>Also run the grid with the default run's weight prior (σθ 1), except on Fashion-MNIST unless asked.</summary>
+        /// <summary>Also run the grid with the default run's weight prior (<see cref="DefaultWeightPrior"/>), except on Fashion-MNIST unless asked.</summary>
         public bool PriorGrid { get; init; }
 
         public bool PriorGridFashion { get; init; }
@@ -495,9 +495,9 @@ internal static class NoTuningStudy
         L();
         L("- **Default run**: `mlContext.BinaryClassification.Trainers.AdaptiveWidth()` (multiclass: `MulticlassClassification`, regression: " +
           "`Regression`) with **no options**, fitted with `Fit(train, validation)`: the average of eight networks (each with its own seed) of two " +
-          "adaptive layers starting 32 neurons wide, inputs standardised and quantile-coded inside the model (docs/method.md §5.8-§5.13), ReLU6, " +
+          "adaptive layers starting 32 neurons wide, inputs standardised (two-valued ones by at least half their range) and quantile-coded inside the model (docs/method.md §5.8-§5.13), ReLU6, " +
           "Adam 0.01, batch 128, at most 200 epochs, early stopping after 30 epochs without a lower validation loss, the best validation-loss epoch " +
-          "kept, weight prior σθ 1, no rate prior; the learned width is the sum over the layers and the eight members. Its training time is the wall time of `Fit` (it includes reading the data views and, for the binary " +
+          $"kept, weight prior σθ {DefaultWeightPrior.ToString(Inv)}, no rate prior; the learned width is the sum over the layers and the eight members. Its training time is the wall time of `Fit` (it includes reading the data views and, for the binary " +
           "trainer, fitting the Platt calibrator). The test metric is measured on the trained network and checked against ML.NET's evaluator " +
           "on the same model.");
         string grid = o.Quick

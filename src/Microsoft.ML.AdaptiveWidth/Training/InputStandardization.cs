@@ -54,6 +54,10 @@ internal sealed class InputStandardization
         private readonly double[] _m2 = new double[features];
         private readonly float[] _min = Enumerable.Repeat(float.PositiveInfinity, features).ToArray();
         private readonly float[] _max = Enumerable.Repeat(float.NegativeInfinity, features).ToArray();
+        // Up to two distinct values seen per feature, and how many (3 = more than two).
+        private readonly float[] _first = new float[features];
+        private readonly float[] _second = new float[features];
+        private readonly byte[] _distinct = new byte[features];
         private long _rows;
 
         public void Add(ReadOnlySpan<float> row)
@@ -61,11 +65,39 @@ internal sealed class InputStandardization
             _rows++;
             for (int j = 0; j < _mean.Length; j++)
             {
+                CountDistinct(j, row[j]);
                 double delta = row[j] - _mean[j];
                 _mean[j] += delta / _rows;
                 _m2[j] += delta * (row[j] - _mean[j]);
                 _min[j] = Math.Min(_min[j], row[j]);
                 _max[j] = Math.Max(_max[j], row[j]);
+            }
+        }
+
+        /// <summary>
+        /// A feature with two values (a one-hot category, a flag, a missing-value indicator) has its scale floored at half
+        /// its range, the deviation of a balanced one: a category in 1 row of 50 has deviation 0.14 and would be
+        /// standardised to 7 where it is present, so the first layer fits those rows through that one input (on mlc_churn's
+        /// 51 one-hot states the validation loss rose from the fifth epoch); floored, it is at most 2 from its mean, and a
+        /// balanced two-valued feature keeps its deviation.
+        /// </summary>
+        public const double TwoValuedRangeOverScale = 2;
+
+        private void CountDistinct(int j, float value)
+        {
+            switch (_distinct[j])
+            {
+                case 0:
+                    _first[j] = value;
+                    _distinct[j] = 1;
+                    break;
+                case 1 when value != _first[j]:
+                    _second[j] = value;
+                    _distinct[j] = 2;
+                    break;
+                case 2 when value != _first[j] && value != _second[j]:
+                    _distinct[j] = 3;
+                    break;
             }
         }
 
@@ -77,7 +109,7 @@ internal sealed class InputStandardization
             for (int j = 0; j < mean.Length; j++)
             {
                 double sd = _rows > 0 ? Math.Sqrt(_m2[j] / _rows) : 0;
-                double floor = _rows > 0 ? ((double)_max[j] - _min[j]) / RangeOverScale : 0;
+                double floor = _rows > 0 ? ((double)_max[j] - _min[j]) / (_distinct[j] == 2 ? TwoValuedRangeOverScale : RangeOverScale) : 0;
                 mean[j] = (float)_mean[j];
                 scale[j] = sd > 1e-6 * (Math.Abs(_mean[j]) + 1e-6) && double.IsFinite(sd) ? (float)Math.Max(sd, floor) : 1f;
             }
@@ -96,3 +128,4 @@ internal sealed class InputStandardization
         return accumulator.Result();
     }
 }
+

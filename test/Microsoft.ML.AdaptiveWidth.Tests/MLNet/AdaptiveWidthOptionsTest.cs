@@ -56,11 +56,15 @@ public sealed class AdaptiveWidthOptionsTest
     public void AdaptiveWidthOptionsBase_Defaults_AreWhatTrainingUsesAndWhatTheDocsSay()
     {
         // What training uses: the options' defaults map onto exactly the core's default settings (record equality), except
-        // the initial width, where the ML.NET default is narrower because it trains an ensemble (Defaults.InitialWidth).
+        // the initial width and the weight prior, where the ML.NET defaults were chosen for an ensemble of small members
+        // (Defaults.InitialWidth, Defaults.WeightPriorScale).
         foreach (AdaptiveWidthOptionsBase options in new AdaptiveWidthOptionsBase[]
             { new AdaptiveWidthBinaryTrainer.Options(), new AdaptiveWidthMulticlassTrainer.Options(), new AdaptiveWidthRegressionTrainer.Options() })
         {
-            Assert.AreEqual(new TrainingSettings { Seed = 5, InitialWidth = AdaptiveWidthOptionsBase.Defaults.InitialWidth }, options.ToTrainingSettings(seed: 5),
+            Assert.AreEqual(new TrainingSettings
+            {
+                Seed = 5, InitialWidth = AdaptiveWidthOptionsBase.Defaults.InitialWidth, WeightPriorScale = AdaptiveWidthOptionsBase.Defaults.WeightPriorScale,
+            }, options.ToTrainingSettings(seed: 5),
                 options.GetType().FullName);
         }
 
