@@ -587,17 +587,19 @@ internal sealed class AdaptiveWidthNetwork : IDisposable
         _sparse?.Reserve(capacities[0]);
         ParameterLayout old = _layout;
         int[] widths = _widths.ToArray();
+        // Every active block of a layout, in the same order for the old and the new one.
+        (ParameterBlock Block, int Rows, int Columns)[] Blocks(ParameterLayout l)
+            => l.ActiveWeights(widths).Concat(l.ActiveBiases(widths).Select(b => (b.Block, b.Rows, Columns: 1)))
+                .Append((l.Rates, widths.Length, 1)).Concat(l.Scales is ParameterBlock s ? [(s, s.CapacityRows, 1)] : []).ToArray();
         void Copy(Tensor from, Tensor to)
         {
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
-            var source = old.ActiveWeights(widths).Concat(old.ActiveBiases(widths).Select(b => (b.Block, b.Rows, Columns: 1)))
-                .Append((old.Rates, widths.Length, 1)).Concat(old.Scales is ParameterBlock s ? [(s, s.CapacityRows, 1)] : []).ToArray();
-            var target = layout.ActiveWeights(widths).Concat(layout.ActiveBiases(widths).Select(b => (b.Block, b.Rows, Columns: 1)))
-                .Append((layout.Rates, widths.Length, 1)).Concat(layout.Scales is ParameterBlock t ? [(t, t.CapacityRows, 1)] : []).ToArray();
+            var source = Blocks(old);
+            var target = Blocks(layout);
             for (int i = 0; i < source.Length; i++)
             {
-                View(to, target[i].Item1, target[i].Item2, target[i].Item3).copy_(View(from, source[i].Item1, source[i].Item2, source[i].Item3));
+                View(to, target[i].Block, target[i].Rows, target[i].Columns).copy_(View(from, source[i].Block, source[i].Rows, source[i].Columns));
             }
         }
 

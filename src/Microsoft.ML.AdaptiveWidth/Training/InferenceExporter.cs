@@ -60,12 +60,14 @@ internal static class InferenceExporter
             }
             else
             {
+                // The first layer takes the feature scales (if any) into its columns, a later one the importance.
+                float[]? columnScale = l > 0 ? importance[l - 1]
+                    : layout.Scales is ParameterBlock scales ? values.AsSpan(checked((int)scales.Offset), inputs).ToArray() : null;
                 for (int i = 0; i < widths[l]; i++)
                 {
                     for (int j = 0; j < inputs; j++)
                     {
-                        // The first layer takes the feature scales (if any) into its columns, a later one the importance.
-                        float folded = l > 0 ? importance[l - 1][j] : layout.Scales is ParameterBlock scales ? values[scales.Offset + j] : 1f;
+                        float folded = columnScale?[j] ?? 1f;
                         weights[(long)i * inputs + j] = values[block.Offset + (long)i * block.CapacityColumns + j] * folded;
                     }
                 }

@@ -54,9 +54,7 @@ internal sealed class InputStandardization
         private readonly double[] _m2 = new double[features];
         private readonly float[] _min = Enumerable.Repeat(float.PositiveInfinity, features).ToArray();
         private readonly float[] _max = Enumerable.Repeat(float.NegativeInfinity, features).ToArray();
-        // Up to two distinct values seen per feature, and how many (3 = more than two).
-        private readonly float[] _first = new float[features];
-        private readonly float[] _second = new float[features];
+        // Distinct values seen per feature, up to 3 (more than two); while there are two, they are the minimum and maximum.
         private readonly byte[] _distinct = new byte[features];
         private long _rows;
 
@@ -83,21 +81,12 @@ internal sealed class InputStandardization
         /// </summary>
         public const double TwoValuedRangeOverScale = 2;
 
+        /// <summary>Counts <paramref name="value"/> against the values seen so far; call before the minimum and maximum take it in.</summary>
         private void CountDistinct(int j, float value)
         {
-            switch (_distinct[j])
+            if (_distinct[j] == 0 || (_distinct[j] < 3 && value != _min[j] && value != _max[j]))
             {
-                case 0:
-                    _first[j] = value;
-                    _distinct[j] = 1;
-                    break;
-                case 1 when value != _first[j]:
-                    _second[j] = value;
-                    _distinct[j] = 2;
-                    break;
-                case 2 when value != _first[j] && value != _second[j]:
-                    _distinct[j] = 3;
-                    break;
+                _distinct[j]++;
             }
         }
 
@@ -128,4 +117,3 @@ internal sealed class InputStandardization
         return accumulator.Result();
     }
 }
-
