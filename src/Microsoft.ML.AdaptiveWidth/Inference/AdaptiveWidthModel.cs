@@ -24,6 +24,11 @@ public sealed class AdaptiveWidthModel
     private readonly BlockPlan? _blocks;
     private readonly InputCodes? _codes;
 
+    // Binned codes (InputCodes.Bins > 1): the layer that the scorer feeds first, with a column per code for the sum of the
+    // bins below it, so that a coded feature costs two columns (its bin and the full bins below) instead of one per bin;
+    // null otherwise.
+    private readonly DenseLayer? _binnedFirst;
+
     /// <summary>Creates a model from its layers and the importance vector of each hidden layer.</summary>
     /// <param name="layers">Hidden layers then the output layer; each layer's inputs equal the previous layer's outputs.</param>
     /// <param name="importance">One vector per hidden layer, as long as that layer's width (kept for reporting;
@@ -89,6 +94,7 @@ public sealed class AdaptiveWidthModel
         _maxWidth = _layers.Max(layer => layer.Outputs);
         _hiddenNeurons = _layers.Take(_layers.Length - 1).Sum(layer => layer.Outputs);
         _blocks = findBlocks ? FindBlocks() : null;
+        _binnedFirst = codes is { Bins: > 1 } ? codes.BinnedLayer(_blocks?.First ?? _layers[0]) : null;
     }
 
     /// <summary>Number of independent chains of hidden neurons the scorer runs separately (1 for an ordinary network).</summary>
@@ -255,9 +261,14 @@ public sealed class AdaptiveWidthModel
             // models is simpler to document and to rely on.
             throw new ArgumentException("The output span must not overlap the features.", nameof(output));
         }
-        int size = 2 * _maxWidth + (_codes is null ? 0 : NetworkInputCount);
+        int size = 2 * _maxWidth + (_codes is null || _binnedFirst is not null ? 0 : NetworkInputCount);
         Span<float> scratch = size <= 16_384 ? stackalloc float[size] : new float[size];
-        if (_codes is not null)
+        if (_binnedFirst is not null)
+        {
+            // The features go to the binned first layer, which codes them itself (see ForwardFirst).
+            Forward(features, output, scratch);
+        }
+        else if (_codes is not null)
         {
             Span<float> extended = scratch[^NetworkInputCount..];
             _codes.Apply(features, extended);
@@ -353,8 +364,18 @@ public sealed class AdaptiveWidthModel
     /// the layer's sparse kernel, the same register-blocked kernel over the non-zero inputs only, so it reads only their
     /// weights; the result is the same up to float rounding.
     /// </summary>
-    private static void ForwardFirst(DenseLayer layer, ReadOnlySpan<float> x, Span<float> y)
+    private void ForwardFirst(DenseLayer layer, ReadOnlySpan<float> x, Span<float> y)
     {
+        if (_binnedFirst is not null)
+        {
+            // x is the features alone: their non-zeros and two columns per coded feature (InputCodes.GatherBinned).
+            int most = _codes!.FeatureCount + 2 * _codes.CodedFeatureCount;
+            Span<int> gathered = most <= 4096 ? stackalloc int[most] : new int[most];
+            Span<float> weights = most <= 4096 ? stackalloc float[most] : new float[most];
+            int count = _codes.GatherBinned(x, gathered, weights);
+            _binnedFirst.ForwardSparse(gathered[..count], weights[..count], y);
+            return;
+        }
         int inputs = x.Length;
         if (inputs >= SparseFirstLayerMinimumInputs && inputs <= SparseFirstLayerMaximumInputs)
         {

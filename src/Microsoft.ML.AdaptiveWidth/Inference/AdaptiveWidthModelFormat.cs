@@ -27,14 +27,16 @@ namespace Microsoft.ML.AdaptiveWidth.Inference;
 /// uint32  code count C                1..F
 /// C ×     uint32 feature (increasing, below F), uint32 knot count K (2..4,096), float32[K] knots (finite, increasing)
 /// </code>
+/// <para>Format version 3 (written only for codes of more than one bin per coded feature, <see cref="InputCodes.Bins"/>) is
+/// version 2 with one more field after the feature count: uint32 bins per coded feature (2..4,095).</para>
 /// <para>The body length lets a model sit inside a larger stream: <see cref="Read"/> consumes exactly the model's bytes.</para>
 /// <para>Limits: 64 layers; 65,536 outputs per layer (the largest width training supports); 10,000,000 inputs;
 /// 2^28 weights per layer; 1 GiB per model.</para>
-/// <para>Version history: 1 = first version; 2 = quantile codes of the inputs.</para>
+/// <para>Version history: 1 = first version; 2 = quantile codes of the inputs; 3 = binned quantile codes.</para>
 /// </remarks>
 public static class AdaptiveWidthModelFormat
 {
-    internal const int CurrentVersion = 2;
+    internal const int CurrentVersion = 3;
     internal const int MaxKnots = 4096;
     internal const int MaxLayers = 64;
     /// <summary>Equals <c>Training.ExponentialImportance.MaxSupportedWidth</c> (a test checks it); not referenced, so
@@ -67,7 +69,7 @@ public static class AdaptiveWidthModelFormat
 
         var writer = new ChunkWriter(stream);
         writer.Write(Magic);
-        writer.WriteInt32(model.Codes is null ? 1 : 2);
+        writer.WriteInt32(model.Codes is null ? 1 : model.Codes.Bins == 1 ? 2 : 3);
         writer.WriteInt32((int)bodyBytes);
         writer.WriteInt32(model.Layers.Count);
         foreach (DenseLayer layer in model.Layers)
@@ -85,8 +87,12 @@ public static class AdaptiveWidthModelFormat
         if (model.Codes is InputCodes codes)
         {
             writer.WriteInt32(codes.FeatureCount);
-            writer.WriteInt32(codes.CodeCount);
-            for (int c = 0; c < codes.CodeCount; c++)
+            if (codes.Bins != 1)
+            {
+                writer.WriteInt32(codes.Bins);
+            }
+            writer.WriteInt32(codes.CodedFeatureCount);
+            for (int c = 0; c < codes.CodedFeatureCount; c++)
             {
                 writer.WriteInt32(codes.Features[c]);
                 writer.WriteInt32(codes.Knots(c).Length);
@@ -225,6 +231,7 @@ public static class AdaptiveWidthModelFormat
         if (version >= 2)
         {
             int featureCount = reader.ReadCount("feature count", 1, MaxInputs);
+            int bins = version >= 3 ? reader.ReadCount("bins per code", 2, MaxKnots - 1) : 1;
             int codeCount = reader.ReadCount("code count", 1, featureCount);
             var features = new int[codeCount];
             var knots = new float[codeCount][];
@@ -233,7 +240,7 @@ public static class AdaptiveWidthModelFormat
                 features[c] = reader.ReadCount($"code {c} feature", 0, featureCount - 1);
                 knots[c] = reader.ReadFiniteSingles($"code {c} knots", reader.ReadCount($"code {c} knot count", 2, MaxKnots));
             }
-            codes = Construct(() => new InputCodes(featureCount, features, knots));
+            codes = Construct(() => new InputCodes(featureCount, features, knots, bins));
         }
         if (reader.Remaining != 0)
         {
@@ -287,8 +294,8 @@ public static class AdaptiveWidthModelFormat
         if (model.Codes is InputCodes codes)
         {
             Check(model.InputCount <= MaxInputs, $"it has {model.InputCount} features, above the format's limit of {MaxInputs}.");
-            bytes += 8;
-            for (int c = 0; c < codes.CodeCount; c++)
+            bytes += codes.Bins == 1 ? 8 : 12;
+            for (int c = 0; c < codes.CodedFeatureCount; c++)
             {
                 Check(codes.Knots(c).Length <= MaxKnots, $"code {c} has {codes.Knots(c).Length} knots, above the format's limit of {MaxKnots}.");
                 bytes += 8 + 4L * codes.Knots(c).Length;

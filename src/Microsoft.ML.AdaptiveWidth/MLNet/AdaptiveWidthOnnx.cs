@@ -58,9 +58,9 @@ internal static class AdaptiveWidthOnnx
     /// </summary>
     private static string SaveCodes(OnnxContext ctx, InputCodes codes, string features)
     {
-        int f = codes.FeatureCount, c = codes.CodeCount;
+        int f = codes.FeatureCount, c = codes.CodeCount, coded = codes.CodedFeatureCount;
         int segments = 0;
-        for (int k = 0; k < c; k++)
+        for (int k = 0; k < coded; k++)
         {
             segments += codes.Knots(k).Length - 1;
         }
@@ -69,17 +69,21 @@ internal static class AdaptiveWidthOnnx
         var high = new float[segments];
         var slope = new float[segments];
         var gather = new float[segments * c];
-        int s = 0;
-        for (int k = 0; k < c; k++)
+        int s = 0, column = 0;
+        for (int k = 0; k < coded; k++)
         {
             ReadOnlySpan<float> t = codes.Knots(k);
-            for (int i = 0; i + 1 < t.Length; i++, s++)
+            for (int b = 0; b < codes.BinCount(k); b++, column++)
             {
-                spread[codes.Features[k] * segments + s] = 1f;
-                low[s] = t[i];
-                high[s] = t[i + 1];
-                slope[s] = (float)(1.0 / ((t.Length - 1) * ((double)t[i + 1] - t[i])));
-                gather[s * c + k] = 1f;
+                int from = codes.BinStart(k, b), to = codes.BinStart(k, b + 1);
+                for (int i = from; i < to; i++, s++)
+                {
+                    spread[codes.Features[k] * segments + s] = 1f;
+                    low[s] = t[i];
+                    high[s] = t[i + 1];
+                    slope[s] = (float)(1.0 / ((to - from) * ((double)t[i + 1] - t[i])));
+                    gather[s * c + column] = 1f;
+                }
             }
         }
         string Node(string op, string a, string b, string name)

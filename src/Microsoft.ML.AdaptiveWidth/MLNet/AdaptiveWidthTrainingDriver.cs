@@ -77,7 +77,8 @@ internal static class AdaptiveWidthTrainingDriver
             rows = new InMemoryRows(WithCodes(rows!.Train, codes), rows.Validation is null ? null : WithCodes(rows.Validation, codes));
             run = run with { Initial = run.Initial?.WithCodes(null) };
             ch.Info(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture,
-                "Quantile codes for {0} of {1} features (up to {2} knots each).", codes.CodeCount, codes.FeatureCount, InputCodesKnots));
+                "Quantile codes for {0} of {1} features (up to {2} knots and {3} codes each).", codes.CodedFeatureCount, codes.FeatureCount,
+                InputCodesKnots, codes.Bins));
         }
         // Members train in parallel when the rows are in memory, as many at a time as the cores allow at NumberOfThreads
         // intra-op threads each; the result does not depend on it (each member has its own seed and data split).
@@ -176,8 +177,23 @@ internal static class AdaptiveWidthTrainingDriver
         {
             return null;
         }
-        return InputCodes.FromRows(rows.Train.Features, rows.Train.FeatureCount, InputCodesKnots);
+        int bins = run.Options.QuantileCodeBins > 0 ? run.Options.QuantileCodeBins : AutomaticCodeBins(rows.Train.RowCount);
+        return InputCodes.FromRows(rows.Train.Features, rows.Train.FeatureCount, InputCodesKnots, bins: bins);
     }
+
+    /// <summary>Training rows per bin that <see cref="AdaptiveWidthOptionsBase.QuantileCodeBins"/> = 0 asks for.</summary>
+    internal const int RowsPerCodeBin = 256;
+
+    /// <summary>The most bins <see cref="AdaptiveWidthOptionsBase.QuantileCodeBins"/> = 0 gives a coded feature.</summary>
+    internal const int MaximumAutomaticCodeBins = 8;
+
+    /// <summary>
+    /// The bins per coded feature for <see cref="AdaptiveWidthOptionsBase.QuantileCodeBins"/> = 0: one per
+    /// <see cref="RowsPerCodeBin"/> training rows (the rows read, before the validation rows are held out), from 1 to
+    /// <see cref="MaximumAutomaticCodeBins"/>; a bin's ramp is fitted on the rows inside it, about an eighth of 256 and more
+    /// (docs/realdata-recipe.md, eighth round: 128 rows a bin lost the small sets, 512 gave the large ones fewer bins).
+    /// </summary>
+    internal static int AutomaticCodeBins(long rows) => (int)Math.Clamp(rows / RowsPerCodeBin, 1, MaximumAutomaticCodeBins);
 
     /// <summary>The rows with their codes appended to every row's features.</summary>
     private static TrainingData WithCodes(TrainingData data, InputCodes codes)

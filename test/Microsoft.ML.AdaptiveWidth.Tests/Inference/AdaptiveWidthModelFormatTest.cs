@@ -214,7 +214,7 @@ public sealed class AdaptiveWidthModelFormatTest
     }
 
     [TestMethod]
-    [DataRow(3)]
+    [DataRow(4)]
     [DataRow(int.MaxValue)]
     public void AdaptiveWidthModelFormat_Read_NewerVersion_ThrowsInvalidDataMentioningNewer(int version)
     {

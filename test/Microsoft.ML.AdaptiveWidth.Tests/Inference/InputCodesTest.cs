@@ -29,6 +29,39 @@ public sealed class InputCodesTest
     }
 
     [TestMethod]
+    public void Bins_SplitTheSegmentsIntoRamps_EachZeroBelowItsBinAndOneAbove()
+    {
+        // Knots 0..6: six segments; three bins of two segments, and a three-knot feature with fewer segments than bins.
+        var codes = new InputCodes(3, [0, 2], [[0f, 1f, 2f, 3f, 4f, 5f, 6f], [0f, 1f, 3f]], bins: 3);
+        Assert.AreEqual(3, codes.Bins);
+        Assert.AreEqual(2, codes.CodedFeatureCount);
+        Assert.AreEqual(3 + 2, codes.CodeCount, "three bins, then one per segment where there are two segments");
+        Assert.AreEqual(2, codes.BinCount(1));
+        var extended = new float[3 + 5];
+        codes.Apply([2.5f, 9f, 2f], extended);
+        CollectionAssert.AreEqual(new[] { 2.5f, 9f, 2f, 1f, 0.25f, 0f, 1f, 0.5f }, extended);
+        codes.Apply([-1f, 0f, 7f], extended);
+        CollectionAssert.AreEqual(new[] { -1f, 0f, 7f, 0f, 0f, 0f, 1f, 1f }, extended);
+        codes.Apply([6f, 0f, 0.5f], extended);
+        CollectionAssert.AreEqual(new[] { 6f, 0f, 0.5f, 1f, 1f, 1f, 0.5f, 0f }, extended);
+        codes.Apply([float.NaN, 0f, 1f], extended);
+        Assert.IsTrue(extended.AsSpan(3, 3).ToArray().All(float.IsNaN), "a missing value stays missing in every bin");
+
+        // Every bin's code is the rank code's share of that bin: the bins' mean is the single code.
+        var single = new InputCodes(3, [0, 2], [[0f, 1f, 2f, 3f, 4f, 5f, 6f], [0f, 1f, 3f]]);
+        var one = new float[5];
+        var random = new Random(2);
+        for (int i = 0; i < 50; i++)
+        {
+            float[] x = [(float)(random.NextDouble() * 8 - 1), 0f, (float)(random.NextDouble() * 4 - 0.5)];
+            codes.Apply(x, extended);
+            single.Apply(x, one);
+            Assert.AreEqual(one[3], extended.AsSpan(3, 3).ToArray().Average(), 1e-6, $"x = {x[0]}");
+        }
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new InputCodes(3, [0], [[0f, 1f]], bins: 0));
+    }
+
+    [TestMethod]
     public void Code_AnyKnotCount_MatchesTheDefinitionAtAndBetweenEveryKnot()
     {
         // The segment is found by counting knots at or below the value, in vectors padded with +∞: knot counts on and
@@ -112,39 +145,67 @@ public sealed class InputCodesTest
         Assert.IsNull(InputCodes.FromRows(new float[] { 1, 0, 1, 0, 1, 0 }, 2), "nothing to code");
     }
 
-    private static (AdaptiveWidthModel Coded, AdaptiveWidthModel Network, InputCodes Codes) CodedModel(Random random, int[] widths)
+    private static (AdaptiveWidthModel Coded, AdaptiveWidthModel Network, InputCodes Codes) CodedModel(Random random, int[] widths, int bins = 1)
     {
         const int features = 5;
-        var codes = new InputCodes(features, [0, 3], [[-1f, -0.2f, 0.4f, 1f], [-0.5f, 0f, 0.5f]]);
+        var codes = new InputCodes(features, [0, 3], [[-1f, -0.2f, 0.4f, 1f, 1.5f], [-0.5f, 0f, 0.5f]], bins);
         AdaptiveWidthModel network = RandomModels.Model(random, features + codes.CodeCount, widths, 3);
         var coded = new AdaptiveWidthModel(network.Layers, Enumerable.Range(0, widths.Length).Select(l => network.Importance(l).ToArray()).ToArray(), codes);
         return (coded, network, codes);
     }
 
     [TestMethod]
-    public void Model_WithCodes_ScoresTheNetworkOnTheFeaturesAndTheirCodes()
+    [DataRow(1)]
+    [DataRow(2)]
+    [DataRow(3)]
+    public void Model_WithCodes_ScoresTheNetworkOnTheFeaturesAndTheirCodes(int bins)
     {
         var random = new Random(4);
-        (AdaptiveWidthModel coded, AdaptiveWidthModel network, InputCodes codes) = CodedModel(random, [6, 4]);
+        (AdaptiveWidthModel coded, AdaptiveWidthModel network, InputCodes codes) = CodedModel(random, [6, 4], bins);
         Assert.AreEqual(5, coded.InputCount);
-        for (int row = 0; row < 20; row++)
+        // Binned codes are scored from two columns per coded feature (the bin and the sum of the full bins below it):
+        // the same function up to float rounding. Rows on, below and above the knots, with zeros, and one NaN.
+        var rows = Enumerable.Range(0, 20).Select(_ => RandomModels.Values(random, 5, 1.5f)).ToList();
+        rows.AddRange([[-1f, 0f, 0f, -0.5f, 0f], [1.5f, 1f, 1f, 0.5f, 1f], [0.4f, 0f, 2f, 0f, -1f], [9f, 0f, 0f, -9f, 0f], [-0.2f, 3f, 0f, 0.25f, 0f]]);
+        AdaptiveWidthModel averaged = ModelAveraging.Average([coded, CodedModel(new Random(40), [5, 3], bins).Coded]);
+        AdaptiveWidthModel averagedNetwork = ModelAveraging.Average([network, CodedModel(new Random(40), [5, 3], bins).Network]);
+        Assert.AreEqual(2, averaged.BlockCount, "the members' chains are scored apart");
+        for (int row = 0; row < rows.Count; row++)
         {
-            float[] x = RandomModels.Values(random, 5, 1.5f);
-            var extended = new float[7];
+            float[] x = rows[row];
+            var extended = new float[5 + codes.CodeCount];
             codes.Apply(x, extended);
-            CollectionAssert.AreEqual(RandomModels.Score(network, extended), RandomModels.Score(coded, x), $"row {row}");
+            AssertClose(RandomModels.Score(network, extended), RandomModels.Score(coded, x), bins, $"row {row}");
+            AssertClose(RandomModels.Score(averagedNetwork, extended), RandomModels.Score(averaged, x), bins, $"row {row}, averaged");
         }
-        Assert.ThrowsExactly<ArgumentException>(() => coded.Score(new float[7], new float[3]), "the features alone, not the codes");
+        float[] missing = RandomModels.Score(coded, [float.NaN, 0f, 0f, 0f, 0f]);
+        Assert.IsTrue(missing.All(float.IsNaN), "a missing coded feature gives NaN, as in the dense layers");
+        Assert.ThrowsExactly<ArgumentException>(() => coded.Score(new float[5 + codes.CodeCount], new float[3]), "the features alone, not the codes");
         Assert.ThrowsExactly<InvalidOperationException>(() => coded.ScoreSparse([0], [1f], new float[3]));
         Assert.ThrowsExactly<ArgumentException>(() => new AdaptiveWidthModel(network.Layers, [network.Importance(0).ToArray(), network.Importance(1).ToArray()],
             new InputCodes(6, [0, 3], [[0f, 1f], [0f, 1f]])), "5 + 2 inputs is not 6 + 2");
     }
 
+    private static void AssertClose(float[] expected, float[] actual, int bins, string message)
+    {
+        if (bins == 1)
+        {
+            CollectionAssert.AreEqual(expected, actual, message);
+            return;
+        }
+        for (int k = 0; k < expected.Length; k++)
+        {
+            Assert.AreEqual(expected[k], actual[k], 1e-5 * (1 + Math.Abs(expected[k])), $"{message}, output {k}");
+        }
+    }
+
     [TestMethod]
-    public void Model_WithCodes_InputGradient_MatchesFiniteDifferences()
+    [DataRow(1)]
+    [DataRow(3)]
+    public void Model_WithCodes_InputGradient_MatchesFiniteDifferences(int bins)
     {
         var random = new Random(5);
-        (AdaptiveWidthModel coded, _, _) = CodedModel(random, [8, 6]);
+        (AdaptiveWidthModel coded, _, _) = CodedModel(random, [8, 6], bins);
         int checkedEntries = 0;
         for (int row = 0; row < 10; row++)
         {
@@ -193,8 +254,36 @@ public sealed class InputCodesTest
 
         // A damaged code section is an InvalidDataException (the CRC is recomputed so that the parser sees it).
         byte[] bytes = stream.ToArray();
-        int knotCountOffset = bytes.Length - 4 - (4 * 3 + 8) - (4 * 4) - 4;
+        int knotCountOffset = bytes.Length - 4 - (4 * 3 + 8) - (4 * 5) - 4;
         BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(knotCountOffset), 1);
+        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(bytes.Length - 4), Crc32.Append(0, bytes.AsSpan(0, bytes.Length - 4)));
+        Assert.ThrowsExactly<InvalidDataException>(() => AdaptiveWidthModelFormat.Read(new MemoryStream(bytes)));
+    }
+
+    [TestMethod]
+    public void Model_WithBinnedCodes_SavesAsFormatVersion3_AndLoadsWithTheSameScores()
+    {
+        var random = new Random(8);
+        (AdaptiveWidthModel coded, _, InputCodes codes) = CodedModel(random, [6, 4], bins: 3);
+        using var stream = new MemoryStream();
+        AdaptiveWidthModelFormat.Write(coded, stream);
+        Assert.AreEqual(3, BinaryPrimitives.ReadInt32LittleEndian(stream.ToArray().AsSpan(4)));
+        stream.Position = 0;
+        AdaptiveWidthModel loaded = AdaptiveWidthModelFormat.Read(stream);
+        Assert.IsTrue(codes.SameAs(loaded.Codes));
+        Assert.AreEqual(3, loaded.Codes!.Bins);
+        Assert.IsFalse(codes.SameAs(CodedModel(new Random(8), [6, 4], bins: 2).Codes), "other bins are other codes");
+        for (int row = 0; row < 10; row++)
+        {
+            float[] x = RandomModels.Values(random, 5, 1.5f);
+            CollectionAssert.AreEqual(RandomModels.Score(coded, x), RandomModels.Score(loaded, x), $"row {row}");
+        }
+
+        // A bin count below 2 in a version-3 model is damage, not a model (the CRC is recomputed so that the parser sees it).
+        byte[] bytes = stream.ToArray();
+        int binsOffset = bytes.Length - 4 - (4 * 3 + 8) - (4 * 5 + 8) - 4 - 4;
+        Assert.AreEqual(3, BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(binsOffset)));
+        BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(binsOffset), 1);
         BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(bytes.Length - 4), Crc32.Append(0, bytes.AsSpan(0, bytes.Length - 4)));
         Assert.ThrowsExactly<InvalidDataException>(() => AdaptiveWidthModelFormat.Read(new MemoryStream(bytes)));
     }

@@ -30,6 +30,8 @@ public sealed class AdaptiveWidthOptionsTest
     [DataRow(nameof(AdaptiveWidthOptionsBase.RatePriorMean), 0.0)]
     [DataRow(nameof(AdaptiveWidthOptionsBase.Dropout), 1.0)]
     [DataRow(nameof(AdaptiveWidthOptionsBase.Dropout), -0.1)]
+    [DataRow(nameof(AdaptiveWidthOptionsBase.QuantileCodeBins), -1)]
+    [DataRow(nameof(AdaptiveWidthOptionsBase.QuantileCodeBins), 64)]
     public void AdaptiveWidthOptionsBase_Catalog_InvalidValueThrowsNamingTheOption(string option, object value)
     {
         var options = new AdaptiveWidthBinaryTrainer.Options();

@@ -82,12 +82,51 @@ public sealed class AdaptiveWidthQuantileCodesTest
     }
 
     [TestMethod]
-    public void QuantileCodes_ContinuedTraining_KeepsTheModelsCodes_AndItsFunction()
+    public void QuantileCodeBins_Automatic_GivesOneBinPer256TrainingRows_UpToEight_AndAGivenCountIsKept()
+    {
+        Assert.AreEqual(1, AdaptiveWidthTrainingDriver.AutomaticCodeBins(100));
+        Assert.AreEqual(1, AdaptiveWidthTrainingDriver.AutomaticCodeBins(511));
+        Assert.AreEqual(3, AdaptiveWidthTrainingDriver.AutomaticCodeBins(800));
+        Assert.AreEqual(8, AdaptiveWidthTrainingDriver.AutomaticCodeBins(2048));
+        Assert.AreEqual(8, AdaptiveWidthTrainingDriver.AutomaticCodeBins(10_000_000));
+
+        var ml = new MLContext(seed: 1);
+        IDataView train = ml.Data.LoadFromEnumerable(Rows(800, seed: 7));
+        IDataView test = ml.Data.LoadFromEnumerable(Rows(300, seed: 8));
+        Assert.AreEqual(0, new AdaptiveWidthBinaryTrainer.Options().QuantileCodeBins, "automatic by default");
+        var automatic = ml.BinaryClassification.Trainers.AdaptiveWidth(Options()).Fit(train);
+        InputCodes codes = automatic.Model.SubModel.Network.Codes!;
+        Assert.AreEqual(3, codes.Bins, "800 training rows (the validation rows included)");
+        Assert.AreEqual(2 * 3, codes.CodeCount, "two coded features of three bins");
+        Assert.IsGreaterThan(0.85, ml.BinaryClassification.Evaluate(automatic.Transform(test)).Accuracy);
+
+        AdaptiveWidthBinaryTrainer.Options five = Options();
+        five.QuantileCodeBins = 5;
+        var given = ml.BinaryClassification.Trainers.AdaptiveWidth(five).Fit(train);
+        Assert.AreEqual(5, given.Model.SubModel.Network.Codes!.Bins);
+
+        // Saved as format version 3 and loaded in the same scores; contributions go through the bins to the features.
+        using var stream = new MemoryStream();
+        ml.Model.Save(given, train.Schema, stream);
+        stream.Position = 0;
+        ITransformer loaded = ml.Model.Load(stream, out _);
+        CollectionAssert.AreEqual(MLNetAssert.Floats(given.Transform(test), "Score"), MLNetAssert.Floats(loaded.Transform(test), "Score"));
+        float[][] values = MLNetAssert.Vectors(ml.Transforms.CalculateFeatureContribution(given, normalize: false).Fit(test).Transform(test), "FeatureContributions");
+        Assert.IsGreaterThan(values.Average(v => Math.Abs(v[3])), values.Average(v => Math.Abs(v[0])), "the informative feature contributes most");
+    }
+
+    [TestMethod]
+    [DataRow(1)]
+    [DataRow(4)]
+    public void QuantileCodes_ContinuedTraining_KeepsTheModelsCodes_AndItsFunction(int bins)
     {
         var ml = new MLContext(seed: 1);
         IDataView train = ml.Data.LoadFromEnumerable(Rows(300, seed: 5));
         IDataView more = ml.Data.LoadFromEnumerable(Rows(300, seed: 6));
-        var first = ml.BinaryClassification.Trainers.AdaptiveWidth(Options()).Fit(train);
+        AdaptiveWidthBinaryTrainer.Options options = Options();
+        options.QuantileCodeBins = bins;
+        var first = ml.BinaryClassification.Trainers.AdaptiveWidth(options).Fit(train);
+        Assert.AreEqual(bins, first.Model.SubModel.Network.Codes!.Bins);
         AdaptiveWidthBinaryTrainer.Options again = Options();
         again.QuantileCodes = false; // the model's own codes are kept whatever the option says
         again.LearningRate = 1e-12;

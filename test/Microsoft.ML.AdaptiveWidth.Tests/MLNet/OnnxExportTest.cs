@@ -94,7 +94,8 @@ public sealed class OnnxExportTest
     [TestMethod]
     public void AdaptiveWidthTrainers_WithQuantileCodes_ConvertToOnnx_ScoreAsMLNet()
     {
-        // Regression on three continuous features (all coded) and multiclass, each with the codes' ONNX nodes.
+        // Regression on three continuous features (all coded, one code each) and multiclass (four bins per coded
+        // feature), each with the codes' ONNX nodes.
         var ml = new MLContext(seed: 1);
         IDataView linear = ml.Data.LoadFromEnumerable(MLNetTestData.Linear(150, seed: 9));
         AdaptiveWidthRegressionTrainer.Options regressionOptions = Options(new AdaptiveWidthRegressionTrainer.Options(), truncated: false);
@@ -110,9 +111,12 @@ public sealed class OnnxExportTest
         IDataView mixture = ml.Data.LoadFromEnumerable(MLNetTestData.Mixture(120, seed: 6));
         AdaptiveWidthMulticlassTrainer.Options multiclassOptions = Options(new AdaptiveWidthMulticlassTrainer.Options(), truncated: true);
         multiclassOptions.QuantileCodes = true;
-        ITransformer multiclass = ml.Transforms.Conversion.MapValueToKey("Label")
+        multiclassOptions.QuantileCodeBins = 4;
+        var multiclass = ml.Transforms.Conversion.MapValueToKey("Label")
             .Append(ml.Transforms.Concatenate("Features", "F1", "F2", "F3"))
             .Append(ml.MulticlassClassification.Trainers.AdaptiveWidth(multiclassOptions)).Fit(mixture);
+        InputCodes binned = multiclass.LastTransformer.Model.Network.Codes!;
+        Assert.AreEqual(4 * binned.CodedFeatureCount, binned.CodeCount, "four codes per coded feature");
         float[] expectedScores = MLNetAssert.Vectors(multiclass.Transform(mixture), "Score").SelectMany(v => v).ToArray();
         foreach (IReadOnlyDictionary<string, Array> actual in Export(ml, multiclass, mixture).Outputs)
         {
