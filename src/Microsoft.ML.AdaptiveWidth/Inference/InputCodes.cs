@@ -396,6 +396,10 @@ public sealed class InputCodes
         }
     }
 
+    /// <summary>The same features and knots with <paramref name="bins"/> codes per coded feature.</summary>
+    internal InputCodes WithBins(int bins)
+        => bins == Bins ? this : new InputCodes(FeatureCount, _features, Enumerable.Range(0, _features.Length).Select(c => Knots(c).ToArray()).ToArray(), bins);
+
     /// <summary>True when both code the same features with the same knots.</summary>
     internal bool SameAs(InputCodes? other)
         => other is not null && other.FeatureCount == FeatureCount && other.Bins == Bins && other._features.AsSpan().SequenceEqual(_features)

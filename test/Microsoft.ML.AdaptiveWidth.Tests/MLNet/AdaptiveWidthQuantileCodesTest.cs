@@ -84,11 +84,13 @@ public sealed class AdaptiveWidthQuantileCodesTest
     [TestMethod]
     public void QuantileCodeBins_Automatic_GivesOneBinPer256TrainingRows_UpToEight_AndAGivenCountIsKept()
     {
-        Assert.AreEqual(1, AdaptiveWidthTrainingDriver.AutomaticCodeBins(100));
-        Assert.AreEqual(1, AdaptiveWidthTrainingDriver.AutomaticCodeBins(511));
-        Assert.AreEqual(3, AdaptiveWidthTrainingDriver.AutomaticCodeBins(800));
-        Assert.AreEqual(8, AdaptiveWidthTrainingDriver.AutomaticCodeBins(2048));
-        Assert.AreEqual(8, AdaptiveWidthTrainingDriver.AutomaticCodeBins(10_000_000));
+        Assert.AreEqual(1, AdaptiveWidthTrainingDriver.AutomaticCodeBins(100, 4));
+        Assert.AreEqual(1, AdaptiveWidthTrainingDriver.AutomaticCodeBins(511, 4));
+        Assert.AreEqual(3, AdaptiveWidthTrainingDriver.AutomaticCodeBins(800, 4));
+        Assert.AreEqual(8, AdaptiveWidthTrainingDriver.AutomaticCodeBins(2048, 4));
+        Assert.AreEqual(8, AdaptiveWidthTrainingDriver.AutomaticCodeBins(10_000_000, 64));
+        Assert.AreEqual(5, AdaptiveWidthTrainingDriver.AutomaticCodeBins(10_000_000, 100), "at most 512 codes in all");
+        Assert.AreEqual(1, AdaptiveWidthTrainingDriver.AutomaticCodeBins(20_000, 784), "pixels keep one code each");
 
         var ml = new MLContext(seed: 1);
         IDataView train = ml.Data.LoadFromEnumerable(Rows(800, seed: 7));

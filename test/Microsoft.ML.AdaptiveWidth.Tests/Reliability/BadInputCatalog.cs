@@ -100,7 +100,7 @@ internal static class BadInputCatalog
         Add("loading", "zip truncated to half its length", ml => Load(ml, Zip(ml)[..(Zip(ml).Length / 2)]), "");
         Add("loading", "our entry truncated to half", ml => Load(ml, WithEntry(ml, e => e[..(e.Length / 2)])), "truncated");
         Add("loading", "one flipped bit in a weight of our entry", ml => Load(ml, WithEntry(ml, e => { e[40] ^= 0x04; return e; })), "corrupted", "CRC");
-        Add("loading", "format version 3 (newer), checksum recomputed", ml => Load(ml, WithEntry(ml, e => Reseal(e, b => BinaryPrimitives.WriteInt32LittleEndian(b.AsSpan(4), 3)))), "newer", "Upgrade");
+        Add("loading", "format version 4 (newer), checksum recomputed", ml => Load(ml, WithEntry(ml, e => Reseal(e, b => BinaryPrimitives.WriteInt32LittleEndian(b.AsSpan(4), 4)))), "newer", "Upgrade");
         Add("loading", "a layer of 2^31 units, checksum recomputed", ml => Load(ml, WithEntry(ml, e => Reseal(e, b => BinaryPrimitives.WriteUInt32LittleEndian(b.AsSpan(20), 1u << 31)))), "2147483648", "65536");
         Add("loading", "input count 10^9, checksum recomputed", ml => Load(ml, WithEntry(ml, e => Reseal(e, b => BinaryPrimitives.WriteUInt32LittleEndian(b.AsSpan(16), 1_000_000_000)))), "1000000000");
         Add("loading", "body length 2^30, checksum recomputed", ml => Load(ml, WithEntry(ml, e => Reseal(e, b => BinaryPrimitives.WriteUInt32LittleEndian(b.AsSpan(8), 1u << 30)))), "body");
