@@ -135,24 +135,7 @@ public sealed class InputCodes
     public ReadOnlySpan<float> Knots(int code) => _padded.AsSpan(_starts[code], _counts[code]);
 
     /// <summary>The code of value <paramref name="x"/> for code <paramref name="code"/> (NaN stays NaN).</summary>
-    public float Code(int code, float x)
-    {
-        ReadOnlySpan<float> t = Knots(code);
-        if (float.IsNaN(x))
-        {
-            return float.NaN;
-        }
-        if (x <= t[0])
-        {
-            return 0f;
-        }
-        if (x >= t[^1])
-        {
-            return 1f;
-        }
-        int k = Segment(code, x);
-        return (float)((k + ((double)x - t[k]) / ((double)t[k + 1] - t[k])) / (t.Length - 1));
-    }
+    public float Code(int code, float x) => (float)(Position(code, x) / (_counts[code] - 1));
 
     /// <summary>The derivative of the code at <paramref name="x"/>: the segment's slope inside the knots (the right-hand one at
     /// a knot), 0 outside; NaN for NaN.</summary>
@@ -386,11 +369,7 @@ public sealed class InputCodes
             {
                 continue;
             }
-            int k = Segment(c, x), b = 0;
-            while (BinStart(c, b + 1) <= k)
-            {
-                b++;
-            }
+            int k = Segment(c, x), b = _segmentBins[_segmentStarts[c] + k];
             float gb = extendedGradient[FeatureCount + _offsets[c] + b];
             gradient[j] += gb * (float)(1.0 / (((double)t[k + 1] - t[k]) * (BinStart(c, b + 1) - BinStart(c, b))));
         }
@@ -410,7 +389,7 @@ public sealed class InputCodes
     /// <paramref name="minimumDistinct"/> distinct finite values gets knots at up to <paramref name="maximumKnots"/> evenly
     /// spaced quantiles (duplicates merged); null when no feature qualifies (binary and constant features are left alone).
     /// </summary>
-    public static InputCodes? FromRows(ReadOnlySpan<float> values, int featureCount, int maximumKnots = 64, int minimumDistinct = 3, int bins = 1)
+    public static InputCodes? FromRows(ReadOnlySpan<float> values, int featureCount, int maximumKnots = 64, int minimumDistinct = 3)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(featureCount, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(maximumKnots, 2);
@@ -450,6 +429,6 @@ public sealed class InputCodes
                 knots.Add(chosen.ToArray());
             }
         }
-        return features.Count == 0 ? null : new InputCodes(featureCount, features, knots, bins);
+        return features.Count == 0 ? null : new InputCodes(featureCount, features, knots);
     }
 }

@@ -255,9 +255,7 @@ public sealed class InputCodesTest
         // A damaged code section is an InvalidDataException (the CRC is recomputed so that the parser sees it).
         byte[] bytes = stream.ToArray();
         int knotCountOffset = bytes.Length - 4 - (4 * 3 + 8) - (4 * 5) - 4;
-        BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(knotCountOffset), 1);
-        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(bytes.Length - 4), Crc32.Append(0, bytes.AsSpan(0, bytes.Length - 4)));
-        Assert.ThrowsExactly<InvalidDataException>(() => AdaptiveWidthModelFormat.Read(new MemoryStream(bytes)));
+        AssertDamageIsInvalidData(bytes, knotCountOffset, 1);
     }
 
     [TestMethod]
@@ -283,7 +281,14 @@ public sealed class InputCodesTest
         byte[] bytes = stream.ToArray();
         int binsOffset = bytes.Length - 4 - (4 * 3 + 8) - (4 * 5 + 8) - 4 - 4;
         Assert.AreEqual(3, BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(binsOffset)));
-        BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(binsOffset), 1);
+        AssertDamageIsInvalidData(bytes, binsOffset, 1);
+    }
+
+    /// <summary>Writes <paramref name="value"/> at <paramref name="offset"/>, recomputes the CRC so that the parser sees the
+    /// damage, and expects an InvalidDataException.</summary>
+    private static void AssertDamageIsInvalidData(byte[] bytes, int offset, int value)
+    {
+        BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(offset), value);
         BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(bytes.Length - 4), Crc32.Append(0, bytes.AsSpan(0, bytes.Length - 4)));
         Assert.ThrowsExactly<InvalidDataException>(() => AdaptiveWidthModelFormat.Read(new MemoryStream(bytes)));
     }
