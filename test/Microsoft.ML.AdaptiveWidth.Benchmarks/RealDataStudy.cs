@@ -30,6 +30,9 @@ internal static class RealDataStudy
     /// <summary>A training run longer than this is recorded as too long (and our later seeds of it are skipped).</summary>
     private const double TooLongSeconds = 600;
 
+    /// <summary>Interleaved rounds of single-row timing per set (<see cref="MeasureLatencies"/>).</summary>
+    private const int LatencyRounds = 5;
+
     /// <summary>Text columns with more distinct training values than this are hashed (<c>OneHotHashEncoding</c>).</summary>
     private const int MaxOneHotCardinality = 100;
 
@@ -74,7 +77,21 @@ internal static class RealDataStudy
     /// <summary>A loaded set: its data views, feature pipeline (up to "Features"; multiclass maps the label to a key) and latency probe.</summary>
     private sealed record SetData(SuiteEntry Entry, int TrainRows, int TestRows, string Pipeline,
         Func<MLContext, (IDataView Train, IDataView Test)> Load, Func<MLContext, IEstimator<ITransformer>> Features,
-        Func<MLContext, ITransformer, Func<double>> Latency);
+        Func<MLContext, ITransformer, LatencyProbe> Latency);
+
+    /// <summary>
+    /// Single-row timing of one fitted pipeline, kept until every trainer of a set is fitted so that the trainers are timed
+    /// in interleaved rounds (<see cref="MeasureLatencies"/>).
+    /// </summary>
+    private sealed class LatencyProbe(Action warmUp, Func<int, double> measure, IDisposable engine) : IDisposable
+    {
+        public void WarmUp() => warmUp();
+
+        /// <summary>The median µs of <paramref name="calls"/> individually timed <c>Predict</c> calls.</summary>
+        public double Measure(int calls) => measure(calls);
+
+        public void Dispose() => engine.Dispose();
+    }
 
     /// <summary>A trainer of the comparison. <paramref name="Role"/> names it across tasks (the summary's rows).</summary>
     private sealed record Candidate(string Name, string Role, Normalizer Normalizer, bool Ours, bool Linear,
@@ -170,7 +187,17 @@ internal static class RealDataStudy
             }
             Console.Error.WriteLine($"[realdata] {e.Name} ({i + 1}/{toRun.Count}): {set.TrainRows} train / {set.TestRows} test rows ({Elapsed()})");
             IEnumerable<Candidate> candidates = Candidates(e.Kind, quick, tuning);
-            outcomes.Add(new SetOutcome(set, candidates.Select(c => RunCandidate(set, c, s)).ToList()));
+            var probes = new List<(Result Result, int Run, LatencyProbe Probe)>();
+            try
+            {
+                List<Result> results = candidates.Select(c => RunCandidate(set, c, s, probes)).ToList();
+                MeasureLatencies(probes, s);
+                outcomes.Add(new SetOutcome(set, results));
+            }
+            finally
+            {
+                probes.ForEach(p => p.Probe.Dispose());
+            }
             if (write && i + 1 < toRun.Count)
             {
                 // A long run leaves a usable document behind after every set, marked as partial.
@@ -331,9 +358,10 @@ internal static class RealDataStudy
         _ => "no normalizer",
     };
 
-    private static Result RunCandidate(SetData set, Candidate c, Settings s)
+    private static Result RunCandidate(SetData set, Candidate c, Settings s, List<(Result Result, int Run, LatencyProbe Probe)> probes)
     {
         var runs = new List<Fit>();
+        var result = new Result(c, runs, "");
         string note = "";
         foreach (int seed in c.Ours ? s.Seeds : [BaselineSeed])
         {
@@ -390,10 +418,10 @@ internal static class RealDataStudy
                 Kind.Multiclass => Multiclass(ml, scored),
                 _ => Regression(ml, scored),
             };
-            double latency = set.Latency(ml, model)();
             string widths = TrainerComparisonStudy.Widths(model).Text;
-            runs.Add(new Fit(metric, second, seconds, widths, latency));
-            Console.Error.WriteLine($"[realdata]     {metric:F4} / {second:F4}, {seconds:F1} s, {latency:F1} µs{(c.Ours ? $", widths {widths}" : "")}");
+            probes.Add((result, runs.Count, set.Latency(ml, model)));
+            runs.Add(new Fit(metric, second, seconds, widths, double.NaN));
+            Console.Error.WriteLine($"[realdata]     {metric:F4} / {second:F4}, {seconds:F1} s{(c.Ours ? $", widths {widths}" : "")}");
             if (seconds > TooLongSeconds)
             {
                 note = $"training took {seconds / 60:F1} min (> {TooLongSeconds / 60:F0} min)" + (c.Ours && seed != s.Seeds[^1] ? "; later seeds skipped" : "");
@@ -401,7 +429,35 @@ internal static class RealDataStudy
                 break;
             }
         }
-        return new Result(c, runs, note);
+        return result with { Note = note };
+    }
+
+    /// <summary>
+    /// Single-row latency of every fit of a set, measured after all of them are trained, in <see cref="LatencyRounds"/>
+    /// rounds that time every fit once each (<see cref="Settings.Predictions"/> calls in all per fit): a burst of load
+    /// from other processes on the shared machine then hits all trainers of a round alike, not one trainer's whole
+    /// measurement minutes away from the others'. A fit's latency is the median of its round medians.
+    /// </summary>
+    private static void MeasureLatencies(List<(Result Result, int Run, LatencyProbe Probe)> probes, Settings s)
+    {
+        Console.Error.WriteLine($"[realdata]   timing {probes.Count} fits in {LatencyRounds} interleaved rounds ({Elapsed()})");
+        probes.ForEach(p => p.Probe.WarmUp());
+        var rounds = probes.Select(_ => new List<double>()).ToArray();
+        int calls = Math.Max(1, s.Predictions / LatencyRounds);
+        for (int r = 0; r < LatencyRounds; r++)
+        {
+            for (int i = 0; i < probes.Count; i++)
+            {
+                rounds[i].Add(probes[i].Probe.Measure(calls));
+            }
+        }
+        for (int i = 0; i < probes.Count; i++)
+        {
+            (Result result, int run, _) = probes[i];
+            double latency = Stats.MedianOf(rounds[i]);
+            result.Runs[run] = result.Runs[run] with { LatencyMicroseconds = latency };
+            Console.Error.WriteLine($"[realdata]     latency {result.Candidate.Name} #{run + 1}: {latency:F1} µs (rounds {string.Join(", ", rounds[i].Select(x => x.ToString("F1", Inv)))})");
+        }
     }
 
     /// <summary>
@@ -682,18 +738,24 @@ internal static class RealDataStudy
             (ml, model) => Latency<FloatLabelRow, VectorScore>(ml, model, schema, testRows, s));
     }
 
-    /// <summary>Median µs of <see cref="Settings.Predictions"/> individually timed <c>PredictionEngine.Predict</c> calls after a warm-up.</summary>
-    private static Func<double> Latency<TIn, TOut>(MLContext ml, ITransformer model, SchemaDefinition schema, TIn[] rows, Settings s)
+    /// <summary>A <c>PredictionEngine</c> on the fitted pipeline: a warm-up, then medians of individually timed <c>Predict</c> calls.</summary>
+    private static LatencyProbe Latency<TIn, TOut>(MLContext ml, ITransformer model, SchemaDefinition schema, TIn[] rows, Settings s)
         where TIn : class, new()
         where TOut : class, new()
     {
-        return () =>
-        {
-            using PredictionEngine<TIn, TOut> engine = ml.Model.CreatePredictionEngine<TIn, TOut>(model, ignoreMissingColumns: true, inputSchemaDefinition: schema);
-            var output = new TOut();
-            TrainerComparisonStudy.WarmUpPredictions(engine, rows, output, Math.Max(100, s.Predictions / 4), s.WarmupSeconds);
-            return TrainerComparisonStudy.MedianPredictionMicroseconds(engine, rows, output, new double[s.Predictions]);
-        };
+        PredictionEngine<TIn, TOut> engine = ml.Model.CreatePredictionEngine<TIn, TOut>(model, ignoreMissingColumns: true, inputSchemaDefinition: schema);
+        var output = new TOut();
+        int next = 0;
+        return new LatencyProbe(
+            () => TrainerComparisonStudy.WarmUpPredictions(engine, rows, output, Math.Max(100, s.Predictions / 4), s.WarmupSeconds),
+            calls =>
+            {
+                // Each round continues through the test rows where the previous one stopped.
+                TIn[] round = Enumerable.Range(next, calls).Select(k => rows[k % rows.Length]).ToArray();
+                next = (next + calls) % rows.Length;
+                return TrainerComparisonStudy.MedianPredictionMicroseconds(engine, round, output, new double[calls]);
+            },
+            engine);
     }
 
     /// <summary>Reads a CSV file as R's write.csv writes it: a header, commas, "double-quoted" strings with "" escapes; an empty unquoted cell is null.</summary>
@@ -794,9 +856,10 @@ internal static class RealDataStudy
           "and L-BFGS (`LbfgsLogisticRegression` / `LbfgsMaximumEntropy`) after `NormalizeMinMax`. ML.NET has no L-BFGS least-squares regressor " +
           "(`LbfgsPoissonRegression` models counts), so regression uses `OnlineGradientDescent` in that slot. " +
           "Metrics on the test split: accuracy and AUC (binary), micro and macro accuracy (multiclass), R² and RMSE (regression). " +
-          $"\"Points\" are accuracy × 100 or R² × 100. Training seconds: wall time of `Fit` of the whole pipeline. Single-row latency: median of " +
-          $"{s.Predictions:N0} individually timed `PredictionEngine.Predict` calls on test rows (typed input with one member per column) after a " +
-          $"warm-up. A fit over {TooLongSeconds / 60:F0} minutes is recorded in the table.");
+          $"\"Points\" are accuracy × 100 or R² × 100. Training seconds: wall time of `Fit` of the whole pipeline. Single-row latency: " +
+          $"`PredictionEngine.Predict` on test rows (typed input with one member per column), individually timed after a warm-up, measured once " +
+          $"every fit of a set is trained, in {LatencyRounds} rounds that each time every fit of the set for {Math.Max(1, s.Predictions / LatencyRounds):N0} " +
+          $"calls (so load from other processes hits all trainers alike): the median of a fit's round medians. A fit over {TooLongSeconds / 60:F0} minutes is recorded in the table.");
         L();
         L("The defaults measured here (the average of eight networks of two adaptive layers, each starting 32 neurons wide, the " +
           "importance rescaled to a mean square of 1, inputs standardised inside the model (two-valued ones by at least half their " +
