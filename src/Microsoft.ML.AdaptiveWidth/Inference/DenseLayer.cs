@@ -13,7 +13,7 @@ namespace Microsoft.ML.AdaptiveWidth.Inference;
 /// </summary>
 public sealed class DenseLayer
 {
-    private readonly float[] _weights;
+    private readonly AlignedFloats _weights;
     private readonly float[] _bias;
 
     // Kernel layout, chosen once: with at least a vector of outputs (or fewer inputs than outputs), y = b + Σ_i x_i·Wᵀ[i],
@@ -21,13 +21,13 @@ public sealed class DenseLayer
     // y_j = b_j + W[j]·x, one dot product per output. Wᵀ's rows are padded with zeros to _stride, a whole number of
     // vectors once there is a vector of outputs, so the last, partial block of outputs is a vector like the others
     // (a layer of 35 or 203 neurons has no scalar tail); _paddedBias is the bias padded the same way.
-    private readonly float[]? _transposed;
-    private readonly float[] _paddedBias;
+    private readonly AlignedFloats? _transposed;
+    private readonly AlignedFloats _paddedBias;
     private readonly int _stride;
 
     // The same transposed layout, built on the first sparse forward pass of a layer with many inputs (a wide first
     // layer): a non-zero input then reads one contiguous row of Wᵀ instead of one value from each of Outputs rows.
-    private float[]? _columns;
+    private AlignedFloats? _columns;
 
     /// <summary>Creates a layer; the arrays are copied.</summary>
     /// <param name="inputs">Number of inputs (columns of the weight matrix), at least 1.</param>
@@ -64,11 +64,11 @@ public sealed class DenseLayer
         Inputs = inputs;
         Outputs = outputs;
         Activation = activation;
-        _weights = weights.ToArray();
+        _weights = new AlignedFloats(weights);
         _bias = bias.ToArray();
         _stride = outputs >= Vector256<float>.Count ? (outputs + Vector256<float>.Count - 1) & ~(Vector256<float>.Count - 1) : outputs;
-        _paddedBias = new float[_stride];
-        _bias.CopyTo(_paddedBias, 0);
+        _paddedBias = new AlignedFloats(_stride);
+        _bias.CopyTo(_paddedBias.Span);
         if (inputs < outputs || (outputs >= Vector256<float>.Count && inputs <= MaximumTransposedInputs))
         {
             _transposed = Transpose();
@@ -89,7 +89,7 @@ public sealed class DenseLayer
     public ActivationKind Activation { get; }
 
     /// <summary>Row-major weights, [<see cref="Outputs"/> × <see cref="Inputs"/>].</summary>
-    public ReadOnlySpan<float> Weights => _weights;
+    public ReadOnlySpan<float> Weights => _weights.Span;
 
     /// <summary>Biases, one per output.</summary>
     public ReadOnlySpan<float> Bias => _bias;
@@ -98,7 +98,7 @@ public sealed class DenseLayer
     public long MultiplyAdds => (long)Inputs * Outputs;
 
     /// <summary>The weight from input <paramref name="input"/> to output <paramref name="output"/>.</summary>
-    public float Weight(int output, int input) => _weights[output * Inputs + input];
+    public float Weight(int output, int input) => _weights.Span[output * Inputs + input];
 
     /// <summary>Keeps the first <paramref name="outputs"/> outputs and the first <paramref name="inputs"/> inputs.</summary>
     public DenseLayer Slice(int inputs, int outputs)
@@ -110,7 +110,7 @@ public sealed class DenseLayer
         var weights = new float[inputs * outputs];
         for (int o = 0; o < outputs; o++)
         {
-            _weights.AsSpan(o * Inputs, inputs).CopyTo(weights.AsSpan(o * inputs, inputs));
+            _weights.Span.Slice(o * Inputs, inputs).CopyTo(weights.AsSpan(o * inputs, inputs));
         }
         return new DenseLayer(inputs, outputs, weights, _bias.AsSpan(0, outputs), Activation);
     }
@@ -125,7 +125,7 @@ public sealed class DenseLayer
             bias[o] = _bias[outputs[o]];
             for (int i = 0; i < inputs.Count; i++)
             {
-                weights[o * inputs.Count + i] = _weights[outputs[o] * Inputs + inputs[i]];
+                weights[o * inputs.Count + i] = _weights.Span[outputs[o] * Inputs + inputs[i]];
             }
         }
         return new DenseLayer(inputs.Count, outputs.Count, weights, bias, Activation);
@@ -175,7 +175,7 @@ public sealed class DenseLayer
             }
             for (; o < Outputs; o++)
             {
-                y[o] = TensorPrimitives.Dot(_weights.AsSpan(o * Inputs, Inputs), source) + _bias[o];
+                y[o] = TensorPrimitives.Dot(_weights.Span.Slice(o * Inputs, Inputs), source) + _bias[o];
             }
         }
         Activate(y, Activation);
@@ -188,9 +188,9 @@ public sealed class DenseLayer
     /// <summary>y[o..o+4) = W[o..o+4)·x + b[o..o+4), W row-major with <paramref name="inputs"/> columns.</summary>
     /// <remarks>Compiled fully optimised at first use (no tiering), so a service's first predictions are as fast as later ones.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void FourDots(float[] weights, int o, int inputs, ReadOnlySpan<float> x, float[] bias, Span<float> y)
+    private static void FourDots(AlignedFloats weights, int o, int inputs, ReadOnlySpan<float> x, float[] bias, Span<float> y)
     {
-        ref float w = ref MemoryMarshal.GetArrayDataReference(weights);
+        ref float w = ref weights.Start;
         ref float xr = ref MemoryMarshal.GetReference(x);
         nuint r0 = (nuint)o * (nuint)inputs, r1 = r0 + (nuint)inputs, r2 = r1 + (nuint)inputs, r3 = r2 + (nuint)inputs;
         Vector256<float> a0 = Vector256<float>.Zero, a1 = a0, a2 = a0, a3 = a0;
@@ -224,7 +224,7 @@ public sealed class DenseLayer
     /// partial vector reads the zero padding and stores only the real outputs. The same kernels serve a dense row (every
     /// input) and a sparse one (its non-zeros), through a struct the JIT specialises.
     /// </summary>
-    private void Accumulate<TRows>(float[] transposed, TRows rows, Span<float> y) where TRows : struct, IRows, allows ref struct
+    private void Accumulate<TRows>(AlignedFloats transposed, TRows rows, Span<float> y) where TRows : struct, IRows, allows ref struct
     {
         int j = 0;
         if (Fused && Outputs >= Vector256<float>.Count)
@@ -258,7 +258,7 @@ public sealed class DenseLayer
         _bias.CopyTo(y);
         for (int k = 0; k < rows.Count; k++)
         {
-            TensorPrimitives.MultiplyAdd(transposed.AsSpan((int)rows.Row(k) * _stride, Outputs), rows.Value(k), y, y);
+            TensorPrimitives.MultiplyAdd(transposed.Span.Slice((int)rows.Row(k) * _stride, Outputs), rows.Value(k), y, y);
         }
     }
 
@@ -303,10 +303,10 @@ public sealed class DenseLayer
 
     /// <summary>y[j..j+64) = b[j..j+64) + Σ_k value_k·Wᵀ[row_k, j..j+64), Wᵀ row-major with <paramref name="stride"/> columns.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void EightColumnsBlock<TRows>(float[] transposed, float[] bias, int j, int stride, TRows rows, Span<float> y) where TRows : struct, IRows, allows ref struct
+    private static void EightColumnsBlock<TRows>(AlignedFloats transposed, AlignedFloats bias, int j, int stride, TRows rows, Span<float> y) where TRows : struct, IRows, allows ref struct
     {
-        ref float t = ref MemoryMarshal.GetArrayDataReference(transposed);
-        ref float b = ref MemoryMarshal.GetArrayDataReference(bias);
+        ref float t = ref transposed.Start;
+        ref float b = ref bias.Start;
         int n = Vector256<float>.Count;
         nuint o = (nuint)j;
         Vector256<float> a0 = Vector256.LoadUnsafe(ref b, o), a1 = Vector256.LoadUnsafe(ref b, o + (nuint)n),
@@ -342,10 +342,10 @@ public sealed class DenseLayer
     /// array of vectors would not stay in registers), over two rows at a time into two sets of accumulators: four chains
     /// of dependent multiply-adds would leave half the FMA throughput idle (a hidden layer of 32-40 neurons).</remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void FourColumnsBlock<TRows>(float[] transposed, float[] bias, int j, int stride, TRows rows, Span<float> y) where TRows : struct, IRows, allows ref struct
+    private static void FourColumnsBlock<TRows>(AlignedFloats transposed, AlignedFloats bias, int j, int stride, TRows rows, Span<float> y) where TRows : struct, IRows, allows ref struct
     {
-        ref float t = ref MemoryMarshal.GetArrayDataReference(transposed);
-        ref float b = ref MemoryMarshal.GetArrayDataReference(bias);
+        ref float t = ref transposed.Start;
+        ref float b = ref bias.Start;
         int n = Vector256<float>.Count;
         nuint o = (nuint)j;
         Vector256<float> a0 = Vector256.LoadUnsafe(ref b, o), a1 = Vector256.LoadUnsafe(ref b, o + (nuint)n),
@@ -383,11 +383,11 @@ public sealed class DenseLayer
 
     /// <summary>b[j..j+8) + Σ_k value_k·Wᵀ[row_k, j..j+8), with four independent accumulators over the rows.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static Vector256<float> OneColumnsBlock<TRows>(float[] transposed, float[] bias, int j, int stride, TRows rows) where TRows : struct, IRows, allows ref struct
+    private static Vector256<float> OneColumnsBlock<TRows>(AlignedFloats transposed, AlignedFloats bias, int j, int stride, TRows rows) where TRows : struct, IRows, allows ref struct
     {
-        ref float t = ref MemoryMarshal.GetArrayDataReference(transposed);
+        ref float t = ref transposed.Start;
         nuint o = (nuint)j, s = (nuint)stride;
-        Vector256<float> a0 = Vector256.LoadUnsafe(ref MemoryMarshal.GetArrayDataReference(bias), o), a1 = Vector256<float>.Zero, a2 = a1, a3 = a1;
+        Vector256<float> a0 = Vector256.LoadUnsafe(ref bias.Start, o), a1 = Vector256<float>.Zero, a2 = a1, a3 = a1;
         int k = 0;
         for (; k + 4 <= rows.Count; k += 4)
         {
@@ -429,20 +429,22 @@ public sealed class DenseLayer
                 throw new ArgumentException($"Index {i} is outside the layer's {Inputs} inputs.", nameof(indices));
             }
         }
-        float[] columns = _transposed ?? LazyInitializer.EnsureInitialized(ref _columns, Transpose);
+        AlignedFloats columns = _transposed ?? LazyInitializer.EnsureInitialized(ref _columns, Transpose);
         Span<float> y = destination[..Outputs];
         Accumulate(columns, new SparseRows(indices, values), y);
         Activate(y, Activation);
     }
 
-    private float[] Transpose()
+    private AlignedFloats Transpose()
     {
-        var columns = new float[(long)Inputs * _stride];
+        var columns = new AlignedFloats(checked(Inputs * _stride));
+        Span<float> t = columns.Span;
+        ReadOnlySpan<float> w = _weights.Span;
         for (int o = 0; o < Outputs; o++)
         {
             for (int i = 0; i < Inputs; i++)
             {
-                columns[(long)i * _stride + o] = _weights[o * Inputs + i];
+                t[i * _stride + o] = w[o * Inputs + i];
             }
         }
         return columns;

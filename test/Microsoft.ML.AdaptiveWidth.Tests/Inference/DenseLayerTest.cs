@@ -11,6 +11,31 @@ public sealed class DenseLayerTest
     private static readonly int MaxSize = 2 * Vector512<float>.Count + 1;
 
     [TestMethod]
+    public void AlignedFloats_StartOnACacheLine_HoldTheValues_AndStayThereAfterACompactingCollection()
+    {
+        // The scoring kernels' weights start on a 64-byte boundary whatever the allocator's placement (a 32-byte load
+        // then never crosses a cache line); the buffer is pinned, so a compacting collection cannot move it off.
+        var buffers = new List<(AlignedFloats Buffer, float[] Values)>();
+        var random = new Random(7);
+        var garbage = new List<byte[]>();
+        for (int length = 0; length < 40; length++)
+        {
+            garbage.Add(new byte[random.Next(1, 100)]);
+            float[] values = RandomModels.Values(random, length, 3f);
+            buffers.Add((new AlignedFloats(values), values));
+        }
+        garbage.Clear();
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+        foreach ((AlignedFloats buffer, float[] values) in buffers)
+        {
+            Assert.AreEqual(values.Length, buffer.Length);
+            CollectionAssert.AreEqual(values, buffer.Span.ToArray());
+            Assert.AreEqual(0L, (long)buffer.Address % 64, $"a buffer of {values.Length} floats starts off a cache line");
+        }
+        Assert.AreEqual(0, new AlignedFloats(5).Span.ToArray().Count(v => v != 0f), "a new buffer is zero-filled");
+    }
+
+    [TestMethod]
     [DataRow(ActivationKind.ReLU6)]
     [DataRow(ActivationKind.ReLU)]
     [DataRow(ActivationKind.LeakyReLU)]
