@@ -46,7 +46,8 @@ namespace Microsoft.ML.Trainers.AdaptiveWidth;
 /// ⌊−ln(1−k)/λ⌋ + 2, so layers grow or shrink as λ is learned. With validation data (given to
 /// `Fit(train, validation)` or as the `ValidationSet` option, or held out from the training data by
 /// `ValidationFraction`, stratified by class), the epoch with the best validation loss is kept and training stops after
-/// `EarlyStoppingPatience` epochs without improvement. Then `TruncationBudget` and `MaxUnitsPerLayer` cut each layer to its most important neurons.
+/// `EarlyStoppingPatience` epochs without improvement (on large data sooner, after `EarlyStoppingPatienceSteps` optimizer
+/// steps and at least 10 epochs). Then `TruncationBudget` and `MaxUnitsPerLayer` cut each layer to its most important neurons.
 /// Rows with a NaN or infinite feature, a missing (NaN) label, or a NaN, infinite or negative weight are skipped,
 /// as ML.NET's own trainers do, and their count is written to the log as a warning.
 /// Progress (epoch, loss, validation loss and accuracy, widths) goes to `MLContext.Log` at most once per second.

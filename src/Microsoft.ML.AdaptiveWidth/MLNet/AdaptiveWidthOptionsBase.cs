@@ -69,6 +69,9 @@ public abstract class AdaptiveWidthOptionsBase : TrainerInputBaseWithWeight
         /// <summary>Default of <see cref="EarlyStoppingPatience"/>: 30.</summary>
         public const int EarlyStoppingPatience = TrainingDefaults.EarlyStoppingPatience;
 
+        /// <summary>Default of <see cref="EarlyStoppingPatienceSteps"/>: 5,000.</summary>
+        public const int EarlyStoppingPatienceSteps = TrainingDefaults.EarlyStoppingPatienceSteps;
+
         /// <summary>Default of <see cref="QuantileCodes"/>: true (chosen on the public real-data suite, docs/realdata-recipe.md).</summary>
         public const bool QuantileCodes = true;
 
@@ -222,10 +225,19 @@ public abstract class AdaptiveWidthOptionsBase : TrainerInputBaseWithWeight
     public int EarlyStoppingPatience = Defaults.EarlyStoppingPatience;
 
     /// <summary>
+    /// On large data, stop sooner than <see cref="EarlyStoppingPatience"/> epochs: once this many optimizer steps, and at
+    /// least 10 epochs, have passed without a better validation metric. Sets of up to about 21,000 training rows (167
+    /// batches of 128 an epoch) keep the whole <see cref="EarlyStoppingPatience"/>; 100,000 rows stop after 10 epochs
+    /// without improvement.
+    /// </summary>
+    /// <value>≥ 0; 0 counts epochs alone. Default 5,000.</value>
+    public int EarlyStoppingPatienceSteps = Defaults.EarlyStoppingPatienceSteps;
+
+    /// <summary>
     /// The learning-rate schedule: after <see cref="LearningRateDecayPatience"/> epochs without a better validation metric
     /// (counted again from each decay), the learning rate is multiplied by this factor, down to 1/1000 of
     /// <see cref="LearningRate"/>; early stopping still ends training after <see cref="EarlyStoppingPatience"/> epochs
-    /// without improvement, and the best epoch's network is kept.
+    /// without improvement (or <see cref="EarlyStoppingPatienceSteps"/> steps), and the best epoch's network is kept.
     /// </summary>
     /// <value>In (0, 1]; 1 keeps the learning rate constant. Needs validation rows (held out or given to Fit). Default 1
     /// (constant: on the public real-data suite the decay changed nothing, docs/realdata-recipe.md).</value>
@@ -421,6 +433,7 @@ public abstract class AdaptiveWidthOptionsBase : TrainerInputBaseWithWeight
         BatchSize = BatchSize,
         MaxEpoch = MaxEpoch,
         EarlyStoppingPatience = EarlyStoppingPatience,
+        EarlyStoppingPatienceSteps = EarlyStoppingPatienceSteps,
         LinearPath = LinearPath,
         FeatureScales = FeatureScales,
         Dropout = Dropout,

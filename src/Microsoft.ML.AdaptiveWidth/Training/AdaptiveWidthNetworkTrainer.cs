@@ -7,7 +7,7 @@ public static class AdaptiveWidthNetworkTrainer
 {
     /// <summary>
     /// Trains with mini-batch Adam, learning the widths; with a validation set, keeps the best epoch (weights and
-    /// widths) and stops early after <see cref="TrainingSettings.EarlyStoppingPatience"/> epochs without improvement.
+    /// widths) and stops early after <see cref="TrainingSettings.PatienceEpochs"/> epochs without improvement.
     /// </summary>
     /// <param name="task">Binary, multiclass or regression.</param>
     /// <param name="classCount">Number of classes for multiclass (labels 0..classCount−1); ignored otherwise.</param>

@@ -135,6 +135,7 @@ internal sealed class TrainingLoop : IDisposable
         int sinceDecay = 0;
         double minimumRate = _settings.LearningRate * MinimumLearningRateFraction;
         StopReason stopped = StopReason.MaxEpochs;
+        int patience = _settings.PatienceEpochs(_train.RowCount);
 
         for (int epoch = 1; epoch <= _settings.MaxEpoch; epoch++)
         {
@@ -177,7 +178,7 @@ internal sealed class TrainingLoop : IDisposable
                 throw new InvalidOperationException(
                     $"Training diverged at epoch {epoch} (loss {trainingLoss}). Lower {nameof(TrainingSettings.LearningRate)} or normalize the features.");
             }
-            if (_settings.EarlyStoppingPatience > 0 && _validation is not null && sinceBest >= _settings.EarlyStoppingPatience)
+            if (patience > 0 && _validation is not null && sinceBest >= patience)
             {
                 stopped = StopReason.EarlyStopping;
                 break;

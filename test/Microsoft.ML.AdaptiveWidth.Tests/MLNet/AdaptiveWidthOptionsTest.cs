@@ -24,6 +24,7 @@ public sealed class AdaptiveWidthOptionsTest
     [DataRow(nameof(AdaptiveWidthOptionsBase.BatchSize), 0)]
     [DataRow(nameof(AdaptiveWidthOptionsBase.MaxEpoch), 0)]
     [DataRow(nameof(AdaptiveWidthOptionsBase.EarlyStoppingPatience), -1)]
+    [DataRow(nameof(AdaptiveWidthOptionsBase.EarlyStoppingPatienceSteps), -1)]
     [DataRow(nameof(AdaptiveWidthOptionsBase.ValidationFraction), 1.0)]
     [DataRow(nameof(AdaptiveWidthOptionsBase.NumberOfThreads), 0)]
     [DataRow(nameof(AdaptiveWidthOptionsBase.WeightPriorScale), double.NaN)]

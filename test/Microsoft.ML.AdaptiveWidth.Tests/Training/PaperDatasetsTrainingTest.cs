@@ -90,6 +90,42 @@ public sealed class PaperDatasetsTrainingTest
     }
 
     [TestMethod]
+    public void AdaptiveWidthNetworkTrainer_Train_WithPatienceInSteps_StopsAfterTheEpochsThatMakeThoseSteps()
+    {
+        var (train, validation, _) = Splits.PaperSplit(PaperDatasets.DoubleMoon());
+        int stepsPerEpoch = (train.RowCount + 31) / 32;
+        // 11 epochs' worth of steps: fewer than the 40 epochs of patience, more than the floor of 10.
+        var settings = new TrainingSettings
+        {
+            LearningRate = 0.1, BatchSize = 32, MaxEpoch = 120, EarlyStoppingPatience = 40, EarlyStoppingPatienceSteps = 11 * stepsPerEpoch - 5,
+            Seed = 2, EarlyStoppingMetric = EarlyStoppingMetric.Accuracy,
+        };
+        Assert.AreEqual(11, settings.PatienceEpochs(train.RowCount));
+        TrainingResult result = AdaptiveWidthNetworkTrainer.Train(NetworkTask.BinaryClassification, 2,
+            new TrainingData(train.Features, 2, train.Labels), new TrainingData(validation.Features, 2, validation.Labels), settings);
+
+        Assert.AreEqual(StopReason.EarlyStopping, result.Stopped);
+        Assert.AreEqual(result.BestEpoch + 11, result.History.Count, "stops 11 epochs (the steps' worth) after the best, not 40");
+    }
+
+    [TestMethod]
+    [DataRow(1_000L, 128, 30, 5_000, 30)] // 8 steps an epoch: the epochs' patience
+    [DataRow(21_300L, 128, 30, 5_000, 30)] // 167 steps an epoch: 30 epochs make 5,010 steps
+    [DataRow(40_000L, 128, 30, 5_000, 16)] // 313 steps an epoch: 16 epochs make 5,000 steps
+    [DataRow(100_000L, 128, 30, 5_000, 10)] // 782 steps an epoch: 7 epochs would do, the floor is 10
+    [DataRow(100_000L, 128, 6, 5_000, 6)] // a patience below the floor is kept
+    [DataRow(100_000L, 1_024, 30, 5_000, 30)] // 98 steps an epoch: 52 epochs, capped at the patience
+    [DataRow(100_000L, 128, 30, 0, 30)] // steps off: epochs alone
+    [DataRow(100_000L, 128, 0, 5_000, 0)] // early stopping off
+    [DataRow(50L, 128, 30, 5_000, 30)] // fewer rows than a batch: one step an epoch
+    public void TrainingSettings_PatienceEpochs_IsTheEpochsThatMakeThePatienceSteps_BetweenTheFloorAndThePatience(
+        long rows, int batch, int patience, int steps, int expected)
+    {
+        var settings = new TrainingSettings { BatchSize = batch, EarlyStoppingPatience = patience, EarlyStoppingPatienceSteps = steps };
+        Assert.AreEqual(expected, settings.PatienceEpochs(rows));
+    }
+
+    [TestMethod]
     public void AdaptiveWidthNetworkTrainer_Train_LearnsSpiralHardWithTwoAdaptiveLayers()
     {
         // One adaptive layer (the paper's Table 1 row) needs thousands of epochs here; two layers reach ≥ 97% in about
