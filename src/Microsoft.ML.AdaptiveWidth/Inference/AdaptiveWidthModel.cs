@@ -331,8 +331,10 @@ public sealed class AdaptiveWidthModel
                 int[] from = _blocks.Offsets[l], to = _blocks.Offsets[l + 1];
                 for (int c = 0; c < chains.Length; c++)
                 {
-                    chains[c].Forward(a.Slice(from[c], chains[c].Inputs), b.Slice(to[c], chains[c].Outputs));
+                    chains[c].Affine(a.Slice(from[c], chains[c].Inputs), b.Slice(to[c], chains[c].Outputs));
                 }
+                // One activation for the whole layer (every chain's part of it has the layer's activation).
+                DenseLayer.Activate(b[..(to[^1] + chains[^1].Outputs)], chains[0].Activation);
                 Span<float> swap = a;
                 a = b;
                 b = swap;

@@ -158,6 +158,17 @@ public sealed class DenseLayer
             throw new ArgumentException("Destination must not overlap the source (in place is not supported).", nameof(destination));
         }
         Span<float> y = destination[..Outputs];
+        Affine(source, y);
+        Activate(y, Activation);
+    }
+
+    /// <summary>
+    /// <c>y = W·x + b</c>, without the activation or <see cref="Forward"/>'s checks: for the scorer's chains of an averaged
+    /// ensemble, whose spans the model sizes (x exactly <see cref="Inputs"/> long, y exactly <see cref="Outputs"/>, not
+    /// overlapping), and which apply the activation once to the whole layer.
+    /// </summary>
+    internal void Affine(ReadOnlySpan<float> source, Span<float> y)
+    {
         if (_transposed is not null)
         {
             Accumulate(_transposed, new DenseRows(source), y);
@@ -178,7 +189,6 @@ public sealed class DenseLayer
                 y[o] = TensorPrimitives.Dot(_weights.Span.Slice(o * Inputs, Inputs), source) + _bias[o];
             }
         }
-        Activate(y, Activation);
     }
 
     // The blocked kernels below need 256-bit vectors with fused multiply-add (x64 with AVX2 and FMA); elsewhere every row
