@@ -995,8 +995,57 @@ internal static class RealDataStudy
         yield return $"Ours (MinMax) more than 0.5 points below the best linear trainer on **{belowLinear} of {n}** sets (target: 0)" +
                      (bad.Count > 0 ? $": {string.Join(", ", bad)}." : ".");
         yield return $"Our three normalizer variants within 0.5 points of each other on **{normalizerOk} of {n}** sets (target: all).";
+        foreach (string cost in CostVerdicts(outcomes))
+        {
+            yield return cost;
+        }
         var tooLong = outcomes.SelectMany(o => o.Results.Where(r => r.Note.Length > 0).Select(r => $"{o.Set.Entry.Name} {r.Candidate.Name}: {r.Note}")).ToList();
         yield return tooLong.Count == 0 ? $"No training run took over {TooLongSeconds / 60:F0} minutes." : "Over the time limit: " + string.Join("; ", tooLong) + ".";
+    }
+
+    /// <summary>The cost targets: single-row latency no higher than LightGBM's on any set, training time at most 20× LightGBM's
+    /// in the median and no fit of ours over 3 minutes (sets without a LightGBM fit, as in recipe runs, are left out).</summary>
+    private static IEnumerable<string> CostVerdicts(List<SetOutcome> outcomes)
+    {
+        var slower = new List<string>();
+        var ourSeconds = new List<double>();
+        var lightGbmSeconds = new List<double>();
+        int compared = 0;
+        (double Seconds, string Set) slowest = (0, "");
+        foreach (SetOutcome o in outcomes)
+        {
+            Result ours = o.Results.First(r => r.Candidate.Ours && r.Candidate.Normalizer == Normalizer.MinMax);
+            foreach (Result r in o.Results.Where(r => r.Candidate.Ours))
+            {
+                foreach (Fit fit in r.Runs.Where(f => f.Seconds > slowest.Seconds))
+                {
+                    slowest = (fit.Seconds, $"{o.Set.Entry.Name}, {r.Candidate.Name}");
+                }
+            }
+            Result? lightGbm = o.Results.FirstOrDefault(r => r.Candidate.Role == "LightGbm");
+            if (lightGbm is null || lightGbm.Runs.Count == 0 || ours.Runs.Count == 0)
+            {
+                continue;
+            }
+            compared++;
+            ourSeconds.AddRange(ours.Runs.Select(f => f.Seconds));
+            lightGbmSeconds.AddRange(lightGbm.Runs.Select(f => f.Seconds));
+            double oursMicroseconds = Stats.MedianOf(ours.Runs.Select(f => f.LatencyMicroseconds));
+            double lightGbmMicroseconds = Stats.MedianOf(lightGbm.Runs.Select(f => f.LatencyMicroseconds));
+            if (oursMicroseconds > lightGbmMicroseconds)
+            {
+                slower.Add($"{o.Set.Entry.Name} {oursMicroseconds:F1} against {lightGbmMicroseconds:F1} µs");
+            }
+        }
+        if (compared > 0)
+        {
+            yield return $"Ours (MinMax) single-row latency above LightGBM's on **{slower.Count} of {compared}** sets (target: none)" +
+                         (slower.Count > 0 ? $": {string.Join(", ", slower)}." : ".");
+            double ourMedian = Stats.MedianOf(ourSeconds), lightGbmMedian = Stats.MedianOf(lightGbmSeconds);
+            yield return $"Ours (MinMax) median training time {ourMedian:F1} s against LightGBM's {lightGbmMedian:F1} s, " +
+                         $"**{ourMedian / Math.Max(lightGbmMedian, 0.05):F0}x** (target: at most 20x).";
+        }
+        yield return $"Slowest fit of ours: **{slowest.Seconds:F0} s** ({slowest.Set}; target: under 3 minutes).";
     }
 
     private static string Task(SuiteEntry e) => e.Kind switch
