@@ -83,6 +83,9 @@ internal static class RealDataStudy
     /// Single-row timing of one fitted pipeline, kept until every trainer of a set is fitted so that the trainers are timed
     /// in interleaved rounds (<see cref="MeasureLatencies"/>).
     /// </summary>
+    /// <summary>Fit <paramref name="Run"/> of a candidate's <paramref name="Runs"/>, whose latency its probe measures later.</summary>
+    private sealed record LatencyFit(Candidate Candidate, List<Fit> Runs, int Run, LatencyProbe Probe);
+
     private sealed class LatencyProbe(Action warmUp, Func<int, double> measure, IDisposable engine) : IDisposable
     {
         public void WarmUp() => warmUp();
@@ -187,7 +190,7 @@ internal static class RealDataStudy
             }
             Console.Error.WriteLine($"[realdata] {e.Name} ({i + 1}/{toRun.Count}): {set.TrainRows} train / {set.TestRows} test rows ({Elapsed()})");
             IEnumerable<Candidate> candidates = Candidates(e.Kind, quick, tuning);
-            var probes = new List<(Result Result, int Run, LatencyProbe Probe)>();
+            var probes = new List<LatencyFit>();
             try
             {
                 List<Result> results = candidates.Select(c => RunCandidate(set, c, s, probes)).ToList();
@@ -358,10 +361,9 @@ internal static class RealDataStudy
         _ => "no normalizer",
     };
 
-    private static Result RunCandidate(SetData set, Candidate c, Settings s, List<(Result Result, int Run, LatencyProbe Probe)> probes)
+    private static Result RunCandidate(SetData set, Candidate c, Settings s, List<LatencyFit> probes)
     {
         var runs = new List<Fit>();
-        var result = new Result(c, runs, "");
         string note = "";
         foreach (int seed in c.Ours ? s.Seeds : [BaselineSeed])
         {
@@ -419,7 +421,7 @@ internal static class RealDataStudy
                 _ => Regression(ml, scored),
             };
             string widths = TrainerComparisonStudy.Widths(model).Text;
-            probes.Add((result, runs.Count, set.Latency(ml, model)));
+            probes.Add(new LatencyFit(c, runs, runs.Count, set.Latency(ml, model)));
             runs.Add(new Fit(metric, second, seconds, widths, double.NaN));
             Console.Error.WriteLine($"[realdata]     {metric:F4} / {second:F4}, {seconds:F1} s{(c.Ours ? $", widths {widths}" : "")}");
             if (seconds > TooLongSeconds)
@@ -429,7 +431,7 @@ internal static class RealDataStudy
                 break;
             }
         }
-        return result with { Note = note };
+        return new Result(c, runs, note);
     }
 
     /// <summary>
@@ -438,7 +440,7 @@ internal static class RealDataStudy
     /// from other processes on the shared machine then hits all trainers of a round alike, not one trainer's whole
     /// measurement minutes away from the others'. A fit's latency is the median of its round medians.
     /// </summary>
-    private static void MeasureLatencies(List<(Result Result, int Run, LatencyProbe Probe)> probes, Settings s)
+    private static void MeasureLatencies(List<LatencyFit> probes, Settings s)
     {
         Console.Error.WriteLine($"[realdata]   timing {probes.Count} fits in {LatencyRounds} interleaved rounds ({Elapsed()})");
         probes.ForEach(p => p.Probe.WarmUp());
@@ -453,10 +455,10 @@ internal static class RealDataStudy
         }
         for (int i = 0; i < probes.Count; i++)
         {
-            (Result result, int run, _) = probes[i];
+            (Candidate candidate, List<Fit> runs, int run, _) = probes[i];
             double latency = Stats.MedianOf(rounds[i]);
-            result.Runs[run] = result.Runs[run] with { LatencyMicroseconds = latency };
-            Console.Error.WriteLine($"[realdata]     latency {result.Candidate.Name} #{run + 1}: {latency:F1} µs (rounds {string.Join(", ", rounds[i].Select(x => x.ToString("F1", Inv)))})");
+            runs[run] = runs[run] with { LatencyMicroseconds = latency };
+            Console.Error.WriteLine($"[realdata]     latency {candidate.Name} #{run + 1}: {latency:F1} µs (rounds {string.Join(", ", rounds[i].Select(x => x.ToString("F1", Inv)))})");
         }
     }
 
