@@ -2,6 +2,9 @@
 # Fetches the public real-data suite of issue 15 (17 tabular data sets) from Debian packages and converts each to CSV
 # with fixed, seeded train/test splits, into a cache folder outside git:
 #   ${ADAPTIVEWIDTH_DATA:-$HOME/.cache/adaptive-width}/tabular-suite/   (or the folder given as the first argument)
+# With --large first, the larger supplement instead (5 sets of 20,000 to 61,395 rows, for choosing what depends on the
+# row count; docs/realdata-suite.md), into .../tabular-large/: r-cran-ggplot2 (MIT: diamonds), r-cran-mlbench (GPL-2:
+# Shuttle, LetterRecognition), r-cran-aer (GPL-2 | GPL-3: CPSSW8, CPS1988). Only the cache holds them; nothing is committed.
 # Sources (licences): r-cran-modeldata (MIT), python3-sklearn (BSD-3: its bundled data files and OpenML test fixtures),
 # dataset-fashion-mnist (MIT, through build/fetch-fashion-mnist.sh into .../fashion-mnist/).
 # Writes per set NAME.train.csv and NAME.test.csv (header row, comma separated, strings quoted, missing cells empty),
@@ -12,13 +15,24 @@
 # Needs apt (apt-get download; apt-get install -y r-base-core when Rscript is missing).
 set -euo pipefail
 
+large=0
+if [[ "${1:-}" == --large ]]; then
+  large=1
+  shift
+fi
 root="${ADAPTIVEWIDTH_DATA:-$HOME/.cache/adaptive-width}"
-dest="${1:-$root/tabular-suite}"
+if (( large )); then
+  dest="${1:-$root/tabular-large}"
+  packages=(r-cran-ggplot2 r-cran-mlbench r-cran-aer)
+else
+  dest="${1:-$root/tabular-suite}"
+  packages=(r-cran-modeldata python3-sklearn)
+fi
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
 # Fashion-MNIST comes from the existing script (its own idempotence check); the suite stores only the subsample's indices.
 fashion="$(dirname "$dest")/fashion-mnist"
-bash "$here/fetch-fashion-mnist.sh" "$fashion"
+(( large )) || bash "$here/fetch-fashion-mnist.sh" "$fashion"
 
 complete() {
   [[ -s "$dest/suite.csv" ]] || return 1
@@ -50,26 +64,26 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
 # apt-get download needs an up-to-date package list; refresh it only when the first try fails.
-if ! apt-get download r-cran-modeldata python3-sklearn; then
+if ! apt-get download "${packages[@]}"; then
   apt-get update
-  apt-get download r-cran-modeldata python3-sklearn
+  apt-get download "${packages[@]}"
 fi
 for deb in ./*.deb; do
   dpkg -x "$deb" x
 done
-sklearn=$(ls -d x/usr/lib/python3/dist-packages/sklearn)
+if (( large )); then sklearn=none; else sklearn=$(ls -d x/usr/lib/python3/dist-packages/sklearn); fi
 
 # Everything is written to a staging folder first and moved in at the end, so an interrupted run never leaves a
 # manifest that looks complete.
 mkdir -p out
 cat > convert.R <<'EOF'
 args <- commandArgs(trailingOnly = TRUE)
-lib <- args[1]; sk <- args[2]; fashion <- args[3]; out <- args[4]
+lib <- args[1]; sk <- args[2]; fashion <- args[3]; out <- args[4]; large <- args[5] == "large"
 manifest <- list()
 
-modeldata <- function(name) {
+modeldata <- function(name, package = "modeldata") {
   e <- new.env()
-  data(list = name, package = "modeldata", lib.loc = lib, envir = e)
+  data(list = name, package = package, lib.loc = lib, envir = e)
   d <- as.data.frame(get(name, envir = e))
   # Factors (ordered or not) and logicals become text columns; numbers stay numbers.
   for (c in names(d)) if (is.factor(d[[c]]) || is.logical(d[[c]])) d[[c]] <- as.character(d[[c]])
@@ -120,6 +134,24 @@ add <- function(name, d, label, task, positive = NA, source, licence, notes = ""
     name = name, task = task, label = label, positive = ifelse(is.na(positive), "", positive), classes = classes,
     rows = n, train = length(train), test = length(test), numeric = numeric, categorical = ncol(x) - numeric,
     missing = sum(is.na(x)), source = source, licence = licence, notes = notes)
+}
+
+finish <- function() {
+  m <- do.call(rbind, manifest)
+  write.csv(m, file.path(out, "suite.csv"), row.names = FALSE, quote = FALSE)
+  print(m[, 1:11], row.names = FALSE)
+  quit(save = "no")
+}
+
+if (large) {
+  add("diamonds", modeldata("diamonds", "ggplot2"), "price", "regression", source = "r-cran-ggplot2", licence = "MIT",
+      notes = "cut; color and clarity (ordered factors) as text columns")
+  add("shuttle", modeldata("Shuttle", "mlbench"), "Class", "multiclass", source = "r-cran-mlbench", licence = "GPL-2",
+      notes = "Statlog shuttle; 7 very unbalanced classes")
+  add("letter", modeldata("LetterRecognition", "mlbench"), "lettr", "multiclass", source = "r-cran-mlbench", licence = "GPL-2")
+  add("cpssw8", modeldata("CPSSW8", "AER"), "earnings", "regression", source = "r-cran-aer", licence = "GPL-2 | GPL-3")
+  add("cps1988", modeldata("CPS1988", "AER"), "wage", "regression", source = "r-cran-aer", licence = "GPL-2 | GPL-3")
+  finish()
 }
 
 md <- "r-cran-modeldata"
@@ -182,11 +214,9 @@ manifest[[length(manifest) + 1]] <- data.frame(
   train = length(keep), test = 10000, numeric = 784, categorical = 0, missing = 0, source = "dataset-fashion-mnist",
   licence = "MIT", notes = "pixels / 255; training rows listed in fashion_mnist.train-index.txt; test = the official 10000")
 
-m <- do.call(rbind, manifest)
-write.csv(m, file.path(out, "suite.csv"), row.names = FALSE, quote = FALSE)
-print(m[, 1:11], row.names = FALSE)
+finish()
 EOF
-Rscript convert.R "$work/x/usr/lib/R/site-library" "$sklearn" "$fashion" "$work/out"
+Rscript convert.R "$work/x/usr/lib/R/site-library" "$sklearn" "$fashion" "$work/out" "$(if (( large )); then echo large; else echo suite; fi)"
 
 mkdir -p "$dest"
 # The manifest last: its presence marks a complete suite.
@@ -194,4 +224,4 @@ for f in $(ls out | grep -v '^suite.csv$') suite.csv; do
   cp "out/$f" "$dest/$f.part"
   mv "$dest/$f.part" "$dest/$f"
 done
-echo "Tabular suite written to $dest"
+echo "Tabular data sets written to $dest"
