@@ -877,8 +877,8 @@ internal static class RealDataStudy
         L();
         L("The defaults measured here (the average of eight networks of two adaptive layers, each starting 32 neurons wide, the " +
           "importance rescaled to a mean square of 1, inputs standardised inside the model (two-valued ones by at least half their " +
-          "range), quantile codes of the numeric features fed to the first layer beside them, and a weight prior of σθ = 0.7) were chosen on " + (s_large ? "the public suite of [realdata.md](realdata.md), none of them on these larger sets" : "this suite") + "; the experiments, and what they answered about " +
-          "the weight prior, input scaling, depth, the length of training, the ensemble and the quantile codes, are in " +
+          "range), quantile codes of the numeric features fed to the first layer beside them, a weight prior of σθ = 0.7 and, for classifiers, label smoothing of 0.05) were chosen on " + (s_large ? "the public suite of [realdata.md](realdata.md), none of them on these larger sets" : "this suite") + "; the experiments, and what they answered about " +
+          "the weight prior, input scaling, depth, the length of training, the ensemble, the quantile codes and label smoothing, are in " +
           "[realdata-recipe.md](realdata-recipe.md). Our widths are those of the model: each layer holds the eight members' " +
           "neurons, so a width is the sum of the members' learned widths.");
         L();

@@ -255,7 +255,7 @@ internal sealed class TrainingLoop : IDisposable
                 Batch batch = pass.Current();
                 _network.Gradient.zero_();
                 Tensor output = _network.Forward(batch, train: true);
-                Tensor loss = _objective.DataLoss(output, batch.Labels, batch.Weights);
+                Tensor loss = _objective.DataLoss(output, batch.Labels, batch.Weights, training: true);
                 loss.backward();
                 _network.AccumulateRateGradients(_objective.RatePriorGradient);
                 _objective.AddWeightPriorGradient(_network.Parameters, _network.Gradient, _network.Layout.ThetaLength);

@@ -72,6 +72,9 @@ public static class TrainingDefaults
     /// <summary>Share of hidden activations dropped in each training step: 0 (none).</summary>
     public const double Dropout = 0;
 
+    /// <summary>Label smoothing of the classifiers' training loss in the core API: 0 (none; the ML.NET trainers default to 0.05).</summary>
+    public const double LabelSmoothing = 0;
+
     /// <summary>Factor the learning rate is multiplied by on a plateau: 1, constant.</summary>
     public const double LearningRateDecay = 1;
 
@@ -205,6 +208,13 @@ public sealed record TrainingSettings
     /// (Default is 0.)
     /// </summary>
     public double Dropout { get; init; } = TrainingDefaults.Dropout;
+
+    /// <summary>
+    /// Label smoothing ε of the classifiers' training loss: the target puts 1 − ε on the label and spreads ε evenly
+    /// over all classes (binary: the target 0/1 becomes ε/2 / 1 − ε/2), as RealMLP-TD does with ε = 0.1. Validation loss,
+    /// best-epoch selection and the model are unchanged; regression ignores it. (Default is 0.)
+    /// </summary>
+    public double LabelSmoothing { get; init; } = TrainingDefaults.LabelSmoothing;
 
     /// <summary>Epochs without a better validation metric before each decay of the learning rate. (Default is 10.)</summary>
     public int LearningRateDecayPatience { get; init; } = TrainingDefaults.LearningRateDecayPatience;
@@ -389,6 +399,7 @@ public sealed record TrainingSettings
         Check(ObservationCount is null || (ObservationCount >= 1 && double.IsFinite(ObservationCount.Value)), nameof(ObservationCount), ObservationCount, "must be at least 1 or null");
         Check(NumberOfThreads >= 1, nameof(NumberOfThreads), NumberOfThreads, "must be at least 1");
         Check(Dropout >= 0 && Dropout < 1, nameof(Dropout), Dropout, "must be in [0, 1); 0 drops nothing");
+        Check(LabelSmoothing >= 0 && LabelSmoothing < 1, nameof(LabelSmoothing), LabelSmoothing, "must be in [0, 1); 0 smooths nothing");
     }
 
     private static void Check(bool ok, string name, object? value, string rule)

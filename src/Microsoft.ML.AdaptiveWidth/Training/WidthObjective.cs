@@ -46,16 +46,20 @@ internal sealed class WidthObjective : IDisposable
     /// <param name="output">Raw outputs [B × outputs].</param>
     /// <param name="target">Float labels [B] (binary, regression) or class indices as int64 [B] (multiclass).</param>
     /// <param name="weight">Example weights [B], or null.</param>
-    public Tensor DataLoss(Tensor output, Tensor target, Tensor? weight)
+    /// <param name="training">True for the training step, whose loss is label-smoothed (<see cref="TrainingSettings.LabelSmoothing"/>);
+    /// false for validation.</param>
+    public Tensor DataLoss(Tensor output, Tensor target, Tensor? weight, bool training = false)
     {
+        double smoothing = training ? _settings.LabelSmoothing : 0;
         switch (_task)
         {
             case NetworkTask.BinaryClassification:
-                return F.binary_cross_entropy_with_logits(output.view(-1), target, weight);
+                return F.binary_cross_entropy_with_logits(output.view(-1),
+                    smoothing > 0 ? target.mul(_constants[1 - smoothing]).add(_constants[smoothing / 2]) : target, weight);
             case NetworkTask.MulticlassClassification:
                 return weight is null
-                    ? F.cross_entropy(output, target)
-                    : F.cross_entropy(output, target, reduction: nn.Reduction.None).mul(weight).mean();
+                    ? F.cross_entropy(output, target, label_smoothing: smoothing)
+                    : F.cross_entropy(output, target, reduction: nn.Reduction.None, label_smoothing: smoothing).mul(weight).mean();
             default:
                 // No in-place ops here: autograd keeps these intermediates for the backward pass. d·d rather than
                 // square(), which is pow(2) with a temporary Scalar (Training/TorchScalars.cs).

@@ -31,6 +31,8 @@ public sealed class AdaptiveWidthOptionsTest
     [DataRow(nameof(AdaptiveWidthOptionsBase.RatePriorMean), 0.0)]
     [DataRow(nameof(AdaptiveWidthOptionsBase.Dropout), 1.0)]
     [DataRow(nameof(AdaptiveWidthOptionsBase.Dropout), -0.1)]
+    [DataRow(nameof(AdaptiveWidthOptionsBase.LabelSmoothing), 1.0)]
+    [DataRow(nameof(AdaptiveWidthOptionsBase.LabelSmoothing), -0.1)]
     [DataRow(nameof(AdaptiveWidthOptionsBase.QuantileCodeBins), -1)]
     [DataRow(nameof(AdaptiveWidthOptionsBase.QuantileCodeBins), 64)]
     public void AdaptiveWidthOptionsBase_Catalog_InvalidValueThrowsNamingTheOption(string option, object value)
@@ -60,13 +62,14 @@ public sealed class AdaptiveWidthOptionsTest
     {
         // What training uses: the options' defaults map onto exactly the core's default settings (record equality), except
         // the initial width and the weight prior, where the ML.NET defaults were chosen for an ensemble of small members
-        // (Defaults.InitialWidth, Defaults.WeightPriorScale).
+        // (Defaults.InitialWidth, Defaults.WeightPriorScale), and label smoothing (Defaults.LabelSmoothing).
         foreach (AdaptiveWidthOptionsBase options in new AdaptiveWidthOptionsBase[]
             { new AdaptiveWidthBinaryTrainer.Options(), new AdaptiveWidthMulticlassTrainer.Options(), new AdaptiveWidthRegressionTrainer.Options() })
         {
             Assert.AreEqual(new TrainingSettings
             {
                 Seed = 5, InitialWidth = AdaptiveWidthOptionsBase.Defaults.InitialWidth, WeightPriorScale = AdaptiveWidthOptionsBase.Defaults.WeightPriorScale,
+                LabelSmoothing = AdaptiveWidthOptionsBase.Defaults.LabelSmoothing,
             }, options.ToTrainingSettings(seed: 5),
                 options.GetType().FullName);
         }

@@ -45,6 +45,8 @@ public sealed class TrainingInputValidationTest
     [DataRow(nameof(TrainingSettings.WeightPriorScale), 0.0)]
     [DataRow(nameof(TrainingSettings.NumberOfLayers), 0.0)]
     [DataRow(nameof(TrainingSettings.NumberOfThreads), 0.0)]
+    [DataRow(nameof(TrainingSettings.LabelSmoothing), 1.0)]
+    [DataRow(nameof(TrainingSettings.LabelSmoothing), -0.01)]
     public void TrainingSettings_Validate_NamesTheSettingAtFault(string name, double value)
     {
         var settings = new TrainingSettings();
@@ -59,6 +61,7 @@ public sealed class TrainingInputValidationTest
             nameof(TrainingSettings.MaxEpoch) => settings with { MaxEpoch = (int)value },
             nameof(TrainingSettings.WeightPriorScale) => settings with { WeightPriorScale = value },
             nameof(TrainingSettings.NumberOfLayers) => settings with { NumberOfLayers = (int)value },
+            nameof(TrainingSettings.LabelSmoothing) => settings with { LabelSmoothing = value },
             _ => settings with { NumberOfThreads = (int)value },
         };
 
