@@ -9,9 +9,11 @@ namespace Microsoft.ML.Trainers.AdaptiveWidth;
 /// threads at once.</param>
 /// <param name="MaxEpoch">The most epochs training may run (<see cref="AdaptiveWidthOptionsBase.MaxEpoch"/>); early
 /// stopping may end it sooner.</param>
-/// <param name="TrainingLoss">Mean data loss over the epoch's mini-batches (cross-entropy for classifiers, ½·squared
-/// error in the label's units for regression), without the priors.</param>
-/// <param name="ValidationLoss">The same loss on the validation rows, or NaN without validation rows.</param>
+/// <param name="TrainingLoss">Mean data loss over the epoch's mini-batches (cross-entropy for classifiers, against the
+/// smoothed targets when <c>LabelSmoothing</c> is above 0; ½·squared error in the label's units for regression), without
+/// the priors.</param>
+/// <param name="ValidationLoss">The same loss on the validation rows (classifiers: plain cross-entropy, never smoothed),
+/// or NaN without validation rows.</param>
 /// <param name="ValidationAccuracy">Accuracy on the validation rows for classifiers; NaN for regression or without
 /// validation rows.</param>
 /// <param name="Widths">The width of each adaptive hidden layer at the end of the epoch (before any truncation the
