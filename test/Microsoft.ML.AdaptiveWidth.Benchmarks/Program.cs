@@ -30,7 +30,8 @@
 //           to 61,395 rows, `bash build/fetch-tabular-suite.sh --large`), written to docs/realdata-large.md)
 //   ... -- sparse [--quick]   (500,000 sparse features: training memory and time; scoring time at two vocabulary sizes)
 //   ... -- summary   (writes docs/benchmarks.md from the study documents: headers and headline tables, copied)
-//   ... -- all       (every study in full, in turn, then summary; about two hours; stops at the first study that fails)
+//   ... -- all       (every study in full, in turn, then summary; about two hours; stops at the first study that fails;
+//                     needs `bash build/fetch-tabular-suite.sh` and `bash build/fetch-tabular-suite.sh --large` first)
 //   ... -- training-speed [--quick] [--no-write] [--rows N] [--epochs E] [--reps R] [--shapes 50-1024-10,...] [--no-pytorch] [--python PATH]
 //          (issue 9 study 4: fixed and adaptive epoch times vs the arithmetic bound (libtorch sgemm rate measured in the run)
 //           and vs PyTorch on the same MLPs when /usr/bin/python3 imports torch (skipped with a message otherwise);
