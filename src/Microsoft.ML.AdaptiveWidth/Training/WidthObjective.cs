@@ -55,7 +55,8 @@ internal sealed class WidthObjective : IDisposable
         {
             case NetworkTask.BinaryClassification:
                 return F.binary_cross_entropy_with_logits(output.view(-1),
-                    smoothing > 0 ? target.mul(_constants[1 - smoothing]).add(_constants[smoothing / 2]) : target, weight);
+                    // add(value, alpha) with both cached: add(value) alone would create its alpha of 1 for the call.
+                    smoothing > 0 ? target.mul(_constants[1 - smoothing]).add(_constants[smoothing / 2], _constants[1]) : target, weight);
             case NetworkTask.MulticlassClassification:
                 return weight is null
                     ? F.cross_entropy(output, target, label_smoothing: smoothing)
