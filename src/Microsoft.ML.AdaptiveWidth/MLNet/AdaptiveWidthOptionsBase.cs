@@ -377,8 +377,13 @@ public abstract class AdaptiveWidthOptionsBase : TrainerInputBaseWithWeight
     public int? Seed;
 
     /// <summary>Threads libtorch may use for one operation.</summary>
-    /// <value>≥ 1. Default 1, the fastest for the small matrices of tabular networks.</value>
+    /// <value>≥ 1. Default 1, the fastest for the small matrices of tabular networks. With more, libtorch may split a sum
+    /// differently, so on some processors the model differs in the last bits from the one trained with 1.</value>
     public int NumberOfThreads = TrainingDefaults.NumberOfThreads;
+
+    /// <summary>For tests: at most this many ensemble members train at a time (null: as many as the cores allow at
+    /// <see cref="NumberOfThreads"/> each).</summary>
+    internal int? MaximumParallelMembers;
 
     /// <summary>Cancels training; checked before every mini-batch. <c>MLContext.CancelExecution</c> is also honoured, before every mini-batch.</summary>
     /// <value>Default: none.</value>

@@ -81,8 +81,10 @@ internal static class AdaptiveWidthTrainingDriver
                 InputCodesKnots, codes.Bins));
         }
         // Members train in parallel when the rows are in memory, as many at a time as the cores allow at NumberOfThreads
-        // intra-op threads each; the result does not depend on it (each member has its own seed and data split).
-        int parallel = rows is null ? 1 : Math.Clamp(Environment.ProcessorCount / Math.Max(1, settings.NumberOfThreads), 1, members);
+        // intra-op threads each; how many train at a time does not change the result (each member has its own seed,
+        // generator and data split). NumberOfThreads itself may change the last bits on some processors.
+        int parallel = rows is null ? 1 : Math.Clamp(Environment.ProcessorCount / Math.Max(1, settings.NumberOfThreads), 1,
+            Math.Min(members, options.MaximumParallelMembers ?? members));
         var outcomes = new (TrainingResult Result, TrainingData? Validation)[members];
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(options.CancellationToken);
         ExceptionDispatchInfo? failure = null;
