@@ -134,6 +134,10 @@ internal static class RealDataStudy
 
     private static string ReportName => s_large ? "realdata-large.md" : "realdata.md";
 
+    private static string Title => s_large
+        ? "# Real data, larger sets: the default trainer against ML.NET's trainers on the suite's larger supplement"
+        : "# Real data: the default trainer against ML.NET's trainers on the public suite";
+
     public static int Run(string[] args, bool quick)
     {
         string[]? only = CommandLine.Argument(args, "--only", "") is { Length: > 0 } list ? list.Split(',', StringSplitOptions.TrimEntries) : null;
@@ -148,7 +152,7 @@ internal static class RealDataStudy
         string command = quick && args.Length > 0 && args[0] == "smoke"
             ? "dotnet run --project test/Microsoft.ML.AdaptiveWidth.Benchmarks -c Release -- smoke"
             : ("dotnet run --project test/Microsoft.ML.AdaptiveWidth.Benchmarks -c Release -- " + string.Join(' ', args)).TrimEnd();
-        Console.WriteLine("# Real data: the default trainer against ML.NET's trainers on the public suite");
+        Console.WriteLine(Title);
         Console.WriteLine();
         string manifest = Path.Combine(SuiteDirectory, "suite.csv");
         if (!File.Exists(manifest))
@@ -236,9 +240,7 @@ internal static class RealDataStudy
     private static void Write(string root, string markdown)
     {
         string path = Path.Combine(root, "docs", ReportName);
-        File.WriteAllText(path, (s_large
-            ? "# Real data, larger sets: the default trainer against ML.NET's trainers on the suite's larger supplement\n\n"
-            : "# Real data: the default trainer against ML.NET's trainers on the public suite\n\n") + markdown);
+        File.WriteAllText(path, Title + "\n\n" + markdown);
         Console.Error.WriteLine($"Wrote {path}");
     }
 
