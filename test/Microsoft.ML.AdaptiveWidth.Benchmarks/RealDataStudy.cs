@@ -79,13 +79,13 @@ internal static class RealDataStudy
         Func<MLContext, (IDataView Train, IDataView Test)> Load, Func<MLContext, IEstimator<ITransformer>> Features,
         Func<MLContext, ITransformer, LatencyProbe> Latency);
 
+    /// <summary>Fit <paramref name="Run"/> of a candidate's <paramref name="Runs"/>, whose latency its probe measures later.</summary>
+    private sealed record LatencyFit(Candidate Candidate, List<Fit> Runs, int Run, LatencyProbe Probe);
+
     /// <summary>
     /// Single-row timing of one fitted pipeline, kept until every trainer of a set is fitted so that the trainers are timed
     /// in interleaved rounds (<see cref="MeasureLatencies"/>).
     /// </summary>
-    /// <summary>Fit <paramref name="Run"/> of a candidate's <paramref name="Runs"/>, whose latency its probe measures later.</summary>
-    private sealed record LatencyFit(Candidate Candidate, List<Fit> Runs, int Run, LatencyProbe Probe);
-
     private sealed class LatencyProbe(Action warmUp, Func<int, double> measure, IDisposable engine) : IDisposable
     {
         public void WarmUp() => warmUp();
