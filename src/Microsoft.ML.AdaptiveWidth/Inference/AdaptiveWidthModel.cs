@@ -116,8 +116,8 @@ public sealed class AdaptiveWidthModel
 
     /// <summary>
     /// With two or more hidden layers, the connected components of the hidden neurons (linked by non-zero weights between
-    /// consecutive hidden layers), laid out as a <see cref="BlockPlan"/>; null when there is one component, or when some
-    /// component misses a layer or there are too many to pay.
+    /// consecutive hidden layers), laid out as a <see cref="BlockPlan"/>; null when there is one component that reaches
+    /// every hidden layer, or too many to pay. Components that miss a layer are laid out with the first whole one.
     /// </summary>
     private BlockPlan? FindBlocks()
     {
@@ -178,10 +178,25 @@ public sealed class AdaptiveWidthModel
                 lists[l].Add(j);
             }
         }
+        // A component that misses a layer has no non-zero weight to any other component (for example a neuron whose
+        // outgoing weights are all 0): it joins the first whole chain, whose layers then compute its zero weights too.
+        List<int> partial = order.Where(root => members[root].Any(list => list.Count == 0)).ToList();
+        order.RemoveAll(partial.Contains);
         const int MaxBlocks = 64;
-        if (order.Count < 2 || order.Count > MaxBlocks || members.Values.Any(lists => lists.Any(list => list.Count == 0)))
+        if (order.Count < 2 || order.Count > MaxBlocks)
         {
             return null;
+        }
+        foreach (int root in partial)
+        {
+            for (int l = 0; l < hidden; l++)
+            {
+                members[order[0]][l].AddRange(members[root][l]);
+            }
+        }
+        foreach (List<int> list in members[order[0]])
+        {
+            list.Sort();
         }
         int[] all = Enumerable.Range(0, NetworkInputCount).ToArray();
         var chainOffsets = new int[hidden][];
