@@ -81,6 +81,10 @@ public abstract class AdaptiveWidthOptionsBase : TrainerInputBaseWithWeight
         /// <summary>Default of <see cref="LinearPath"/>.</summary>
         public const bool LinearPath = TrainingDefaults.LinearPath;
 
+        /// <summary>Default of <see cref="PreserveFunctionOnGrowth"/>: true for the ML.NET trainers (docs/method.md §5.15; the core
+        /// API keeps the paper's rule, <see cref="TrainingDefaults.PreserveFunctionOnGrowth"/>).</summary>
+        public const bool PreserveFunctionOnGrowth = true;
+
         /// <summary>Default of <see cref="FeatureScales"/>.</summary>
         public const bool FeatureScales = TrainingDefaults.FeatureScales;
 
@@ -256,6 +260,16 @@ public abstract class AdaptiveWidthOptionsBase : TrainerInputBaseWithWeight
     /// <value>Default False (off: on the public real-data suite it helped some small sets and hurt others, docs/realdata-recipe.md).
     /// Ignored for a sparse (wide) feature column.</value>
     public bool LinearPath = Defaults.LinearPath;
+
+    /// <summary>
+    /// How a layer's new neurons start when its learned width grows (docs/method.md §1.5, §5.15): true gives their incoming
+    /// weights the initialisation's scale and their outgoing weights and bias 0, so the network computes the same function
+    /// just after growing and learns the new neurons from there; false draws them from N(0, 1), the paper's rule, which
+    /// with this library's rescaled importance moves the output by about the target's own scale at each growth.
+    /// </summary>
+    /// <value>Default True (the training loss no longer jumps when a layer grows, and widths follow the data; on the public
+    /// real-data suite accuracy within noise of the paper's rule, docs/realdata-recipe.md).</value>
+    public bool PreserveFunctionOnGrowth = Defaults.PreserveFunctionOnGrowth;
 
     /// <summary>
     /// A learned scale per feature (starting at 1) in front of the first layer, so that training can turn a feature up or
@@ -453,6 +467,7 @@ public abstract class AdaptiveWidthOptionsBase : TrainerInputBaseWithWeight
         EarlyStoppingPatience = EarlyStoppingPatience,
         EarlyStoppingPatienceSteps = EarlyStoppingPatienceSteps,
         LinearPath = LinearPath,
+        PreserveFunctionOnGrowth = PreserveFunctionOnGrowth,
         FeatureScales = FeatureScales,
         Dropout = Dropout,
         LabelSmoothing = LabelSmoothing,

@@ -524,6 +524,23 @@ internal sealed class AdaptiveWidthNetwork : IDisposable
         {
             (ParameterBlock block, int rows, int columns) = after[i];
             (_, int oldRows, int oldColumns) = before[i];
+            if (_settings.PreserveFunctionOnGrowth)
+            {
+                // A new neuron's incoming weights as the initialisation draws them (§1.4), its outgoing weights 0: the
+                // network computes the same function after the growth, and the neuron's first step moves its outgoing weights.
+                double variance = i > 0 && _settings.UseImportance && _settings.RescaledInitialization
+                    ? 2.0 / ExponentialImportance.Scaled(_rates[i - 1], newWidths[i - 1], _settings.NormalizeImportance).Sum(p => p * p)
+                    : 2.0 / (i == 0 && _sparse is not null ? _sparseFanIn : columns);
+                if (rows > oldRows)
+                {
+                    FillNew(block, oldRows, rows - oldRows, 0, columns, Math.Sqrt(variance));
+                }
+                if (columns > oldColumns)
+                {
+                    FillNew(block, 0, Math.Min(rows, oldRows), oldColumns, columns - oldColumns, 0);
+                }
+                continue;
+            }
             if (rows > oldRows)
             {
                 FillNew(block, oldRows, rows - oldRows, 0, columns);
@@ -537,11 +554,11 @@ internal sealed class AdaptiveWidthNetwork : IDisposable
         {
             if (newWidths[l] > oldWidths[l])
             {
-                FillNew(_layout.Biases[l], oldWidths[l], newWidths[l] - oldWidths[l], 0, 1);
+                FillNew(_layout.Biases[l], oldWidths[l], newWidths[l] - oldWidths[l], 0, 1, _settings.PreserveFunctionOnGrowth ? 0 : 1);
             }
         }
-        // New first-layer neurons of a sparse input, as FillNew draws them: N(0, 1), zero moments.
-        _sparse?.Fill(oldWidths[0], newWidths[0], 1, _generator);
+        // New first-layer neurons of a sparse input, as FillNew draws them (N(0, 1), or the initialisation's scale), zero moments.
+        _sparse?.Fill(oldWidths[0], newWidths[0], _settings.PreserveFunctionOnGrowth ? Math.Sqrt(2.0 / _sparseFanIn) : 1, _generator);
     }
 
     /// <summary>The reference's behaviour: every tensor whose shape changed restarts its optimizer state.</summary>
@@ -569,7 +586,7 @@ internal sealed class AdaptiveWidthNetwork : IDisposable
         }
     }
 
-    private void FillNew(ParameterBlock block, int row, int rows, int column, int columns)
+    private void FillNew(ParameterBlock block, int row, int rows, int column, int columns, double sd = 1)
     {
         if (rows <= 0 || columns <= 0)
         {
@@ -577,7 +594,14 @@ internal sealed class AdaptiveWidthNetwork : IDisposable
         }
         long offset = block.Offset + (long)row * block.CapacityColumns + column;
         Tensor Region(Tensor flat) => flat.as_strided([rows, columns], [block.CapacityColumns, 1], offset);
-        Region(_parameters).normal_(0, 1, _generator);
+        if (sd == 0)
+        {
+            Region(_parameters).zero_();
+        }
+        else
+        {
+            Region(_parameters).normal_(0, sd, _generator);
+        }
         Optimizer.Reset(Region);
     }
 

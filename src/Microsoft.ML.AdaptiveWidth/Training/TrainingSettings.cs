@@ -66,6 +66,12 @@ public static class TrainingDefaults
     /// <summary>A linear path from the inputs to the outputs beside the network: off.</summary>
     public const bool LinearPath = false;
 
+    /// <summary>
+    /// New neurons of a growing layer in the core API: drawn from N(0, 1), the paper's rule (false; the ML.NET trainers
+    /// default to true, docs/method.md §5.15).
+    /// </summary>
+    public const bool PreserveFunctionOnGrowth = false;
+
     /// <summary>A learned scale per input feature in front of the first layer: off.</summary>
     public const bool FeatureScales = false;
 
@@ -278,6 +284,16 @@ public sealed record TrainingSettings
 
     /// <summary>Initialise layers fed by an adaptive layer with Var = 2/Σp² (Theorem 3.1) rather than plain Kaiming. (Default is true.)</summary>
     public bool RescaledInitialization { get; init; } = true;
+
+    /// <summary>
+    /// How a growing layer's new neurons start (docs/method.md §1.5, §5.15). False: every new weight and bias from N(0, 1),
+    /// the paper's rule, which relies on the new neuron's small importance; with the importance rescaled to a mean square
+    /// of 1 (<see cref="NormalizeImportance"/>) that neuron still moves the output by about the target's own scale, and the
+    /// training loss jumps at each growth. True: incoming weights as the initialisation draws them (§1.4), outgoing
+    /// weights and bias 0, so the network computes the same function just after growing and the new neuron's first
+    /// steps move it from there. (Default is false.)
+    /// </summary>
+    public bool PreserveFunctionOnGrowth { get; init; } = TrainingDefaults.PreserveFunctionOnGrowth;
 
     /// <summary>Learn the widths. False freezes λ at <see cref="InitialRate"/>: a fixed-width network through the same code. (Default is true.)</summary>
     public bool AdaptWidth { get; init; } = true;

@@ -128,6 +128,60 @@ public sealed class AdaptiveWidthNetworkTest
     }
 
     [TestMethod]
+    [DataRow(true)]
+    [DataRow(false)]
+    public void AdaptiveWidthNetwork_Resize_PreservingTheFunction_NewNeuronsStartSilent_WithTheInitialisationsIncomingScale(bool preserve)
+    {
+        // One hidden layer of rescaled importance (the default): y = W_out·(p̂ ⊙ a) + b. With zero outgoing weights for the
+        // new neurons, growing only rescales the old neurons' p̂ by one common factor c, so y' − b = c·(y − b) exactly;
+        // the paper's N(0, 1) draw (preserve = false) breaks that relation.
+        var settings = new TrainingSettings { NumberOfLayers = 1, InitialWidth = 32, AdaptWidth = false, PreserveFunctionOnGrowth = preserve };
+        const int inputs = 20;
+        using var sut = Create(inputs, 3, settings);
+        float[] x = RandomRows(100, inputs, 8);
+        float[] before = Forward(sut, x, inputs);
+        int width = sut.Widths[0];
+
+        sut.Resize([width + 16]);
+        float[] after = Forward(sut, x, inputs);
+
+        NetworkSnapshot snapshot = sut.Snapshot();
+        AdaptiveWidthModel exported = InferenceExporter.Export(snapshot, settings);
+        float[] bias = exported.Layers[^1].Bias.ToArray();
+        double c = ExponentialImportance.Scaled(settings.InitialRate, width + 16, true)[0] / ExponentialImportance.Scaled(settings.InitialRate, width, true)[0];
+        double worst = 0;
+        for (int i = 0; i < after.Length; i++)
+        {
+            double expected = bias[i % 3] + c * (before[i] - bias[i % 3]);
+            worst = Math.Max(worst, Math.Abs(after[i] - expected) / Math.Max(1, Math.Abs(expected)));
+        }
+        if (!preserve)
+        {
+            Assert.IsGreaterThan(0.05, worst, "the paper's N(0, 1) neurons move the output");
+            return;
+        }
+        Assert.IsLessThan(1e-4, worst, "new neurons with zero outgoing weights leave the function as it was, up to the common rescaling");
+
+        // Their incoming weights have the first layer's Kaiming scale, √(2/fan-in), and their biases and outgoing weights are 0.
+        ParameterBlock first = snapshot.Layout.Weights[0], output = snapshot.Layout.OutputWeight;
+        var incoming = new List<double>();
+        for (int o = width; o < width + 16; o++)
+        {
+            for (int j = 0; j < inputs; j++)
+            {
+                incoming.Add(snapshot.Values[first.Offset + o * first.CapacityColumns + j]);
+            }
+            Assert.AreEqual(0f, snapshot.Values[snapshot.Layout.Biases[0].Offset + o], $"bias of new neuron {o}");
+            for (int k = 0; k < 3; k++)
+            {
+                Assert.AreEqual(0f, snapshot.Values[output.Offset + k * output.CapacityColumns + o], $"outgoing weight of new neuron {o} to output {k}");
+            }
+        }
+        double sd = Math.Sqrt(incoming.Average(w => w * w));
+        Assert.AreEqual(Math.Sqrt(2.0 / inputs), sd, 0.2 * Math.Sqrt(2.0 / inputs), "the initialisation's scale, not N(0, 1)");
+    }
+
+    [TestMethod]
     public void AdaptiveWidthNetwork_Resize_BeyondCapacityReallocatesAndKeepsValues()
     {
         var settings = new TrainingSettings { NumberOfLayers = 2, InitialWidth = 25, AdaptWidth = false };
