@@ -528,11 +528,12 @@ internal sealed class AdaptiveWidthNetwork : IDisposable
             {
                 // A new neuron's incoming weights as the initialisation draws them (§1.4), its outgoing weights 0: the
                 // network computes the same function after the growth, and the neuron's first step moves its outgoing weights.
-                double variance = i > 0 && _settings.UseImportance && _settings.RescaledInitialization
-                    ? 2.0 / ExponentialImportance.Scaled(_rates[i - 1], newWidths[i - 1], _settings.NormalizeImportance).Sum(p => p * p)
-                    : 2.0 / (i == 0 && _sparse is not null ? _sparseFanIn : columns);
+                // (Blocks i ≤ layers are the hidden and output weights; a linear path's skip weight after them never grows.)
                 if (rows > oldRows)
                 {
+                    double variance = i > 0 && _settings.UseImportance && _settings.RescaledInitialization
+                        ? 2.0 / ExponentialImportance.Scaled(_rates[i - 1], newWidths[i - 1], _settings.NormalizeImportance).Sum(p => p * p)
+                        : 2.0 / (i == 0 && _sparse is not null ? _sparseFanIn : columns);
                     FillNew(block, oldRows, rows - oldRows, 0, columns, Math.Sqrt(variance));
                 }
                 if (columns > oldColumns)
