@@ -9,8 +9,9 @@ namespace Microsoft.ML.AdaptiveWidth.Training;
 /// The adaptive-width MLP (docs/method.md §1): L adaptive hidden layers h_l = φ(W_l h_{l−1} + b_l) ⊙ p_l, where p_l is
 /// the renormalised discretized-exponential importance of rate λ_l = softplus(r_l) over D_l neurons, then a plain
 /// linear output layer. D_l = floor(−ln(1−k)/λ_l) + 2 is recomputed before every mini-batch
-/// (<see cref="UpdateWidths"/>): layers grow (new neurons drawn from N(0, 1)) or shrink (the tail is dropped; kept
-/// neurons are unchanged).
+/// (<see cref="UpdateWidths"/>): layers grow (new neurons drawn from N(0, 1), or with
+/// <see cref="TrainingSettings.PreserveFunctionOnGrowth"/> silent: the initialisation's incoming weights, zero outgoing
+/// weights and bias) or shrink (the tail is dropped; kept neurons are unchanged).
 /// </summary>
 /// <remarks>
 /// Storage: all parameters live in one flat buffer laid out by <see cref="ParameterLayout"/> at a capacity per
