@@ -7,7 +7,8 @@ namespace Microsoft.ML.AdaptiveWidth.Tests.MLNet;
 /// <summary>
 /// Issue 15's checks of the default recipe, with no options, as an ML.NET user appends the trainer: a 3-arm spiral
 /// (2 informative and 2 noise features, after NormalizeMinMax) that the old defaults left at 67% (binary) and 48%
-/// (3 classes); a 26-class task whose width must not collapse below the number of classes; and the same accuracy
+/// (3 classes), where the learned widths must grow past the starting ones; a 26-class task whose width must not
+/// collapse below the number of classes; and the same accuracy
 /// whatever affine normalizer precedes the trainer, on two data sets of the public suite.
 /// </summary>
 [TestClass]
@@ -35,10 +36,16 @@ public sealed class DefaultRecipeTest
             .Append(ml.Transforms.NormalizeMinMax("Features"))
             .Append(ml.MulticlassClassification.Trainers.AdaptiveWidth());
 
-        ITransformer model = pipeline.Fit(train);
+        var model = pipeline.Fit(train);
 
         double accuracy = ml.MulticlassClassification.Evaluate(model.Transform(test)).MicroAccuracy;
         Assert.IsGreaterThanOrEqualTo(0.90, accuracy, $"test accuracy {accuracy:P2}");
+        // The widths are learned: on a spiral that needs them, the eight members grow past their starting 32 neurons
+        // (new neurons start silent, docs/method.md §5.15: 457 and 426 for the eight; with the paper's N(0, 1) draw,
+        // PreserveFunctionOnGrowth = false, they stayed near it, 207 and 295, and this check failed).
+        IReadOnlyList<int> widths = model.LastTransformer.Model.LayerWidths;
+        int start = AdaptiveWidthOptionsBase.Defaults.EnsembleSize * AdaptiveWidthOptionsBase.Defaults.InitialWidth;
+        Assert.IsTrue(widths.Any(w => w > 1.2 * start), $"widths {string.Join(", ", widths)} against {start} at the start");
     }
 
     [TestMethod]
