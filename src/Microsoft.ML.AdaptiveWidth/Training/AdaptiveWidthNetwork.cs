@@ -485,12 +485,9 @@ internal sealed class AdaptiveWidthNetwork : IDisposable
             _parameters.narrow(0, scales.Offset, scales.Length).fill_(_constants[1]);
         }
 
-        int fanIn = _layout.Inputs;
-        double incomingSquareSum = double.NaN;
         if (_sparse is not null)
         {
-            // A sparse row has about _sparseFanIn non-zeros, so that is the sum's length, not the feature count.
-            _sparse.Fill(0, _widths[0], Math.Sqrt(2.0 / _sparseFanIn), _generator);
+            _sparse.Fill(0, _widths[0], InitialWeightSd(0, _widths), _generator);
             double sparseBound = 1 / Math.Sqrt(_sparseFanIn);
             View(_parameters, _layout.Biases[0], _widths[0], 1).uniform_(-sparseBound, sparseBound, _generator);
         }
@@ -499,20 +496,29 @@ internal sealed class AdaptiveWidthNetwork : IDisposable
         // The hidden layers and the output layer; the linear path's skip weight (if any) starts at zero.
         for (int l = 0; l <= _widths.Length; l++)
         {
-            // Kaiming-normal (gain √2) for the first layer; Var = 2/Σp² (Theorem 3.1) for layers fed by an adaptive layer.
-            double variance = l > 0 && _settings.UseImportance && _settings.RescaledInitialization ? 2.0 / incomingSquareSum : 2.0 / fanIn;
             if (l > 0 || _sparse is null)
             {
-                View(_parameters, weights[l].Block, weights[l].Rows, weights[l].Columns).normal_(0, Math.Sqrt(variance), _generator);
-                double bound = 1 / Math.Sqrt(fanIn);
+                View(_parameters, weights[l].Block, weights[l].Rows, weights[l].Columns).normal_(0, InitialWeightSd(l, _widths), _generator);
+                double bound = 1 / Math.Sqrt(l == 0 ? _layout.Inputs : _widths[l - 1]);
                 View(_parameters, biases[l].Block, biases[l].Rows, 1).uniform_(-bound, bound, _generator);
             }
-            if (l < _widths.Length)
-            {
-                incomingSquareSum = ExponentialImportance.Scaled(_rates[l], _widths[l], _settings.NormalizeImportance).Sum(p => p * p);
-                fanIn = _widths[l];
-            }
         }
+    }
+
+    /// <summary>
+    /// The initialisation's deviation for the weights into layer <paramref name="layer"/> (the output layer is
+    /// <c>widths.Count</c>): Kaiming-normal (gain √2) for the first layer, whose fan-in is a sparse row's mean non-zeros
+    /// for a sparse input; Var = 2/Σp² (Theorem 3.1) for a layer fed by an adaptive layer, else 2/fan-in.
+    /// </summary>
+    private double InitialWeightSd(int layer, IReadOnlyList<int> widths)
+    {
+        if (layer == 0)
+        {
+            return Math.Sqrt(2.0 / (_sparse is null ? _layout.Inputs : _sparseFanIn));
+        }
+        return _settings.UseImportance && _settings.RescaledInitialization
+            ? Math.Sqrt(2.0 / ExponentialImportance.Scaled(_rates[layer - 1], widths[layer - 1], _settings.NormalizeImportance).Sum(p => p * p))
+            : Math.Sqrt(2.0 / widths[layer - 1]);
     }
 
     private void GrowNewRegions(int[] oldWidths, int[] newWidths)
@@ -521,46 +527,33 @@ internal sealed class AdaptiveWidthNetwork : IDisposable
         using var noGrad = no_grad();
         var before = _layout.ActiveWeights(oldWidths).ToArray();
         var after = _layout.ActiveWeights(newWidths).ToArray();
+        // With PreserveFunctionOnGrowth a new neuron's incoming weights are drawn as the initialisation draws them and its
+        // outgoing weights and bias are 0, so the network computes the same function after the growth and the neuron's
+        // first step moves its outgoing weights; otherwise all from N(0, 1), the paper's rule. (A linear path's skip
+        // weight, after the output weight, never grows.)
+        bool silent = _settings.PreserveFunctionOnGrowth;
         for (int i = 0; i < after.Length; i++)
         {
             (ParameterBlock block, int rows, int columns) = after[i];
             (_, int oldRows, int oldColumns) = before[i];
-            if (_settings.PreserveFunctionOnGrowth)
-            {
-                // A new neuron's incoming weights as the initialisation draws them (§1.4), its outgoing weights 0: the
-                // network computes the same function after the growth, and the neuron's first step moves its outgoing weights.
-                // (Blocks i ≤ layers are the hidden and output weights; a linear path's skip weight after them never grows.)
-                if (rows > oldRows)
-                {
-                    double variance = i > 0 && _settings.UseImportance && _settings.RescaledInitialization
-                        ? 2.0 / ExponentialImportance.Scaled(_rates[i - 1], newWidths[i - 1], _settings.NormalizeImportance).Sum(p => p * p)
-                        : 2.0 / (i == 0 && _sparse is not null ? _sparseFanIn : columns);
-                    FillNew(block, oldRows, rows - oldRows, 0, columns, Math.Sqrt(variance));
-                }
-                if (columns > oldColumns)
-                {
-                    FillNew(block, 0, Math.Min(rows, oldRows), oldColumns, columns - oldColumns, 0);
-                }
-                continue;
-            }
             if (rows > oldRows)
             {
-                FillNew(block, oldRows, rows - oldRows, 0, columns);
+                FillNew(block, oldRows, rows - oldRows, 0, columns, silent ? InitialWeightSd(i, newWidths) : 1);
             }
             if (columns > oldColumns)
             {
-                FillNew(block, 0, Math.Min(rows, oldRows), oldColumns, columns - oldColumns);
+                FillNew(block, 0, Math.Min(rows, oldRows), oldColumns, columns - oldColumns, silent ? 0 : 1);
             }
         }
         for (int l = 0; l < newWidths.Length; l++)
         {
             if (newWidths[l] > oldWidths[l])
             {
-                FillNew(_layout.Biases[l], oldWidths[l], newWidths[l] - oldWidths[l], 0, 1, _settings.PreserveFunctionOnGrowth ? 0 : 1);
+                FillNew(_layout.Biases[l], oldWidths[l], newWidths[l] - oldWidths[l], 0, 1, silent ? 0 : 1);
             }
         }
-        // New first-layer neurons of a sparse input, as FillNew draws them (N(0, 1), or the initialisation's scale), zero moments.
-        _sparse?.Fill(oldWidths[0], newWidths[0], _settings.PreserveFunctionOnGrowth ? Math.Sqrt(2.0 / _sparseFanIn) : 1, _generator);
+        // New first-layer neurons of a sparse input, as FillNew draws them, zero moments.
+        _sparse?.Fill(oldWidths[0], newWidths[0], silent ? InitialWeightSd(0, newWidths) : 1, _generator);
     }
 
     /// <summary>The reference's behaviour: every tensor whose shape changed restarts its optimizer state.</summary>
