@@ -5,6 +5,8 @@
 # With --large first, the larger supplement instead (5 sets of 20,000 to 61,395 rows, for choosing what depends on the
 # row count; docs/realdata-suite.md), into .../tabular-large/: r-cran-ggplot2 (MIT: diamonds), r-cran-mlbench (GPL-2:
 # Shuttle, LetterRecognition), r-cran-aer (GPL-2 | GPL-3: CPSSW8, CPS1988). Only the cache holds them; nothing is committed.
+# With --holdout first, the held-out sets instead (23 sets of 167 to 8,802 rows that no default was chosen on, to check
+# that the defaults carry), into .../tabular-holdout/: r-cran-mlbench (GPL-2) and r-cran-aer (GPL-2 | GPL-3).
 # Sources (licences): r-cran-modeldata (MIT), python3-sklearn (BSD-3: its bundled data files and OpenML test fixtures),
 # dataset-fashion-mnist (MIT, through build/fetch-fashion-mnist.sh into .../fashion-mnist/).
 # Writes per set NAME.train.csv and NAME.test.csv (header row, comma separated, strings quoted, missing cells empty),
@@ -16,14 +18,21 @@
 set -euo pipefail
 
 large=0
+holdout=0
 if [[ "${1:-}" == --large ]]; then
   large=1
+  shift
+elif [[ "${1:-}" == --holdout ]]; then
+  holdout=1
   shift
 fi
 root="${ADAPTIVEWIDTH_DATA:-$HOME/.cache/adaptive-width}"
 if (( large )); then
   dest="${1:-$root/tabular-large}"
   packages=(r-cran-ggplot2 r-cran-mlbench r-cran-aer)
+elif (( holdout )); then
+  dest="${1:-$root/tabular-holdout}"
+  packages=(r-cran-mlbench r-cran-aer)
 else
   dest="${1:-$root/tabular-suite}"
   packages=(r-cran-modeldata python3-sklearn)
@@ -32,7 +41,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
 # Fashion-MNIST comes from the existing script (its own idempotence check); the suite stores only the subsample's indices.
 fashion="$(dirname "$dest")/fashion-mnist"
-(( large )) || bash "$here/fetch-fashion-mnist.sh" "$fashion"
+(( large || holdout )) || bash "$here/fetch-fashion-mnist.sh" "$fashion"
 
 complete() {
   [[ -s "$dest/suite.csv" ]] || return 1
@@ -71,14 +80,14 @@ fi
 for deb in ./*.deb; do
   dpkg -x "$deb" x
 done
-if (( large )); then sklearn=none; else sklearn=$(ls -d x/usr/lib/python3/dist-packages/sklearn); fi
+if (( large || holdout )); then sklearn=none; else sklearn=$(ls -d x/usr/lib/python3/dist-packages/sklearn); fi
 
 # Everything is written to a staging folder first and moved in at the end, so an interrupted run never leaves a
 # manifest that looks complete.
 mkdir -p out
 cat > convert.R <<'EOF'
 args <- commandArgs(trailingOnly = TRUE)
-lib <- args[1]; sk <- args[2]; fashion <- args[3]; out <- args[4]; large <- args[5] == "large"
+lib <- args[1]; sk <- args[2]; fashion <- args[3]; out <- args[4]; large <- args[5] == "large"; holdout <- args[5] == "holdout"
 manifest <- list()
 
 modeldata <- function(name, package = "modeldata") {
@@ -141,6 +150,49 @@ finish <- function() {
   write.csv(m, file.path(out, "suite.csv"), row.names = FALSE, quote = FALSE)
   print(m[, 1:11], row.names = FALSE)
   quit(save = "no")
+}
+
+num <- function(d, cols) { for (c in cols) d[[c]] <- as.numeric(as.character(d[[c]])); d }
+
+if (holdout) {
+  # Sets never used to choose a default: a check that the defaults carry to data they were not tuned on.
+  mb <- "r-cran-mlbench"; ae <- "r-cran-aer"
+  add("boston_housing", modeldata("BostonHousing", "mlbench"), "medv", "regression", source = mb, licence = "GPL-2")
+  wbc <- modeldata("BreastCancer", "mlbench"); wbc$Id <- NULL
+  wbc <- num(wbc, setdiff(names(wbc), "Class"))
+  add("wbc", wbc, "Class", "binary", "malignant", mb, "GPL-2", "Wisconsin breast cancer (original); Id dropped; the 1-10 grades as numbers")
+  glass <- modeldata("Glass", "mlbench"); glass$Type <- paste0("type_", glass$Type)
+  add("glass", glass, "Type", "multiclass", source = mb, licence = "GPL-2")
+  iono <- num(modeldata("Ionosphere", "mlbench"), "V1"); iono$V2 <- NULL
+  add("ionosphere", iono, "Class", "binary", "bad", mb, "GPL-2", "V2 (constant) dropped")
+  add("pima", modeldata("PimaIndiansDiabetes", "mlbench"), "diabetes", "binary", "pos", mb, "GPL-2")
+  add("sonar", modeldata("Sonar", "mlbench"), "Class", "binary", "M", mb, "GPL-2")
+  add("soybean", modeldata("Soybean", "mlbench"), "Class", "multiclass", source = mb, licence = "GPL-2",
+      notes = "35 categorical columns (their levels are numbers) with missing cells")
+  add("vehicle", modeldata("Vehicle", "mlbench"), "Class", "multiclass", source = mb, licence = "GPL-2")
+  add("vowel", modeldata("Vowel", "mlbench"), "Class", "multiclass", source = mb, licence = "GPL-2")
+  sat <- modeldata("Satellite", "mlbench"); sat$classes <- gsub(" ", "_", sat$classes)
+  add("satellite", sat, "classes", "multiclass", source = mb, licence = "GPL-2")
+  add("house_votes", modeldata("HouseVotes84", "mlbench"), "Class", "binary", "republican", mb, "GPL-2",
+      "16 y/n votes as text; missing votes as empty cells")
+  add("servo", num(modeldata("Servo", "mlbench"), c("Pgain", "Vgain")), "Class", "regression", source = mb, licence = "GPL-2")
+  dna <- modeldata("DNA", "mlbench"); dna <- num(dna, setdiff(names(dna), "Class"))
+  add("dna", dna, "Class", "multiclass", source = mb, licence = "GPL-2", notes = "180 binary indicator columns")
+  cc <- modeldata("CreditCard", "AER"); cc$share <- NULL; cc$expenditure <- NULL
+  add("credit_card", cc, "card", "binary", "no", ae, "GPL-2 | GPL-3", "share and expenditure (they give the label away) dropped")
+  add("hmda", modeldata("HMDA", "AER"), "deny", "binary", "yes", ae, "GPL-2 | GPL-3")
+  add("swiss_labor", modeldata("SwissLabor", "AER"), "participation", "binary", "yes", ae, "GPL-2 | GPL-3")
+  add("house_prices", modeldata("HousePrices", "AER"), "price", "regression", source = ae, licence = "GPL-2 | GPL-3")
+  tr <- modeldata("TeachingRatings", "AER"); tr$prof <- NULL
+  add("teaching_ratings", tr, "eval", "regression", source = ae, licence = "GPL-2 | GPL-3", notes = "prof (an id) dropped")
+  add("cps1985", modeldata("CPS1985", "AER"), "wage", "regression", source = ae, licence = "GPL-2 | GPL-3")
+  add("college_distance", modeldata("CollegeDistance", "AER"), "score", "regression", source = ae, licence = "GPL-2 | GPL-3")
+  cas <- modeldata("CASchools", "AER"); cas$district <- NULL; cas$school <- NULL; cas$read <- NULL
+  add("ca_schools", cas, "math", "regression", source = ae, licence = "GPL-2 | GPL-3",
+      notes = "district and school (names) and read (the other test score) dropped; county (45 values) categorical")
+  add("bank_wages", modeldata("BankWages", "AER"), "job", "multiclass", source = ae, licence = "GPL-2 | GPL-3")
+  add("health_insurance", modeldata("HealthInsurance", "AER"), "health", "binary", "no", ae, "GPL-2 | GPL-3")
+  finish()
 }
 
 if (large) {
@@ -216,7 +268,7 @@ manifest[[length(manifest) + 1]] <- data.frame(
 
 finish()
 EOF
-Rscript convert.R "$work/x/usr/lib/R/site-library" "$sklearn" "$fashion" "$work/out" "$(if (( large )); then echo large; else echo suite; fi)"
+Rscript convert.R "$work/x/usr/lib/R/site-library" "$sklearn" "$fashion" "$work/out" "$(if (( large )); then echo large; elif (( holdout )); then echo holdout; else echo suite; fi)"
 
 mkdir -p "$dest"
 # The manifest last: its presence marks a complete suite.

@@ -22,16 +22,18 @@
 //   ... -- gc-soak [--quick] [--no-write] [--fits N] [--seed S]
 //          (issue 13: N fits (300) of random tasks, sizes and options while another thread forces full collections and
 //           finalizers; fits, failures, peak memory; writes docs/gc-soak.md unless --quick or --no-write; smoke runs --quick)
-//   ... -- realdata [--quick] [--no-write] [--seeds N] [--only NAME,..] [--large]
+//   ... -- realdata [--quick] [--no-write] [--seeds N] [--only NAME,..] [--large | --holdout]
 //          (issue 15: every set of the public real-data suite through the usual ML.NET pipeline, ours with default options after
 //           NormalizeMinMax / NormalizeMeanVariance / no normalizer vs LightGBM, FastTree, SDCA, L-BFGS; needs
 //           `bash build/fetch-tabular-suite.sh` (exit code 3 without it; --quick skips with a message); writes docs/realdata.md
 //           unless --quick or --no-write; smoke runs --quick; --large: the suite's larger supplement instead (5 sets of 20,000
-//           to 61,395 rows, `bash build/fetch-tabular-suite.sh --large`), written to docs/realdata-large.md)
+//           to 61,395 rows, `bash build/fetch-tabular-suite.sh --large`), written to docs/realdata-large.md; --holdout: 23
+//           held-out sets no default was chosen on (mlbench, AER; `bash build/fetch-tabular-suite.sh --holdout`), written to
+//           docs/realdata-holdout.md)
 //   ... -- sparse [--quick]   (500,000 sparse features: training memory and time; scoring time at two vocabulary sizes)
 //   ... -- summary   (writes docs/benchmarks.md from the study documents: headers and headline tables, copied)
 //   ... -- all       (every study in full, in turn, then summary; about two hours; stops at the first study that fails;
-//                     needs `bash build/fetch-tabular-suite.sh` and `bash build/fetch-tabular-suite.sh --large` first)
+//                     needs `bash build/fetch-tabular-suite.sh` with no argument, with --large and with --holdout first)
 //   ... -- training-speed [--quick] [--no-write] [--rows N] [--epochs E] [--reps R] [--shapes 50-1024-10,...] [--no-pytorch] [--python PATH]
 //          (issue 9 study 4: fixed and adaptive epoch times vs the arithmetic bound (libtorch sgemm rate measured in the run)
 //           and vs PyTorch on the same MLPs when /usr/bin/python3 imports torch (skipped with a message otherwise);
@@ -61,7 +63,7 @@ if (study == "all")
     string[][] runs =
     [
         ["paper", "--seeds", "10"], ["no-tuning"], ["trainers", "--require-fashion"], ["training-speed"], ["compression"], ["scale"],
-        ["realdata"], ["realdata", "--large"],
+        ["realdata"], ["realdata", "--large"], ["realdata", "--holdout"],
     ];
     foreach (string[] run in runs)
     {

@@ -126,22 +126,45 @@ internal static class RealDataStudy
     /// The folder the fetch script writes to: <c>${ADAPTIVEWIDTH_DATA:-$HOME/.cache/adaptive-width}/tabular-suite</c>, or with
     /// <c>--large</c> its larger supplement (<c>fetch-tabular-suite.sh --large</c>: 20,000 to 61,395 rows a set) in <c>tabular-large</c>.
     /// </summary>
-    public static string SuiteDirectory => Path.Combine(Path.GetDirectoryName(FashionMnist.DefaultCacheDirectory)!, s_large ? "tabular-large" : "tabular-suite");
+    public static string SuiteDirectory => Path.Combine(Path.GetDirectoryName(FashionMnist.DefaultCacheDirectory)!, s_suite switch
+    {
+        Suite.Large => "tabular-large",
+        Suite.Holdout => "tabular-holdout",
+        _ => "tabular-suite",
+    });
 
-    private static bool s_large;
+    /// <summary>Which sets the study runs on: the public suite the defaults were chosen on, its larger supplement
+    /// (<c>--large</c>), or the held-out sets (<c>--holdout</c>: 23 small and medium sets from mlbench and AER that no default
+    /// was chosen on, to check that the defaults carry).</summary>
+    private enum Suite { Main, Large, Holdout }
 
-    private static string FetchCommand => s_large ? "bash build/fetch-tabular-suite.sh --large" : "bash build/fetch-tabular-suite.sh";
+    private static Suite s_suite;
 
-    private static string ReportName => s_large ? "realdata-large.md" : "realdata.md";
+    private static string FetchCommand => s_suite switch
+    {
+        Suite.Large => "bash build/fetch-tabular-suite.sh --large",
+        Suite.Holdout => "bash build/fetch-tabular-suite.sh --holdout",
+        _ => "bash build/fetch-tabular-suite.sh",
+    };
 
-    private static string Title => s_large
-        ? "# Real data, larger sets: the default trainer against ML.NET's trainers on the suite's larger supplement"
-        : "# Real data: the default trainer against ML.NET's trainers on the public suite";
+    private static string ReportName => s_suite switch
+    {
+        Suite.Large => "realdata-large.md",
+        Suite.Holdout => "realdata-holdout.md",
+        _ => "realdata.md",
+    };
+
+    private static string Title => s_suite switch
+    {
+        Suite.Large => "# Real data, larger sets: the default trainer against ML.NET's trainers on the suite's larger supplement",
+        Suite.Holdout => "# Real data, held out: the default trainer against ML.NET's trainers on sets no default was chosen on",
+        _ => "# Real data: the default trainer against ML.NET's trainers on the public suite",
+    };
 
     public static int Run(string[] args, bool quick)
     {
         string[]? only = CommandLine.Argument(args, "--only", "") is { Length: > 0 } list ? list.Split(',', StringSplitOptions.TrimEntries) : null;
-        s_large = !quick && args.Contains("--large");
+        s_suite = quick ? Suite.Main : args.Contains("--large") ? Suite.Large : args.Contains("--holdout") ? Suite.Holdout : Suite.Main;
         Tuning tuning = Tuning.From(args);
         bool write = !quick && !args.Contains("--no-write") && !tuning.IsSet;
         int seedCount = quick ? 1 : int.Parse(CommandLine.Argument(args, "--seeds", "3"), Inv);
@@ -857,7 +880,12 @@ internal static class RealDataStudy
           $"(load average at the start: {loadBefore}; at the end: {CompressionStudy.LoadAverage()}), so times are noisy.");
         L($"- Seeds: ours `new MLContext(seed: s)` for s in {{{string.Join(", ", s.Seeds)}}}, reported as mean ± sample sd; the ML.NET trainers once " +
           $"with `new MLContext(seed: {BaselineSeed})` (deterministic given the seed). The train/test splits are the suite's fixed ones (docs/realdata-suite.md).");
-        L("- Sets: " + (only is not null ? $"`--only {string.Join(",", only)}`" : s.Quick ? string.Join(", ", QuickSets) + " (quick mode)" : s_large ? "the whole larger supplement" : "the whole suite") +
+        L("- Sets: " + (only is not null ? $"`--only {string.Join(",", only)}`" : s.Quick ? string.Join(", ", QuickSets) + " (quick mode)" : s_suite switch
+        {
+            Suite.Large => "the whole larger supplement",
+            Suite.Holdout => "every held-out set",
+            _ => "the whole suite",
+        }) +
           (skipped.Count > 0 ? "; skipped: " + string.Join("; ", skipped) : "") + ".");
         L();
         L("## What is compared");
@@ -879,7 +907,12 @@ internal static class RealDataStudy
         L();
         L("The defaults measured here (the average of eight networks of two adaptive layers, each starting 32 neurons wide, the " +
           "importance rescaled to a mean square of 1, inputs standardised inside the model (two-valued ones by at least half their " +
-          "range), quantile codes of the numeric features fed to the first layer beside them, a weight prior of σθ = 0.7 and, for classifiers, label smoothing of 0.05) were chosen on " + (s_large ? "the public suite of [realdata.md](realdata.md), none of them on these larger sets" : "this suite") + "; the experiments, and what they answered about " +
+          "range), quantile codes of the numeric features fed to the first layer beside them, a weight prior of σθ = 0.7 and, for classifiers, label smoothing of 0.05) were chosen on " + (s_suite switch
+          {
+              Suite.Large => "the public suite of [realdata.md](realdata.md), none of them on these larger sets",
+              Suite.Holdout => "the public suite of [realdata.md](realdata.md), none of them on these sets",
+              _ => "this suite",
+          }) + "; the experiments, and what they answered about " +
           "the weight prior, input scaling, depth, the length of training, the ensemble, the quantile codes and label smoothing, are in " +
           "[realdata-recipe.md](realdata-recipe.md). Our widths are those of the model: each layer holds the eight members' " +
           "neurons, so a width is the sum of the members' learned widths.");
