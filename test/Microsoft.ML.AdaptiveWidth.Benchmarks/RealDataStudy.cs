@@ -100,7 +100,8 @@ internal static class RealDataStudy
     private sealed record Candidate(string Name, string Role, Normalizer Normalizer, bool Ours, bool Linear,
         Func<MLContext, IEstimator<ITransformer>> Trainer);
 
-    private sealed record Fit(double Metric, double Second, double Seconds, string Widths, double LatencyMicroseconds);
+    /// <param name="LogLoss">Test log-loss of a classifier (ML.NET's evaluator's <c>LogLoss</c>); NaN for regression.</param>
+    private sealed record Fit(double Metric, double Second, double Seconds, string Widths, double LatencyMicroseconds, double LogLoss = double.NaN);
 
     private sealed record Result(Candidate Candidate, List<Fit> Runs, string Note)
     {
@@ -439,7 +440,7 @@ internal static class RealDataStudy
             IDataView scored = model.Transform(test);
             if (c.Ours && s.Ensemble > 1)
             {
-                (double single, _) = set.Entry.Kind switch
+                (double single, _, _) = set.Entry.Kind switch
                 {
                     Kind.Binary => Binary(ml, scored),
                     Kind.Multiclass => Multiclass(ml, scored),
@@ -451,7 +452,7 @@ internal static class RealDataStudy
                 Console.Error.WriteLine($"[realdata]     ensemble of {s.Ensemble}: {em:F4} / {es:F4}, {esec:F1} s");
                 continue;
             }
-            (double metric, double second) = set.Entry.Kind switch
+            (double metric, double second, double logLoss) = set.Entry.Kind switch
             {
                 Kind.Binary => Binary(ml, scored),
                 Kind.Multiclass => Multiclass(ml, scored),
@@ -459,7 +460,7 @@ internal static class RealDataStudy
             };
             string widths = TrainerComparisonStudy.Widths(model).Text;
             probes.Add(new LatencyFit(c, runs, runs.Count, set.Latency(ml, model)));
-            runs.Add(new Fit(metric, second, seconds, widths, double.NaN));
+            runs.Add(new Fit(metric, second, seconds, widths, double.NaN, logLoss));
             Console.Error.WriteLine($"[realdata]     {metric:F4} / {second:F4}, {seconds:F1} s{(c.Ours ? $", widths {widths}" : "")}");
             if (seconds > TooLongSeconds)
             {
@@ -586,22 +587,22 @@ internal static class RealDataStudy
         }
     }
 
-    private static (double, double) Binary(MLContext ml, IDataView scored)
+    private static (double, double, double) Binary(MLContext ml, IDataView scored)
     {
         CalibratedBinaryClassificationMetrics m = ml.BinaryClassification.Evaluate(scored);
-        return (m.Accuracy, m.AreaUnderRocCurve);
+        return (m.Accuracy, m.AreaUnderRocCurve, m.LogLoss);
     }
 
-    private static (double, double) Multiclass(MLContext ml, IDataView scored)
+    private static (double, double, double) Multiclass(MLContext ml, IDataView scored)
     {
         MulticlassClassificationMetrics m = ml.MulticlassClassification.Evaluate(scored);
-        return (m.MicroAccuracy, m.MacroAccuracy);
+        return (m.MicroAccuracy, m.MacroAccuracy, m.LogLoss);
     }
 
-    private static (double, double) Regression(MLContext ml, IDataView scored)
+    private static (double, double, double) Regression(MLContext ml, IDataView scored)
     {
         RegressionMetrics m = ml.Regression.Evaluate(scored);
-        return (m.RSquared, m.RootMeanSquaredError);
+        return (m.RSquared, m.RootMeanSquaredError, double.NaN);
     }
 
     // ---------------------------------------------------------------- the data
@@ -899,7 +900,8 @@ internal static class RealDataStudy
           "normalizer (trees need none); FastTree (`OneVersusAll` for multiclass), SDCA (`SdcaLogisticRegression` / `SdcaMaximumEntropy` / `Sdca`) " +
           "and L-BFGS (`LbfgsLogisticRegression` / `LbfgsMaximumEntropy`) after `NormalizeMinMax`. ML.NET has no L-BFGS least-squares regressor " +
           "(`LbfgsPoissonRegression` models counts), so regression uses `OnlineGradientDescent` in that slot. " +
-          "Metrics on the test split: accuracy and AUC (binary), micro and macro accuracy (multiclass), R² and RMSE (regression). " +
+          "Metrics on the test split: accuracy and AUC (binary), micro and macro accuracy (multiclass), R² and RMSE (regression), and " +
+          "ML.NET's `LogLoss` for classifiers (lower is better: how little probability the model gives the true class; it judges the probabilities, which accuracy does not). " +
           $"\"Points\" are accuracy × 100 or R² × 100. Training seconds: wall time of `Fit` of the whole pipeline. Single-row latency: " +
           $"`PredictionEngine.Predict` on test rows (typed input with one member per column), individually timed after a warm-up, measured once " +
           $"every fit of a set is trained, in {LatencyRounds} rounds that each time every fit of the set for {Math.Max(1, s.Predictions / LatencyRounds):N0} " +
@@ -1000,13 +1002,15 @@ internal static class RealDataStudy
                 Kind.Multiclass => ("accuracy % (micro)", "macro accuracy"),
                 _ => ("R² × 100", "RMSE"),
             };
-            L($"| trainer and normalizer | {first} | {second} | training s | learned widths | single-row µs | note |");
-            L("|---|---|---|---|---|---|---|");
+            bool classifier = e.Kind != Kind.Regression;
+            L($"| trainer and normalizer | {first} | {second} |{(classifier ? " log-loss |" : "")} training s | learned widths | single-row µs | note |");
+            L("|---|---|---|" + (classifier ? "---|" : "") + "---|---|---|---|");
             foreach (Result r in o.Results)
             {
                 double secondMean = r.Runs.Count == 0 ? double.NaN : r.Runs.Average(x => x.Second);
                 string secondText = e.Kind == Kind.Regression ? secondMean.ToString("G5", Inv) : secondMean.ToString("F4", Inv);
-                L($"| {r.Candidate.Name} | {MeanSd(r)} | {secondText} | {r.Runs.Average(x => x.Seconds):F1} | " +
+                string logLoss = !classifier ? "" : double.IsFinite(LogLossOf(r)) ? $" {LogLossOf(r).ToString("F4", Inv)} |" : " — |";
+                L($"| {r.Candidate.Name} | {MeanSd(r)} | {secondText} |{logLoss} {r.Runs.Average(x => x.Seconds):F1} | " +
                   $"{(r.Candidate.Ours ? string.Join("; ", r.Runs.Select(x => x.Widths)) : "—")} | {Stats.MedianOf(r.Runs.Select(x => x.LatencyMicroseconds)):F1} | {r.Note} |");
             }
             L();
@@ -1044,12 +1048,53 @@ internal static class RealDataStudy
         yield return $"Ours (MinMax) more than 0.5 points below the best linear trainer on **{belowLinear} of {n}** sets (target: 0)" +
                      (bad.Count > 0 ? $": {string.Join(", ", bad)}." : ".");
         yield return $"Our three normalizer variants within 0.5 points of each other on **{normalizerOk} of {n}** sets (target: all).";
+        if (LogLossVerdict(outcomes) is string probabilities)
+        {
+            yield return probabilities;
+        }
         foreach (string cost in CostVerdicts(outcomes))
         {
             yield return cost;
         }
         var tooLong = outcomes.SelectMany(o => o.Results.Where(r => r.Note.Length > 0).Select(r => $"{o.Set.Entry.Name} {r.Candidate.Name}: {r.Note}")).ToList();
         yield return tooLong.Count == 0 ? $"No training run took over {TooLongSeconds / 60:F0} minutes." : "Over the time limit: " + string.Join("; ", tooLong) + ".";
+    }
+
+    /// <summary>
+    /// How good the probabilities are (not a target of the issue): on how many classification sets ours after
+    /// <c>NormalizeMinMax</c> has the lowest test log-loss of the five trainers (null without a classification set).
+    /// </summary>
+    private static string? LogLossVerdict(List<SetOutcome> outcomes)
+    {
+        var classification = outcomes.Where(o => o.Set.Entry.Kind != Kind.Regression && o.Results.Any(r => !r.Candidate.Ours && r.Runs.Count > 0)).ToList();
+        if (classification.Count == 0)
+        {
+            return null;
+        }
+        var lowest = new List<string>();
+        var others = new List<string>();
+        foreach (SetOutcome o in classification)
+        {
+            Result ours = o.Results.First(r => r.Candidate.Ours && r.Candidate.Normalizer == Normalizer.MinMax);
+            Result best = o.Results.Where(r => !r.Candidate.Ours && r.Runs.Count > 0).MinBy(LogLossOf)!;
+            if (LogLossOf(ours) <= LogLossOf(best))
+            {
+                lowest.Add(o.Set.Entry.Name);
+            }
+            else
+            {
+                others.Add($"{o.Set.Entry.Name} ({best.Candidate.Name} {LogLossOf(best):F3} against {LogLossOf(ours):F3})");
+            }
+        }
+        return $"Ours (MinMax) with the lowest test log-loss of the trainers on **{lowest.Count} of {classification.Count}** classification sets " +
+               "(ML.NET's evaluator; the quality of the probabilities, not a target)" + (others.Count > 0 ? $"; not on {string.Join(", ", others)}." : ".");
+    }
+
+    /// <summary>A result's mean test log-loss over its runs; +∞ for regression or without runs, so that it sorts last.</summary>
+    private static double LogLossOf(Result r)
+    {
+        double mean = r.Runs.Count == 0 ? double.NaN : r.Runs.Average(x => x.LogLoss);
+        return double.IsNaN(mean) ? double.PositiveInfinity : mean;
     }
 
     /// <summary>The cost targets: single-row latency no higher than LightGBM's on any set, training time at most 20× LightGBM's
