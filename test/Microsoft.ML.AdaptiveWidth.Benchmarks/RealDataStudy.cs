@@ -461,7 +461,7 @@ internal static class RealDataStudy
             string widths = TrainerComparisonStudy.Widths(model).Text;
             probes.Add(new LatencyFit(c, runs, runs.Count, set.Latency(ml, model)));
             runs.Add(new Fit(metric, second, seconds, widths, double.NaN, logLoss));
-            Console.Error.WriteLine($"[realdata]     {metric:F4} / {second:F4}, {seconds:F1} s{(c.Ours ? $", widths {widths}" : "")}");
+            Console.Error.WriteLine($"[realdata]     {metric:F4} / {second:F4}{(double.IsNaN(logLoss) ? "" : $" / log-loss {logLoss:F4}")}, {seconds:F1} s{(c.Ours ? $", widths {widths}" : "")}");
             if (seconds > TooLongSeconds)
             {
                 note = $"training took {seconds / 60:F1} min (> {TooLongSeconds / 60:F0} min)" + (c.Ours && seed != s.Seeds[^1] ? "; later seeds skipped" : "");
