@@ -230,6 +230,17 @@ public sealed class AdaptiveWidthModel
     internal AdaptiveWidthModel WithCodes(InputCodes? codes)
         => new(_layers, _importance, codes);
 
+    /// <summary>The same network with its raw outputs multiplied by <paramref name="factor"/> (the output layer's weights
+    /// and biases scaled): a temperature on a classifier's logits (docs/method.md §5.16).</summary>
+    internal AdaptiveWidthModel WithOutputScaled(double factor)
+    {
+        DenseLayer output = _layers[^1];
+        float[] weights = output.Weights.ToArray().Select(w => (float)(w * factor)).ToArray();
+        float[] bias = output.Bias.ToArray().Select(b => (float)(b * factor)).ToArray();
+        DenseLayer[] layers = [.. _layers[..^1], new DenseLayer(output.Inputs, output.Outputs, weights, bias, output.Activation)];
+        return new AdaptiveWidthModel(layers, _importance, _codes);
+    }
+
     /// <summary>The first layer's inputs: <see cref="InputCount"/>, plus the codes' count when the model has codes.</summary>
     internal int NetworkInputCount => _layers[0].Inputs;
 

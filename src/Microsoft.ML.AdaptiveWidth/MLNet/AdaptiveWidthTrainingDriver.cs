@@ -142,6 +142,10 @@ internal static class AdaptiveWidthTrainingDriver
                 "Averaged {0} networks into one with widths [{1}].", members, string.Join(", ", network.LayerWidths)));
         }
 
+        if (options.TemperatureScaling && task != NetworkTask.Regression)
+        {
+            network = ScaleTemperature(run, network, outcomes);
+        }
         network = TruncateToBudget(run, network);
         CompressionResult? compression = null;
         if (options.CompressionTolerance is double tolerance)
@@ -157,6 +161,79 @@ internal static class AdaptiveWidthTrainingDriver
             "Training ended: {0}; the model's widths [{1}].",
             string.Join("; ", endings.Select((e, m) => members > 1 ? $"member {m + 1}: {e}" : e)), string.Join(", ", network.LayerWidths)));
         return new Outcome(network, history, compression);
+    }
+
+    /// <summary>The temperatures <see cref="AdaptiveWidthOptionsBase.TemperatureScaling"/> tries: 2^(g/20) for g in [−20, 20],
+    /// 0.5 to 2. The floor of 0.5 undoes at most the squeeze of label smoothing ε = 0.05 (a binary logit capped at 3.66
+    /// stretched to 7.3, p ≈ 0.999): a set whose held-out rows are all right with a margin would otherwise sharpen without
+    /// limit (docs/realdata-recipe.md, fifteenth round: wine).</summary>
+    private const int TemperatureSteps = 20;
+
+    /// <summary>
+    /// The network with its logits divided by the temperature of least cross-entropy on the members' held-out rows, each
+    /// member's own logits on its own rows (docs/method.md §5.16); unchanged when the rows were streamed (not in memory).
+    /// </summary>
+    private static AdaptiveWidthModel ScaleTemperature(Run run, AdaptiveWidthModel network, (TrainingResult Result, TrainingData? Validation)[] members)
+    {
+        if (members.Any(m => m.Validation is null))
+        {
+            run.Channel.Warning(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture,
+                "{0} needs held-out rows in memory; the rows were streamed or none were held out, so the model's logits are left as trained.",
+                nameof(AdaptiveWidthOptionsBase.TemperatureScaling)));
+            return network;
+        }
+        int k = network.OutputCount;
+        var logits = new List<(float[] Outputs, int Label, double Weight)>();
+        foreach ((TrainingResult result, TrainingData? held) in members)
+        {
+            TrainingData validation = held!;
+            for (int i = 0; i < validation.RowCount; i++)
+            {
+                var outputs = new float[k];
+                result.Model.Score(validation.Features.AsSpan(i * validation.FeatureCount, validation.FeatureCount), outputs);
+                logits.Add((outputs, (int)validation.Labels[i], validation.Weights?[i] ?? 1));
+            }
+        }
+        double best = 1, leastLoss = double.PositiveInfinity, atOne = double.NaN;
+        for (int g = -TemperatureSteps; g <= TemperatureSteps; g++)
+        {
+            double temperature = Math.Pow(2, (double)g / TemperatureSteps), loss = 0;
+            foreach ((float[] outputs, int label, double weight) in logits)
+            {
+                loss += weight * CrossEntropy(run.Task, outputs, label, temperature);
+            }
+            atOne = g == 0 ? loss : atOne;
+            if (loss < leastLoss)
+            {
+                leastLoss = loss;
+                best = temperature;
+            }
+        }
+        double rows = logits.Sum(r => r.Weight);
+        run.Channel.Info(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture,
+            "Temperature {0:F3} on the logits (cross-entropy on {1} held-out rows {2:G4}, against {3:G4} at 1).", best, logits.Count, leastLoss / rows, atOne / rows));
+        return network.WithOutputScaled(1 / best);
+    }
+
+    /// <summary>The cross-entropy of one row at logits / <paramref name="temperature"/>.</summary>
+    private static double CrossEntropy(NetworkTask task, float[] outputs, int label, double temperature)
+    {
+        if (task == NetworkTask.BinaryClassification)
+        {
+            double s = outputs[0] / temperature;
+            return Math.Max(s, 0) + Math.Log(1 + Math.Exp(-Math.Abs(s))) - label * s;
+        }
+        double max = double.NegativeInfinity;
+        foreach (float v in outputs)
+        {
+            max = Math.Max(max, v / temperature);
+        }
+        double sum = 0;
+        foreach (float v in outputs)
+        {
+            sum += Math.Exp(v / temperature - max);
+        }
+        return max + Math.Log(sum) - outputs[label] / temperature;
     }
 
     /// <summary>Knots per coded feature: quantiles at 1/63 steps.</summary>

@@ -1,0 +1,65 @@
+using Microsoft.ML.Data;
+using Microsoft.ML.Trainers.AdaptiveWidth;
+
+namespace Microsoft.ML.AdaptiveWidth.Tests.MLNet;
+
+/// <summary>The <c>TemperatureScaling</c> option (docs/method.md §5.16): a temperature on the logits, fitted on the held-out rows.</summary>
+[TestClass]
+public sealed class AdaptiveWidthTemperatureTest
+{
+    [TestMethod]
+    public void Binary_SameClassesAndRanking_SharperProbabilities_AndLowerLogLossOnEasyData()
+    {
+        var ml = new MLContext(seed: 1);
+        IDataView train = ml.Data.LoadFromEnumerable(MLNetTestData.Blobs(400, seed: 1));
+        IDataView test = ml.Data.LoadFromEnumerable(MLNetTestData.Blobs(400, seed: 2));
+        AdaptiveWidthBinaryTrainer.Options options = MLNetTestData.Fast(new AdaptiveWidthBinaryTrainer.Options());
+        var plain = ml.BinaryClassification.Trainers.AdaptiveWidth(options).Fit(train);
+        options.TemperatureScaling = true;
+        var scaled = ml.BinaryClassification.Trainers.AdaptiveWidth(options).Fit(train);
+
+        float[] before = plain.Transform(test).GetColumn<float>("Score").ToArray();
+        float[] after = scaled.Transform(test).GetColumn<float>("Score").ToArray();
+        // One temperature for every row: the scaled logits are the plain ones times 1/T, T within [0.5, 2].
+        double[] ratios = before.Zip(after, (b, a) => (double)a / b).Where((_, i) => Math.Abs(before[i]) > 0.5).ToArray();
+        Assert.IsGreaterThan(100, ratios.Length);
+        Assert.AreEqual(ratios.Min(), ratios.Max(), 1e-3 * ratios.Max(), "one factor for all rows");
+        Assert.IsTrue(ratios[0] >= 0.5 - 1e-6 && ratios[0] <= 2 + 1e-6, $"1/T = {ratios[0]}");
+        // Nearly separable blobs under label smoothing: the held-out rows ask for sharper probabilities (T < 1).
+        Assert.IsGreaterThan(1.0, ratios[0], "T below 1 on easy data");
+        CollectionAssert.AreEqual(
+            plain.Transform(test).GetColumn<bool>("PredictedLabel").ToArray(), scaled.Transform(test).GetColumn<bool>("PredictedLabel").ToArray());
+        CalibratedBinaryClassificationMetrics p = ml.BinaryClassification.Evaluate(plain.Transform(test));
+        CalibratedBinaryClassificationMetrics s = ml.BinaryClassification.Evaluate(scaled.Transform(test));
+        Assert.AreEqual(p.Accuracy, s.Accuracy);
+        Assert.AreEqual(p.AreaUnderRocCurve, s.AreaUnderRocCurve, 1e-9);
+        Assert.IsLessThan(p.LogLoss, s.LogLoss, $"log-loss {s.LogLoss} against {p.LogLoss} without the temperature");
+    }
+
+    [TestMethod]
+    public void Multiclass_SamePredictions_AndLowerLogLoss_RegressionUnchanged()
+    {
+        var ml = new MLContext(seed: 1);
+        var pipeline = ml.Transforms.Conversion.MapValueToKey("Label").Append(ml.Transforms.Concatenate("Features", "F1", "F2", "F3"));
+        IDataView train = ml.Data.LoadFromEnumerable(MLNetTestData.Mixture(300, seed: 1));
+        IDataView test = ml.Data.LoadFromEnumerable(MLNetTestData.Mixture(300, seed: 2));
+        AdaptiveWidthMulticlassTrainer.Options options = MLNetTestData.Fast(new AdaptiveWidthMulticlassTrainer.Options());
+        var plain = pipeline.Append(ml.MulticlassClassification.Trainers.AdaptiveWidth(options)).Fit(train);
+        options.TemperatureScaling = true;
+        var scaled = pipeline.Append(ml.MulticlassClassification.Trainers.AdaptiveWidth(options)).Fit(train);
+        MulticlassClassificationMetrics p = ml.MulticlassClassification.Evaluate(plain.Transform(test));
+        MulticlassClassificationMetrics s = ml.MulticlassClassification.Evaluate(scaled.Transform(test));
+        CollectionAssert.AreEqual(
+            plain.Transform(test).GetColumn<uint>("PredictedLabel").ToArray(), scaled.Transform(test).GetColumn<uint>("PredictedLabel").ToArray());
+        Assert.AreEqual(p.MicroAccuracy, s.MicroAccuracy);
+        Assert.IsLessThan(p.LogLoss, s.LogLoss, $"log-loss {s.LogLoss} against {p.LogLoss} without the temperature");
+
+        // Regression has no logits: the option changes nothing.
+        IDataView rows = ml.Data.LoadFromEnumerable(MLNetTestData.Linear(200, seed: 1));
+        var regression = MLNetTestData.Fast(new AdaptiveWidthRegressionTrainer.Options());
+        float[] without = ml.Regression.Trainers.AdaptiveWidth(regression).Fit(rows).Transform(rows).GetColumn<float>("Score").ToArray();
+        regression.TemperatureScaling = true;
+        float[] with = ml.Regression.Trainers.AdaptiveWidth(regression).Fit(rows).Transform(rows).GetColumn<float>("Score").ToArray();
+        CollectionAssert.AreEqual(without, with);
+    }
+}
