@@ -190,7 +190,15 @@ internal static class AdaptiveWidthTrainingDriver
             for (int i = 0; i < validation.RowCount; i++)
             {
                 var outputs = new float[k];
-                result.Model.Score(validation.Features.AsSpan(i * validation.FeatureCount, validation.FeatureCount), outputs);
+                if (validation.Sparse is SparseRows sparse)
+                {
+                    // A wide column's rows (FeaturizeText): scored through their non-zeros.
+                    result.Model.ScoreSparse(sparse.RowIndices(i), sparse.RowValues(i), outputs);
+                }
+                else
+                {
+                    result.Model.Score(validation.Features.AsSpan(i * validation.FeatureCount, validation.FeatureCount), outputs);
+                }
                 logits.Add((outputs, (int)validation.Labels[i], validation.Weights?[i] ?? 1));
             }
         }

@@ -37,6 +37,27 @@ public sealed class AdaptiveWidthTemperatureTest
     }
 
     [TestMethod]
+    public void SparseRows_AreScoredThroughTheirNonZeros_WithTheSamePredictions()
+    {
+        // FeaturizeText-like rows: the held-out rows are sparse too, and the temperature is fitted on their non-zeros.
+        var ml = new MLContext(seed: 1);
+        IDataView train = ml.Data.LoadFromEnumerable(AdaptiveWidthSparseInputTest.Words(600, seed: 1));
+        IDataView test = ml.Data.LoadFromEnumerable(AdaptiveWidthSparseInputTest.Words(200, seed: 2));
+        var options = new AdaptiveWidthBinaryTrainer.Options { MaxEpoch = 4, BatchSize = 64, Seed = 1, EnsembleSize = 2, MaximumInputLayerWeights = 384_000 };
+        var plain = ml.BinaryClassification.Trainers.AdaptiveWidth(options).Fit(train);
+        options.TemperatureScaling = true;
+        var scaled = ml.BinaryClassification.Trainers.AdaptiveWidth(options).Fit(train);
+
+        float[] before = plain.Transform(test).GetColumn<float>("Score").ToArray();
+        float[] after = scaled.Transform(test).GetColumn<float>("Score").ToArray();
+        double[] ratios = before.Zip(after, (b, a) => (double)a / b).Where((_, i) => Math.Abs(before[i]) > 0.1).ToArray();
+        Assert.IsGreaterThan(50, ratios.Length);
+        Assert.AreEqual(ratios.Min(), ratios.Max(), 1e-3 * ratios.Max(), "one factor for all rows");
+        CollectionAssert.AreEqual(
+            plain.Transform(test).GetColumn<bool>("PredictedLabel").ToArray(), scaled.Transform(test).GetColumn<bool>("PredictedLabel").ToArray());
+    }
+
+    [TestMethod]
     public void Multiclass_SamePredictions_AndLowerLogLoss_RegressionUnchanged()
     {
         var ml = new MLContext(seed: 1);
