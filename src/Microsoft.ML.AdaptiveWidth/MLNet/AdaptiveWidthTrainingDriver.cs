@@ -85,7 +85,7 @@ internal static class AdaptiveWidthTrainingDriver
         // generator and data split). NumberOfThreads itself may change the last bits on some processors.
         int parallel = rows is null ? 1 : Math.Clamp(Environment.ProcessorCount / Math.Max(1, settings.NumberOfThreads), 1,
             Math.Min(members, options.MaximumParallelMembers ?? members));
-        var outcomes = new (TrainingResult Result, TrainingData? Validation)[members];
+        var outcomes = new MemberOutcome[members];
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(options.CancellationToken);
         ExceptionDispatchInfo? failure = null;
         void TrainMember(int m)
@@ -142,7 +142,7 @@ internal static class AdaptiveWidthTrainingDriver
                 "Averaged {0} networks into one with widths [{1}].", members, string.Join(", ", network.LayerWidths)));
         }
 
-        if (options.TemperatureScaling && task != NetworkTask.Regression)
+        if (FitsTemperature(run))
         {
             network = ScaleTemperature(run, network, outcomes);
         }
@@ -163,85 +163,36 @@ internal static class AdaptiveWidthTrainingDriver
         return new Outcome(network, history, compression);
     }
 
-    /// <summary>The temperatures <see cref="AdaptiveWidthOptionsBase.TemperatureScaling"/> tries: 2^(g/20) for g in [−20, 20],
-    /// 0.5 to 2. The floor of 0.5 undoes at most the squeeze of label smoothing ε = 0.05 (a binary logit capped at 3.66
-    /// stretched to 7.3, p ≈ 0.999): a set whose held-out rows are all right with a margin would otherwise sharpen without
-    /// limit (docs/realdata-recipe.md, fifteenth round: wine).</summary>
-    private const int TemperatureSteps = 20;
+    /// <summary>
+    /// Whether the members fit a temperature (<see cref="AdaptiveWidthOptionsBase.TemperatureScaling"/>): classifiers, unless
+    /// training continues a model, whose own temperature is already in its output layer (a second fit on top would compound
+    /// with it, past the range one fit allows).
+    /// </summary>
+    private static bool FitsTemperature(Run run) => run.Options.TemperatureScaling && run.Task != NetworkTask.Regression && run.Initial is null;
 
     /// <summary>
     /// The network with its logits divided by the temperature of least cross-entropy on the members' held-out rows, each
-    /// member's own logits on its own rows (docs/method.md §5.16); unchanged when the rows were streamed (not in memory).
+    /// member's own logits on its own rows, in memory or streamed (docs/method.md §5.16); unchanged without held-out rows.
     /// </summary>
-    private static AdaptiveWidthModel ScaleTemperature(Run run, AdaptiveWidthModel network, (TrainingResult Result, TrainingData? Validation)[] members)
+    private static AdaptiveWidthModel ScaleTemperature(Run run, AdaptiveWidthModel network, MemberOutcome[] members)
     {
-        if (members.Any(m => m.Validation is null))
+        if (members.Any(m => m.Temperature is null || m.Temperature.Rows == 0))
         {
-            run.Channel.Warning(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture,
-                "{0} needs held-out rows in memory; the rows were streamed or none were held out, so the model's logits are left as trained.",
-                nameof(AdaptiveWidthOptionsBase.TemperatureScaling)));
+            // On by default: a note, not a warning, when there is nothing to fit it on.
+            run.Channel.Info(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture,
+                "{0} needs held-out rows; none were held out ({1} = 0), so the model's logits are left as trained.",
+                nameof(AdaptiveWidthOptionsBase.TemperatureScaling), nameof(AdaptiveWidthOptionsBase.ValidationFraction)));
             return network;
         }
-        int k = network.OutputCount;
-        var logits = new List<(float[] Outputs, int Label, double Weight)>();
-        foreach ((TrainingResult result, TrainingData? held) in members)
+        var fit = new TemperatureFit(run.Task, network.OutputCount);
+        foreach (MemberOutcome member in members)
         {
-            TrainingData validation = held!;
-            for (int i = 0; i < validation.RowCount; i++)
-            {
-                var outputs = new float[k];
-                if (validation.Sparse is SparseRows sparse)
-                {
-                    // A wide column's rows (FeaturizeText): scored through their non-zeros.
-                    result.Model.ScoreSparse(sparse.RowIndices(i), sparse.RowValues(i), outputs);
-                }
-                else
-                {
-                    result.Model.Score(validation.Features.AsSpan(i * validation.FeatureCount, validation.FeatureCount), outputs);
-                }
-                logits.Add((outputs, (int)validation.Labels[i], validation.Weights?[i] ?? 1));
-            }
+            fit.Add(member.Temperature!);
         }
-        double best = 1, leastLoss = double.PositiveInfinity, atOne = double.NaN;
-        for (int g = -TemperatureSteps; g <= TemperatureSteps; g++)
-        {
-            double temperature = Math.Pow(2, (double)g / TemperatureSteps), loss = 0;
-            foreach ((float[] outputs, int label, double weight) in logits)
-            {
-                loss += weight * CrossEntropy(run.Task, outputs, label, temperature);
-            }
-            atOne = g == 0 ? loss : atOne;
-            if (loss < leastLoss)
-            {
-                leastLoss = loss;
-                best = temperature;
-            }
-        }
-        double rows = logits.Sum(r => r.Weight);
+        (double temperature, double loss, double atOne) = fit.Best();
         run.Channel.Info(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture,
-            "Temperature {0:F3} on the logits (cross-entropy on {1} held-out rows {2:G4}, against {3:G4} at 1).", best, logits.Count, leastLoss / rows, atOne / rows));
-        return network.WithOutputScaled(1 / best);
-    }
-
-    /// <summary>The cross-entropy of one row at logits / <paramref name="temperature"/>.</summary>
-    private static double CrossEntropy(NetworkTask task, float[] outputs, int label, double temperature)
-    {
-        if (task == NetworkTask.BinaryClassification)
-        {
-            double s = outputs[0] / temperature;
-            return Math.Max(s, 0) + Math.Log(1 + Math.Exp(-Math.Abs(s))) - label * s;
-        }
-        double max = double.NegativeInfinity;
-        foreach (float v in outputs)
-        {
-            max = Math.Max(max, v / temperature);
-        }
-        double sum = 0;
-        foreach (float v in outputs)
-        {
-            sum += Math.Exp(v / temperature - max);
-        }
-        return max + Math.Log(sum) - outputs[label] / temperature;
+            "Temperature {0:F3} on the logits (cross-entropy on {1} held-out rows {2:G4}, against {3:G4} at 1).", temperature, fit.Rows, loss, atOne));
+        return network.WithOutputScaled(1 / temperature);
     }
 
     /// <summary>Knots per coded feature: quantiles at 1/63 steps.</summary>
@@ -394,6 +345,13 @@ internal static class AdaptiveWidthTrainingDriver
     /// <summary>The training rows and the given validation rows (if any), read once for every member.</summary>
     private sealed record InMemoryRows(TrainingData Train, TrainingData? Validation);
 
+    /// <summary>
+    /// What one member's training gives: its result, its held-out rows when a later step needs them in memory (the first
+    /// member's for compression), and its held-out cross-entropy at each temperature (null when it fits none or had no
+    /// held-out rows).
+    /// </summary>
+    private sealed record MemberOutcome(TrainingResult Result, TrainingData? Validation, TemperatureFit? Temperature);
+
     private static InMemoryRows ReadRows(Run run, DataViewReader.Result read)
     {
         TrainingData train = Checked(run.Channel, read, "training");
@@ -408,7 +366,7 @@ internal static class AdaptiveWidthTrainingDriver
     }
 
     /// <summary>Trains on rows held in memory, with the given validation rows or a stratified hold-out.</summary>
-    private static (TrainingResult Result, TrainingData? Validation) TrainInMemory(Run run, InMemoryRows rows)
+    private static MemberOutcome TrainInMemory(Run run, InMemoryRows rows)
     {
         AdaptiveWidthOptionsBase options = run.Options;
         TrainingData train = rows.Train;
@@ -428,14 +386,15 @@ internal static class AdaptiveWidthTrainingDriver
             run.Cancellation,
             // MLContext.CancelExecution is seen before every mini-batch, as the token is, not only after an epoch.
             beforeBatch: run.Host.CheckAlive, run.Initial);
-        return (result, validation);
+        return new MemberOutcome(result, validation,
+            FitsTemperature(run) && validation is not null ? TemperatureFit.Of(run.Task, result.Model, validation, run.Cancellation) : null);
     }
 
     /// <summary>
     /// Trains on rows streamed once per epoch, with the given validation rows or a hashed per-row hold-out; returns the
     /// validation rows in memory (up to the limit) only when compression needs them.
     /// </summary>
-    private static (TrainingResult Result, TrainingData? Validation) TrainStreaming(Run run)
+    private static MemberOutcome TrainStreaming(Run run)
     {
         AdaptiveWidthOptionsBase options = run.Options;
         IChannel ch = run.Channel;
@@ -460,14 +419,17 @@ internal static class AdaptiveWidthTrainingDriver
             "Streaming {0} training rows once per epoch through a shuffle buffer of {1} rows.", train.RowCount, options.ShuffleBufferRows));
         TrainingResult result = AdaptiveWidthNetworkTrainer.Train(run.Task, run.ClassCount, train, streamedValidation, run.Settings,
             options.ShuffleBufferRows, run.Progress, run.Cancellation, beforeBatch: run.Host.CheckAlive, run.Initial);
+        // One more pass over the held-out rows for the temperature (nothing kept per row).
+        TemperatureFit? temperature = FitsTemperature(run) && streamedValidation is not null
+            ? TemperatureFit.Of(run.Task, result.Model, streamedValidation, run.Cancellation) : null;
         if (options.CompressionTolerance is null)
         {
-            return (result, null);
+            return new MemberOutcome(result, null, temperature);
         }
         // The compression search scores the validation rows many times, so it needs them in memory.
         TrainingData validation = ReadIntoMemory(streamedValidation!, run.MaxInMemoryRows);
         WarnIfCompressionSeesPart(run, validation.RowCount, streamedValidation!.RowCount);
-        return (result, validation);
+        return new MemberOutcome(result, validation, temperature);
     }
 
     private static void LogStreamedHoldOut(Run run, long validationRows, long trainingRows)
@@ -492,7 +454,7 @@ internal static class AdaptiveWidthTrainingDriver
     /// non-zeros); the validation rows (given, or a hashed per-row hold-out) are streamed too, and read into memory (up to
     /// <see cref="AdaptiveWidthOptionsBase.InMemoryLimitMegabytes"/>) only when compression needs them.
     /// </summary>
-    private static (TrainingResult Result, TrainingData? Validation) TrainStreamingSparse(Run run)
+    private static MemberOutcome TrainStreamingSparse(Run run)
     {
         AdaptiveWidthOptionsBase options = run.Options;
         IChannel ch = run.Channel;
@@ -518,9 +480,12 @@ internal static class AdaptiveWidthTrainingDriver
             train.RowCount, train.NonZeroCount, train.FeatureCount, options.ShuffleBufferRows));
         TrainingResult result = AdaptiveWidthNetworkTrainer.Train(run.Task, run.ClassCount, train, streamedValidation, run.Settings,
             options.ShuffleBufferRows, run.Progress, run.Cancellation, beforeBatch: run.Host.CheckAlive, run.Initial);
+        // One more pass over the held-out rows for the temperature (nothing kept per row).
+        TemperatureFit? temperature = FitsTemperature(run) && streamedValidation is not null
+            ? TemperatureFit.Of(run.Task, result.Model, streamedValidation, run.Cancellation) : null;
         if (options.CompressionTolerance is null)
         {
-            return (result, null);
+            return new MemberOutcome(result, null, temperature);
         }
         // The compression search scores the validation rows many times, so it needs them in memory.
         TrainingData validation = streamedValidation!.ReadIntoMemory(MaxInMemoryBytes(options))
@@ -528,7 +493,7 @@ internal static class AdaptiveWidthTrainingDriver
                 $"Compression needs validation rows in memory, and not one validation row fits in {nameof(options.InMemoryLimitMegabytes)} = " +
                 $"{options.InMemoryLimitMegabytes} MB: raise it.", nameof(options.InMemoryLimitMegabytes));
         WarnIfCompressionSeesPart(run, validation.RowCount, streamedValidation.RowCount);
-        return (result, validation);
+        return new MemberOutcome(result, validation, temperature);
     }
 
     /// <summary>

@@ -57,8 +57,8 @@ public sealed class AdaptiveWidthStreamingTest
         // The members' epochs one after the other.
         int epochs = model.Model.SubModel.TrainingHistory.Count;
         // Per member, a scan of the training rows and one of its held-out rows, then per epoch a training pass and a
-        // validation pass.
-        Assert.AreEqual(2 * 2 + 2 * epochs, rows.Passes);
+        // validation pass, and a last pass over its held-out rows for the temperature.
+        Assert.AreEqual(2 * 2 + 2 * epochs + 2, rows.Passes);
         Assert.IsTrue(log.Any(m => m.Contains("Streaming") && m.Contains("shuffle buffer of 300 rows")), string.Join("\n", log.Where(m => m.Contains("tream"))));
         string[] heldOut = log.Where(m => m.StartsWith("Held out", StringComparison.Ordinal)).ToArray();
         Assert.HasCount(2, heldOut, "each member holds out its own rows");
@@ -84,7 +84,7 @@ public sealed class AdaptiveWidthStreamingTest
         int epochs = model.Model.SubModel.TrainingHistory.Count;
         int members = options.EnsembleSize;
         Assert.AreEqual(members + epochs, trainRows.Passes, "per member a scan, then one pass per epoch");
-        Assert.AreEqual(members + epochs, validationRows.Passes, "per member a scan, then one evaluation per epoch");
+        Assert.AreEqual(members + epochs + members, validationRows.Passes, "per member a scan, then one evaluation per epoch, then one for the temperature");
         Assert.IsFalse(log.Any(m => m.StartsWith("Held out", StringComparison.Ordinal)), "nothing is held out when validation data is given");
         Assert.IsTrue(log.Any(m => m.Contains("Streaming 1000 training rows")), "all 1,000 rows train");
     }
@@ -108,8 +108,9 @@ public sealed class AdaptiveWidthStreamingTest
         options.InMemoryLimitMegabytes = 1;
         List<string> log = Messages(ml);
         ml.BinaryClassification.Trainers.AdaptiveWidth(options).Fit(train);
-        // The in-memory read stops at the limit, then: two scans and two passes for the one epoch.
-        Assert.AreEqual(1 + 2 + 2, rows.Passes);
+        // The in-memory read stops at the limit, then: two scans, two passes for the one epoch and one over the held-out
+        // rows for the temperature.
+        Assert.AreEqual(1 + 2 + 2 + 1, rows.Passes);
         Assert.IsTrue(log.Any(m => m.Contains("streaming it instead of reading it into memory")), "the switch is logged");
     }
 

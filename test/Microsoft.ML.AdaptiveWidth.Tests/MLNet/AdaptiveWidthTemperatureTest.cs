@@ -25,12 +25,15 @@ public sealed class AdaptiveWidthTemperatureTest
     }
 
     [TestMethod]
-    public void Binary_SameClassesAndRanking_SharperProbabilities_AndLowerLogLossOnEasyData()
+    [DataRow(TrainingDataMode.InMemory)]
+    [DataRow(TrainingDataMode.Streaming)]
+    public void Binary_SameClassesAndRanking_SharperProbabilities_AndLowerLogLossOnEasyData(TrainingDataMode mode)
     {
         var ml = new MLContext(seed: 1);
         IDataView train = ml.Data.LoadFromEnumerable(MLNetTestData.Blobs(400, seed: 1));
         IDataView test = ml.Data.LoadFromEnumerable(MLNetTestData.Blobs(400, seed: 2));
-        AdaptiveWidthBinaryTrainer.Options options = MLNetTestData.Fast(new AdaptiveWidthBinaryTrainer.Options());
+        AdaptiveWidthBinaryTrainer.Options options = MLNetTestData.Fast(new AdaptiveWidthBinaryTrainer.Options { DataMode = mode });
+        options.TemperatureScaling = false;
         var plain = ml.BinaryClassification.Trainers.AdaptiveWidth(options).Fit(train);
         options.TemperatureScaling = true;
         var scaled = ml.BinaryClassification.Trainers.AdaptiveWidth(options).Fit(train);
@@ -47,13 +50,15 @@ public sealed class AdaptiveWidthTemperatureTest
     }
 
     [TestMethod]
-    public void SparseRows_AreScoredThroughTheirNonZeros_WithTheSamePredictions()
+    [DataRow(TrainingDataMode.InMemory)]
+    [DataRow(TrainingDataMode.Streaming)]
+    public void SparseRows_AreScoredThroughTheirNonZeros_WithTheSamePredictions(TrainingDataMode mode)
     {
         // FeaturizeText-like rows: the held-out rows are sparse too, and the temperature is fitted on their non-zeros.
         var ml = new MLContext(seed: 1);
         IDataView train = ml.Data.LoadFromEnumerable(AdaptiveWidthSparseInputTest.Words(600, seed: 1));
         IDataView test = ml.Data.LoadFromEnumerable(AdaptiveWidthSparseInputTest.Words(200, seed: 2));
-        var options = new AdaptiveWidthBinaryTrainer.Options { MaxEpoch = 4, BatchSize = 64, Seed = 1, EnsembleSize = 2, MaximumInputLayerWeights = 384_000 };
+        var options = new AdaptiveWidthBinaryTrainer.Options { MaxEpoch = 4, BatchSize = 64, Seed = 1, EnsembleSize = 2, MaximumInputLayerWeights = 384_000, TemperatureScaling = false, DataMode = mode };
         var plain = ml.BinaryClassification.Trainers.AdaptiveWidth(options).Fit(train);
         options.TemperatureScaling = true;
         var scaled = ml.BinaryClassification.Trainers.AdaptiveWidth(options).Fit(train);
@@ -69,6 +74,7 @@ public sealed class AdaptiveWidthTemperatureTest
         IDataView train = ml.Data.LoadFromEnumerable(MLNetTestData.Mixture(300, seed: 1));
         IDataView test = ml.Data.LoadFromEnumerable(MLNetTestData.Mixture(300, seed: 2));
         AdaptiveWidthMulticlassTrainer.Options options = MLNetTestData.Fast(new AdaptiveWidthMulticlassTrainer.Options());
+        options.TemperatureScaling = false;
         var plain = pipeline.Append(ml.MulticlassClassification.Trainers.AdaptiveWidth(options)).Fit(train);
         options.TemperatureScaling = true;
         var scaled = pipeline.Append(ml.MulticlassClassification.Trainers.AdaptiveWidth(options)).Fit(train);
@@ -82,9 +88,23 @@ public sealed class AdaptiveWidthTemperatureTest
         // Regression has no logits: the option changes nothing.
         IDataView rows = ml.Data.LoadFromEnumerable(MLNetTestData.Linear(200, seed: 1));
         var regression = MLNetTestData.Fast(new AdaptiveWidthRegressionTrainer.Options());
+        regression.TemperatureScaling = false;
         float[] without = ml.Regression.Trainers.AdaptiveWidth(regression).Fit(rows).Transform(rows).GetColumn<float>("Score").ToArray();
         regression.TemperatureScaling = true;
         float[] with = ml.Regression.Trainers.AdaptiveWidth(regression).Fit(rows).Transform(rows).GetColumn<float>("Score").ToArray();
         CollectionAssert.AreEqual(without, with);
+    }
+
+    [TestMethod]
+    public void WithoutHeldOutRows_TheLogitsStayAsTrained()
+    {
+        var ml = new MLContext(seed: 1);
+        IDataView train = ml.Data.LoadFromEnumerable(MLNetTestData.Blobs(300, seed: 1));
+        AdaptiveWidthBinaryTrainer.Options options = MLNetTestData.Fast(new AdaptiveWidthBinaryTrainer.Options { ValidationFraction = 0, EnsembleSize = 2 });
+        options.TemperatureScaling = false;
+        float[] plain = ml.BinaryClassification.Trainers.AdaptiveWidth(options).Fit(train).Transform(train).GetColumn<float>("Score").ToArray();
+        options.TemperatureScaling = true;
+        float[] kept = ml.BinaryClassification.Trainers.AdaptiveWidth(options).Fit(train).Transform(train).GetColumn<float>("Score").ToArray();
+        CollectionAssert.AreEqual(plain, kept);
     }
 }
