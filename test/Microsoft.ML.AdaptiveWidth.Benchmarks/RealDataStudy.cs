@@ -909,7 +909,7 @@ internal static class RealDataStudy
         L();
         L("The defaults measured here (the average of eight networks of two adaptive layers, each starting 32 neurons wide, the " +
           "importance rescaled to a mean square of 1, inputs standardised inside the model (two-valued ones by at least half their " +
-          "range), quantile codes of the numeric features fed to the first layer beside them, a weight prior of σθ = 0.7 and, for classifiers, label smoothing of 0.05) were chosen on " + (s_suite switch
+          "range), quantile codes of the numeric features fed to the first layer beside them, a weight prior of σθ = 0.7 and, for classifiers, label smoothing of 0.05 and a temperature on the logits fitted on the held-out rows) were chosen on " + (s_suite switch
           {
               Suite.Large => "the public suite of [realdata.md](realdata.md), none of them on these larger sets",
               Suite.Holdout => "the public suite of [realdata.md](realdata.md), none of them on these sets",

@@ -180,7 +180,7 @@ internal static class AdaptiveWidthTrainingDriver
         {
             // On by default: a note, not a warning, when there is nothing to fit it on.
             run.Channel.Info(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture,
-                "{0} needs held-out rows; none were held out ({1} = 0), so the model's logits are left as trained.",
+                "{0} needs held-out rows and a member had none ({1} = 0 and no validation data, or too few rows), so the model's logits are left as trained.",
                 nameof(AdaptiveWidthOptionsBase.TemperatureScaling), nameof(AdaptiveWidthOptionsBase.ValidationFraction)));
             return network;
         }
