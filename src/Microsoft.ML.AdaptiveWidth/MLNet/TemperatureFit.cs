@@ -16,6 +16,9 @@ internal sealed class TemperatureFit
 {
     private const int Steps = 20;
 
+    /// <summary>The grid, T_g = 2^((g − 20)/20) for g = 0…40, computed once rather than for every row.</summary>
+    private static readonly double[] s_temperatures = Enumerable.Range(0, 2 * Steps + 1).Select(g => Math.Pow(2, (double)(g - Steps) / Steps)).ToArray();
+
     private readonly NetworkTask _task;
     private readonly double[] _loss = new double[2 * Steps + 1];
     private readonly float[] _outputs;
@@ -127,16 +130,14 @@ internal sealed class TemperatureFit
             }
         }
         double rows = Math.Max(Weight, double.Epsilon);
-        return (Temperature(best), _loss[best] / rows, _loss[Steps] / rows);
+        return (s_temperatures[best], _loss[best] / rows, _loss[Steps] / rows);
     }
-
-    private static double Temperature(int g) => Math.Pow(2, (double)(g - Steps) / Steps);
 
     private void AddOutputs(int label, double weight)
     {
         for (int g = 0; g < _loss.Length; g++)
         {
-            _loss[g] += weight * CrossEntropy(label, Temperature(g));
+            _loss[g] += weight * CrossEntropy(label, s_temperatures[g]);
         }
         Rows++;
         Weight += weight;
