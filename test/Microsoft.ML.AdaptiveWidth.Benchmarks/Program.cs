@@ -22,14 +22,15 @@
 //   ... -- gc-soak [--quick] [--no-write] [--fits N] [--seed S]
 //          (issue 13: N fits (300) of random tasks, sizes and options while another thread forces full collections and
 //           finalizers; fits, failures, peak memory; writes docs/gc-soak.md unless --quick or --no-write; smoke runs --quick)
-//   ... -- realdata [--quick] [--no-write] [--seeds N] [--only NAME,..] [--large | --holdout]
+//   ... -- realdata [--quick] [--no-write] [--seeds N] [--first-seed N] [--only NAME,..] [--large | --holdout]
 //          (issue 15: every set of the public real-data suite through the usual ML.NET pipeline, ours with default options after
 //           NormalizeMinMax / NormalizeMeanVariance / no normalizer vs LightGBM, FastTree, SDCA, L-BFGS; needs
 //           `bash build/fetch-tabular-suite.sh` (exit code 3 without it; --quick skips with a message); writes docs/realdata.md
 //           unless --quick or --no-write; smoke runs --quick; --large: the suite's larger supplement instead (5 sets of 20,000
 //           to 61,395 rows, `bash build/fetch-tabular-suite.sh --large`), written to docs/realdata-large.md; --holdout: 23
 //           held-out sets no default was chosen on (mlbench, AER; `bash build/fetch-tabular-suite.sh --holdout`), written to
-//           docs/realdata-holdout.md)
+//           docs/realdata-holdout.md); --first-seed N: ours with MLContext seeds N, N + 1, ... (a recipe comparison's noise
+//           floor; does not write the documents)
 //   ... -- sparse [--quick]   (500,000 sparse features: training memory and time; scoring time at two vocabulary sizes)
 //   ... -- summary   (writes docs/benchmarks.md from the study documents: headers and headline tables, copied)
 //   ... -- all       (every study in full, in turn, then summary; about two hours; stops at the first study that fails;
