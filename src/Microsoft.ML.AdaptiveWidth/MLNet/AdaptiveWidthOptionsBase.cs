@@ -349,7 +349,8 @@ public abstract class AdaptiveWidthOptionsBase : TrainerInputBaseWithWeight
     /// gives validation data (stratified
     /// by class for classifiers, chosen from the seed).
     /// </summary>
-    /// <value>In [0, 1); 0 trains on every row and keeps the last epoch. Default 0.1.</value>
+    /// <value>In [0, 1); 0 trains on every row and keeps the last epoch, as happens too (with a warning in the log) when
+    /// the fraction of the rows rounds to none, on tiny data such as four rows. Default 0.1.</value>
     public double ValidationFraction = Defaults.ValidationFraction;
 
     /// <summary>

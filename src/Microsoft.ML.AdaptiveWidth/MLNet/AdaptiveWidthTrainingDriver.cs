@@ -95,6 +95,7 @@ internal static class AdaptiveWidthTrainingDriver
                 int memberSeed = MemberSeed(seed, m);
                 Run member = m == 0 ? run with { Cancellation = stop.Token } : run with
                 {
+                    Member = m,
                     Seed = memberSeed, Settings = settings with { Seed = memberSeed }, Cancellation = stop.Token,
                     Progress = new TrainingProgressLog(host, ch, options.ProgressCallback, options.MaxEpoch, m, members, progressGate),
                 };
@@ -268,7 +269,7 @@ internal static class AdaptiveWidthTrainingDriver
     /// <summary>What every step of one <see cref="Train"/> call needs.</summary>
     private sealed record Run(IHost Host, IChannel Channel, AdaptiveWidthOptionsBase Options, NetworkTask Task, TrainContext Context,
         RoleMappedData? ValidationSet, int ClassCount, int Seed, TrainingSettings Settings, TrainingProgressLog Progress, long MaxInMemoryRows,
-        AdaptiveWidthModel? Initial, CancellationToken Cancellation)
+        AdaptiveWidthModel? Initial, CancellationToken Cancellation, int Member = 0)
     {
         public string LabelName => Context.TrainingSet.Schema.Label!.Value.Name;
     }
@@ -375,11 +376,32 @@ internal static class AdaptiveWidthTrainingDriver
         {
             (train, validation) = ValidationSplit.Split(train, run.Task, options.ValidationFraction, run.Seed);
             CheckClasses(train.Labels.Distinct().Count(), train.RowCount, run.Task, run.LabelName);
-            lock (run.Progress.Gate)
+            if (validation is null)
             {
-                run.Channel.Info(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture,
-                    "Held out {0} of {1} rows for validation ({2} = {3}).",
-                    validation.RowCount, train.RowCount + validation.RowCount, nameof(options.ValidationFraction), options.ValidationFraction));
+                // Too few rows to hold any out (Split returned every row for training): as ML.NET's trainers do on tiny
+                // data, train anyway, for MaxEpoch epochs; compression, which is measured on held-out rows, cannot.
+                if (options.CompressionTolerance is not null)
+                {
+                    throw new ArgumentException(string.Format(CultureInfo.InvariantCulture,
+                        "{0} {1} of {2} usable training rows holds out no row, and {3} is measured on held-out rows. Give more rows, raise {0}, or pass validation data to Fit(train, validation).",
+                        nameof(options.ValidationFraction), options.ValidationFraction, train.RowCount, nameof(options.CompressionTolerance)), "data");
+                }
+                if (run.Member == 0)
+                {
+                    run.Channel.Warning(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture,
+                        "{0} {1} of {2} usable training rows holds out no row: training on all of them for {3} = {4} epochs, without early stopping (and without {5}). For early stopping, give more rows or pass validation data to Fit(train, validation).",
+                        nameof(options.ValidationFraction), options.ValidationFraction, train.RowCount, nameof(options.MaxEpoch), options.MaxEpoch,
+                        nameof(options.TemperatureScaling)));
+                }
+            }
+            else
+            {
+                lock (run.Progress.Gate)
+                {
+                    run.Channel.Info(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture,
+                        "Held out {0} of {1} rows for validation ({2} = {3}).",
+                        validation.RowCount, train.RowCount + validation.RowCount, nameof(options.ValidationFraction), options.ValidationFraction));
+                }
             }
         }
         TrainingResult result = AdaptiveWidthNetworkTrainer.Train(run.Task, run.ClassCount, train, validation, run.Settings, run.Progress,

@@ -10,8 +10,10 @@ internal static class ValidationSplit
     /// one row of it for training (stratified); for regression round(fraction × rows) are drawn. The choice depends
     /// only on <paramref name="seed"/> and the data.
     /// </summary>
-    /// <exception cref="ArgumentException">The split would leave no validation row or no training row.</exception>
-    public static (TrainingData Train, TrainingData Validation) Split(TrainingData data, NetworkTask task, double fraction, int seed)
+    /// <returns>The training and validation rows; the validation rows are null when the fraction rounds to no row at
+    /// all (too few rows: the caller trains on every row without a hold-out).</returns>
+    /// <exception cref="ArgumentException">The split would leave no training row.</exception>
+    public static (TrainingData Train, TrainingData? Validation) Split(TrainingData data, NetworkTask task, double fraction, int seed)
     {
         var random = new Random(seed);
         var validation = new List<int>();
@@ -29,7 +31,11 @@ internal static class ValidationSplit
                 validation.AddRange(rows.Take(take));
             }
         }
-        if (validation.Count == 0 || validation.Count == data.RowCount)
+        if (validation.Count == 0)
+        {
+            return (data, null);
+        }
+        if (validation.Count == data.RowCount)
         {
             throw new ArgumentException(
                 $"{nameof(AdaptiveWidthOptionsBase.ValidationFraction)} {fraction} of {data.RowCount} usable training rows leaves " +

@@ -98,14 +98,63 @@ public sealed class AdaptiveWidthTrainerBadInputTest
     }
 
     [TestMethod]
-    public void AdaptiveWidthBinaryTrainer_Fit_TooFewRowsForTheValidationSplitNamesTheOption()
+    public void AdaptiveWidthBinaryTrainer_Fit_TooFewRowsForAHoldOutTrainsOnEveryRowForMaxEpochAndWarns()
     {
+        // Two rows a class: 10% rounds to none held out. ML.NET's trainers train on tiny data, and so does this one, with
+        // a warning that names the option, for MaxEpoch epochs (nothing to stop early on).
         var ml = new MLContext(seed: 1);
         List<BinaryRow> rows = MLNetTestData.Blobs(4, seed: 1);
+        var warnings = new List<string>();
+        ml.Log += (_, e) =>
+        {
+            if (e.Kind == Microsoft.ML.Runtime.ChannelMessageKind.Warning)
+            {
+                lock (warnings)
+                {
+                    warnings.Add(e.Message);
+                }
+            }
+        };
+        var epochs = new System.Collections.Concurrent.ConcurrentDictionary<int, int>();
+        AdaptiveWidthBinaryTrainer.Options options = MLNetTestData.Fast(new AdaptiveWidthBinaryTrainer.Options());
+        options.ProgressCallback = m => epochs.AddOrUpdate(m.Member, 1, (_, n) => n + 1);
 
-        Exception error = Assert.Throws<Exception>(() => Binary(ml).Fit(ml.Data.LoadFromEnumerable(rows)));
+        var model = ml.BinaryClassification.Trainers.AdaptiveWidth(options).Fit(ml.Data.LoadFromEnumerable(rows));
+
+        Assert.HasCount(1, warnings, string.Join(" | ", warnings));
+        StringAssert.Contains(warnings[0], nameof(AdaptiveWidthOptionsBase.ValidationFraction));
+        StringAssert.Contains(warnings[0], "4 usable training rows");
+        CollectionAssert.AreEquivalent(Enumerable.Range(0, options.EnsembleSize).ToArray(), epochs.Keys.ToArray());
+        Assert.IsTrue(epochs.Values.All(n => n == options.MaxEpoch), string.Join(", ", epochs.Values));
+        float[] scores = ml.Data.CreateEnumerable<BinaryScore>(model.Transform(ml.Data.LoadFromEnumerable(rows)), reuseRowObject: false)
+            .Select(r => r.Score).ToArray();
+        Assert.IsTrue(scores.All(float.IsFinite), string.Join(", ", scores));
+    }
+
+    [TestMethod]
+    public void AdaptiveWidthRegressionTrainer_Fit_TooFewRowsForAHoldOutStillTrains()
+    {
+        var ml = new MLContext(seed: 1);
+        var rows = Enumerable.Range(0, 4).Select(i => new RegressionRow { Label = i, Features = [i, 1 - i, 0.5f * i] }).ToList();
+
+        var model = ml.Regression.Trainers.AdaptiveWidth(MLNetTestData.Fast(new AdaptiveWidthRegressionTrainer.Options())).Fit(ml.Data.LoadFromEnumerable(rows));
+
+        var metrics = ml.Regression.Evaluate(model.Transform(ml.Data.LoadFromEnumerable(rows)));
+        Assert.IsTrue(double.IsFinite(metrics.RootMeanSquaredError), metrics.RootMeanSquaredError.ToString());
+    }
+
+    [TestMethod]
+    public void AdaptiveWidthBinaryTrainer_Fit_TooFewRowsForAHoldOutWithCompressionNamesBothOptions()
+    {
+        var ml = new MLContext(seed: 1);
+        AdaptiveWidthBinaryTrainer.Options options = MLNetTestData.Fast(new AdaptiveWidthBinaryTrainer.Options());
+        options.CompressionTolerance = 0.5;
+
+        Exception error = Assert.Throws<Exception>(() =>
+            ml.BinaryClassification.Trainers.AdaptiveWidth(options).Fit(ml.Data.LoadFromEnumerable(MLNetTestData.Blobs(4, seed: 1))));
 
         StringAssert.Contains(error.Message, nameof(AdaptiveWidthOptionsBase.ValidationFraction));
+        StringAssert.Contains(error.Message, nameof(AdaptiveWidthOptionsBase.CompressionTolerance));
     }
 
     [TestMethod]
@@ -117,6 +166,19 @@ public sealed class AdaptiveWidthTrainerBadInputTest
 
         Assert.Throws<OperationCanceledException>(() =>
             ml.BinaryClassification.Trainers.AdaptiveWidth(options).Fit(ml.Data.LoadFromEnumerable(MLNetTestData.Blobs(100, seed: 1))));
+    }
+
+    private sealed class BinaryScore
+    {
+        public float Score { get; set; }
+    }
+
+    private sealed class RegressionRow
+    {
+        public float Label { get; set; }
+
+        [VectorType(3)]
+        public float[] Features { get; set; } = [];
     }
 
     private sealed class VariableRow

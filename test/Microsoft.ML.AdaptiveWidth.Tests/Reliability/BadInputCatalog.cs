@@ -52,7 +52,10 @@ internal static class BadInputCatalog
         Add("training", "empty data", ml => Fit(ml, ml.Data.LoadFromEnumerable(new List<BinaryRow>())), "empty");
         Add("training", "streaming: every row has a NaN feature", ml => Fit(ml, ml.Data.LoadFromEnumerable(Rows().Select(r => new BinaryRow { Label = r.Label, Features = [float.NaN, 0, 0, 0] })),
             o => o.DataMode = TrainingDataMode.Streaming), "Features", "no usable row");
-        Add("training", "too few rows for the validation hold-out", ml => Fit(ml, ml.Data.LoadFromEnumerable(MLNetTestData.Blobs(4, seed: 1))), nameof(AdaptiveWidthOptionsBase.ValidationFraction));
+        Add("training", "too few rows for the validation hold-out (trained on every row, as ML.NET's trainers train on tiny data)",
+            ml => Warned(ml, () => Fit(ml, ml.Data.LoadFromEnumerable(MLNetTestData.Blobs(4, seed: 1))), "ValidationFraction"), nameof(AdaptiveWidthOptionsBase.ValidationFraction));
+        Add("training", "too few rows for the validation hold-out, with CompressionTolerance", ml => Fit(ml, ml.Data.LoadFromEnumerable(MLNetTestData.Blobs(4, seed: 1)),
+            o => o.CompressionTolerance = 0.5), nameof(AdaptiveWidthOptionsBase.ValidationFraction), nameof(AdaptiveWidthOptionsBase.CompressionTolerance));
 
         // ---- training: validation data
         Add("training", "validation features of another size", ml => FitWithValidation(ml, ml.Data.LoadFromEnumerable(Rows(r => new ThreeFeatureRow { Label = r.Label, Features = r.Features[..3] }))), "'Features'", "validation", "same fitted pipeline");
@@ -153,13 +156,14 @@ internal static class BadInputCatalog
     private static string? FitWithValidation(MLContext ml, IDataView validation)
         => Caught(() => ml.BinaryClassification.Trainers.AdaptiveWidth(MLNetTestData.Fast(new AdaptiveWidthBinaryTrainer.Options { MaxEpoch = 2 })).Fit(Blobs(ml), validation));
 
-    /// <summary>Trains on rows some of which are unusable, and returns the warning logged about them.</summary>
-    private static string? Warned(MLContext ml, Func<string?> fit)
+    /// <summary>Trains on rows some of which are unusable (or too few), and returns the warning logged about them: the
+    /// first log message with <paramref name="marker"/> in it, from the marker on.</summary>
+    private static string? Warned(MLContext ml, Func<string?> fit, string marker = "Skipped ")
     {
         var warnings = new List<string>();
         ml.Log += (_, e) =>
         {
-            int at = e.Message.IndexOf("Skipped ", StringComparison.Ordinal);
+            int at = e.Kind == Microsoft.ML.Runtime.ChannelMessageKind.Warning ? e.Message.IndexOf(marker, StringComparison.Ordinal) : -1;
             if (at >= 0)
             {
                 lock (warnings)
