@@ -389,9 +389,9 @@ internal static class AdaptiveWidthTrainingDriver
                 if (run.Member == 0)
                 {
                     run.Channel.Warning(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture,
-                        "{0} {1} of {2} usable training rows holds out no row: training on all of them for {3} = {4} epochs, without early stopping (and without {5}). For early stopping, give more rows or pass validation data to Fit(train, validation).",
+                        "{0} {1} of {2} usable training rows holds out no row: training on all of them for {3} = {4} epochs, without early stopping{5}. For early stopping, give more rows or pass validation data to Fit(train, validation).",
                         nameof(options.ValidationFraction), options.ValidationFraction, train.RowCount, nameof(options.MaxEpoch), options.MaxEpoch,
-                        nameof(options.TemperatureScaling)));
+                        FitsTemperature(run) ? $" (and without {nameof(options.TemperatureScaling)})" : ""));
                 }
             }
             else

@@ -124,6 +124,7 @@ public sealed class AdaptiveWidthTrainerBadInputTest
         Assert.HasCount(1, warnings, string.Join(" | ", warnings));
         StringAssert.Contains(warnings[0], nameof(AdaptiveWidthOptionsBase.ValidationFraction));
         StringAssert.Contains(warnings[0], "4 usable training rows");
+        StringAssert.Contains(warnings[0], nameof(AdaptiveWidthOptionsBase.TemperatureScaling));
         CollectionAssert.AreEquivalent(Enumerable.Range(0, options.EnsembleSize).ToArray(), epochs.Keys.ToArray());
         Assert.IsTrue(epochs.Values.All(n => n == options.MaxEpoch), string.Join(", ", epochs.Values));
         float[] scores = ml.Data.CreateEnumerable<BinaryScore>(model.Transform(ml.Data.LoadFromEnumerable(rows)), reuseRowObject: false)
@@ -136,11 +137,26 @@ public sealed class AdaptiveWidthTrainerBadInputTest
     {
         var ml = new MLContext(seed: 1);
         var rows = Enumerable.Range(0, 4).Select(i => new RegressionRow { Label = i, Features = [i, 1 - i, 0.5f * i] }).ToList();
+        var warnings = new List<string>();
+        ml.Log += (_, e) =>
+        {
+            if (e.Kind == Microsoft.ML.Runtime.ChannelMessageKind.Warning)
+            {
+                lock (warnings)
+                {
+                    warnings.Add(e.Message);
+                }
+            }
+        };
 
         var model = ml.Regression.Trainers.AdaptiveWidth(MLNetTestData.Fast(new AdaptiveWidthRegressionTrainer.Options())).Fit(ml.Data.LoadFromEnumerable(rows));
 
         var metrics = ml.Regression.Evaluate(model.Transform(ml.Data.LoadFromEnumerable(rows)));
         Assert.IsTrue(double.IsFinite(metrics.RootMeanSquaredError), metrics.RootMeanSquaredError.ToString());
+        // One warning, naming the option; a regressor fits no temperature, so the warning does not mention one.
+        Assert.HasCount(1, warnings, string.Join(" | ", warnings));
+        StringAssert.Contains(warnings[0], nameof(AdaptiveWidthOptionsBase.ValidationFraction));
+        Assert.DoesNotContain(nameof(AdaptiveWidthOptionsBase.TemperatureScaling), warnings[0]);
     }
 
     [TestMethod]
