@@ -95,7 +95,6 @@ internal static class AdaptiveWidthTrainingDriver
                 int memberSeed = MemberSeed(seed, m);
                 Run member = m == 0 ? run with { Cancellation = stop.Token } : run with
                 {
-                    Member = m,
                     Seed = memberSeed, Settings = settings with { Seed = memberSeed }, Cancellation = stop.Token,
                     Progress = new TrainingProgressLog(host, ch, options.ProgressCallback, options.MaxEpoch, m, members, progressGate),
                 };
@@ -269,7 +268,7 @@ internal static class AdaptiveWidthTrainingDriver
     /// <summary>What every step of one <see cref="Train"/> call needs.</summary>
     private sealed record Run(IHost Host, IChannel Channel, AdaptiveWidthOptionsBase Options, NetworkTask Task, TrainContext Context,
         RoleMappedData? ValidationSet, int ClassCount, int Seed, TrainingSettings Settings, TrainingProgressLog Progress, long MaxInMemoryRows,
-        AdaptiveWidthModel? Initial, CancellationToken Cancellation, int Member = 0)
+        AdaptiveWidthModel? Initial, CancellationToken Cancellation)
     {
         public string LabelName => Context.TrainingSet.Schema.Label!.Value.Name;
     }
@@ -386,7 +385,7 @@ internal static class AdaptiveWidthTrainingDriver
                         "{0} {1} of {2} usable training rows holds out no row, and {3} is measured on held-out rows. Give more rows, raise {0}, or pass validation data to Fit(train, validation).",
                         nameof(options.ValidationFraction), options.ValidationFraction, train.RowCount, nameof(options.CompressionTolerance)), "data");
                 }
-                if (run.Member == 0)
+                if (run.Progress.Member == 0)
                 {
                     run.Channel.Warning(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture,
                         "{0} {1} of {2} usable training rows holds out no row: training on all of them for {3} = {4} epochs, without early stopping{5}. For early stopping, give more rows or pass validation data to Fit(train, validation).",

@@ -48,6 +48,9 @@ internal sealed class TrainingProgressLog : IProgress<EpochRecord>
     /// <summary>The lock held while writing to the channel or calling the callback.</summary>
     public object Gate { get; }
 
+    /// <summary>The ensemble member (0-based) whose epochs this log reports.</summary>
+    public int Member => _member;
+
     public void Report(EpochRecord value)
     {
         _last = value;

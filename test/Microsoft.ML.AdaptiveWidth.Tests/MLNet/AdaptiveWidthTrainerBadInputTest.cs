@@ -104,17 +104,7 @@ public sealed class AdaptiveWidthTrainerBadInputTest
         // a warning that names the option, for MaxEpoch epochs (nothing to stop early on).
         var ml = new MLContext(seed: 1);
         List<BinaryRow> rows = MLNetTestData.Blobs(4, seed: 1);
-        var warnings = new List<string>();
-        ml.Log += (_, e) =>
-        {
-            if (e.Kind == Microsoft.ML.Runtime.ChannelMessageKind.Warning)
-            {
-                lock (warnings)
-                {
-                    warnings.Add(e.Message);
-                }
-            }
-        };
+        List<string> warnings = Warnings(ml);
         var epochs = new System.Collections.Concurrent.ConcurrentDictionary<int, int>();
         AdaptiveWidthBinaryTrainer.Options options = MLNetTestData.Fast(new AdaptiveWidthBinaryTrainer.Options());
         options.ProgressCallback = m => epochs.AddOrUpdate(m.Member, 1, (_, n) => n + 1);
@@ -137,17 +127,7 @@ public sealed class AdaptiveWidthTrainerBadInputTest
     {
         var ml = new MLContext(seed: 1);
         var rows = Enumerable.Range(0, 4).Select(i => new RegressionRow { Label = i, Features = [i, 1 - i, 0.5f * i] }).ToList();
-        var warnings = new List<string>();
-        ml.Log += (_, e) =>
-        {
-            if (e.Kind == Microsoft.ML.Runtime.ChannelMessageKind.Warning)
-            {
-                lock (warnings)
-                {
-                    warnings.Add(e.Message);
-                }
-            }
-        };
+        List<string> warnings = Warnings(ml);
 
         var model = ml.Regression.Trainers.AdaptiveWidth(MLNetTestData.Fast(new AdaptiveWidthRegressionTrainer.Options())).Fit(ml.Data.LoadFromEnumerable(rows));
 
@@ -182,6 +162,23 @@ public sealed class AdaptiveWidthTrainerBadInputTest
 
         Assert.Throws<OperationCanceledException>(() =>
             ml.BinaryClassification.Trainers.AdaptiveWidth(options).Fit(ml.Data.LoadFromEnumerable(MLNetTestData.Blobs(100, seed: 1))));
+    }
+
+    /// <summary>Every warning the context logs from now on.</summary>
+    private static List<string> Warnings(MLContext ml)
+    {
+        var warnings = new List<string>();
+        ml.Log += (_, e) =>
+        {
+            if (e.Kind == Microsoft.ML.Runtime.ChannelMessageKind.Warning)
+            {
+                lock (warnings)
+                {
+                    warnings.Add(e.Message);
+                }
+            }
+        };
+        return warnings;
     }
 
     private sealed class BinaryScore
