@@ -10,7 +10,7 @@ public static class AdaptiveWidthCatalog
     /// <summary>Creates an <see cref="AdaptiveWidthBinaryTrainer"/>: a neural network that learns its layer widths, predicting a Boolean label.</summary>
     /// <param name="catalog">The binary classification trainer catalog.</param>
     /// <param name="labelColumnName">The label column: Boolean (or Single, &gt; 0 is positive).</param>
-    /// <param name="featureColumnName">The feature column: a known-size vector of Single, normalized.</param>
+    /// <param name="featureColumnName">The feature column: a known-size vector of Single, on any scale when dense (the model standardizes it; a normalizer is not needed).</param>
     /// <param name="exampleWeightColumnName">The optional example weight column (Single).</param>
     /// <param name="numberOfLayers">The number of adaptive hidden layers.</param>
     /// <param name="maxEpoch">The maximum number of passes over the data.</param>
@@ -33,7 +33,7 @@ public static class AdaptiveWidthCatalog
     /// <summary>Creates an <see cref="AdaptiveWidthMulticlassTrainer"/>: a neural network that learns its layer widths, predicting a key-typed label.</summary>
     /// <param name="catalog">The multiclass classification trainer catalog.</param>
     /// <param name="labelColumnName">The label column: a key type (see <c>MapValueToKey</c>).</param>
-    /// <param name="featureColumnName">The feature column: a known-size vector of Single, normalized.</param>
+    /// <param name="featureColumnName">The feature column: a known-size vector of Single, on any scale when dense (the model standardizes it; a normalizer is not needed).</param>
     /// <param name="exampleWeightColumnName">The optional example weight column (Single).</param>
     /// <param name="numberOfLayers">The number of adaptive hidden layers.</param>
     /// <param name="maxEpoch">The maximum number of passes over the data.</param>
@@ -56,7 +56,7 @@ public static class AdaptiveWidthCatalog
     /// <summary>Creates an <see cref="AdaptiveWidthRegressionTrainer"/>: a neural network that learns its layer widths, predicting a real value.</summary>
     /// <param name="catalog">The regression trainer catalog.</param>
     /// <param name="labelColumnName">The label column (Single).</param>
-    /// <param name="featureColumnName">The feature column: a known-size vector of Single, normalized.</param>
+    /// <param name="featureColumnName">The feature column: a known-size vector of Single, on any scale when dense (the model standardizes it; a normalizer is not needed).</param>
     /// <param name="exampleWeightColumnName">The optional example weight column (Single).</param>
     /// <param name="numberOfLayers">The number of adaptive hidden layers.</param>
     /// <param name="maxEpoch">The maximum number of passes over the data.</param>

@@ -25,7 +25,7 @@ namespace Microsoft.ML.Trainers.AdaptiveWidth;
 /// |  |  |
 /// | -- | -- |
 /// | Machine learning task | Regression |
-/// | Is normalization required? | Yes, for the features; a label far from unit scale also trains better standardized |
+/// | Is normalization required? | No: the model standardizes dense features itself and codes numeric ones by their training quantiles, and learns a standardized label whose scale it folds back into the output layer. Wide sparse features (4,096 columns or more, such as `FeaturizeText`'s, which it normalizes) are used as given |
 /// | Is caching required? | No: the data is read into memory once; above `InMemoryLimitMegabytes` (or with `DataMode = Streaming`) it is read once per epoch, so cache an expensive upstream pipeline then |
 /// | Required NuGet in addition to Microsoft.ML | Microsoft.ML.AdaptiveWidth |
 /// | Exportable to ONNX | Yes (`mlContext.Model.ConvertToOnnx`, opset 11 or later) |
@@ -47,7 +47,7 @@ public sealed class AdaptiveWidthRegressionTrainer : TrainerEstimatorBase<
     RegressionPredictionTransformer<AdaptiveWidthRegressionModelParameters>, AdaptiveWidthRegressionModelParameters>
 {
     internal const string LoadName = "AdaptiveWidthRegression";
-    private static readonly TrainerInfo InfoValue = new(normalization: true, caching: false, supportValid: true);
+    private static readonly TrainerInfo InfoValue = new(normalization: false, caching: false, supportValid: true);
     private readonly Options _options;
 
     /// <summary>Options for <see cref="AdaptiveWidthRegressionTrainer"/>; see <see cref="AdaptiveWidthOptionsBase"/>.</summary>

@@ -74,6 +74,24 @@ public sealed class DefaultRecipeTest
     }
 
     [TestMethod]
+    public void TrainerInfo_EveryTask_SaysNoNormalizerIsNeeded()
+    {
+        // What tools that read TrainerInfo (AutoML-style pipeline builders) act on; the next test checks that it is true.
+        var ml = new MLContext(seed: 1);
+        TrainerInfo[] infos =
+        [
+            ml.BinaryClassification.Trainers.AdaptiveWidth().Info,
+            ml.MulticlassClassification.Trainers.AdaptiveWidth().Info,
+            ml.Regression.Trainers.AdaptiveWidth().Info,
+        ];
+        foreach (TrainerInfo info in infos)
+        {
+            Assert.IsFalse(info.NeedNormalization, "the model standardizes its inputs");
+            Assert.IsFalse(info.WantCaching, "the trainer reads the rows into memory once");
+        }
+    }
+
+    [TestMethod]
     [DataRow("breast cancer")]
     [DataRow("digits")]
     public void DefaultOptions_WithAndWithoutNormalizeMinMax_AgreeWithinHalfAPoint(string name)
