@@ -40,14 +40,19 @@ namespace Microsoft.ML.Trainers.AdaptiveWidth;
 /// (System.Numerics.Tensors), needs neither TorchSharp nor libtorch, and is thread-safe.
 ///
 /// ### Training Algorithm Details
-/// Mini-batch Adam minimises the binary cross-entropy plus Gaussian priors divided by the number of rows N: on the
+/// By default `EnsembleSize` = 8 networks, each with two adaptive layers starting 32 wide, its own seed and its own
+/// held-out rows, train in parallel on the cores and are averaged exactly into one network (the model scores, saves,
+/// truncates and exports to ONNX as one). Each network's first layer takes the standardized features followed by their
+/// quantile codes (`QuantileCodes`), fitted on the training rows and stored in the model.
+/// Mini-batch Adam minimises the binary cross-entropy (against labels smoothed by `LabelSmoothing`) plus Gaussian priors divided by the number of rows N: on the
 /// weights (scale `WeightPriorScale`) and, if `WidthRegularization` is above 0, on each layer's rate λ. Each layer's
 /// neurons are weighted by a discretised exponential distribution with rate λ; the width is its k-quantile,
 /// ⌊−ln(1−k)/λ⌋ + 2, so layers grow or shrink as λ is learned. With validation data (given to
 /// `Fit(train, validation)` or as the `ValidationSet` option, or held out from the training data by
 /// `ValidationFraction`, stratified by class), the epoch with the best validation loss is kept and training stops after
 /// `EarlyStoppingPatience` epochs without improvement (on large data sooner, after `EarlyStoppingPatienceSteps` optimizer
-/// steps and at least 10 epochs). Then `TruncationBudget` and `MaxUnitsPerLayer` cut each layer to its most important neurons.
+/// steps and at least 10 epochs). Classifiers' logits are then divided by a temperature fitted on the held-out rows
+/// (`TemperatureScaling`), and `TruncationBudget` and `MaxUnitsPerLayer` cut each layer to its most important neurons.
 /// Rows with a NaN or infinite feature, a missing (NaN) label, or a NaN, infinite or negative weight are skipped,
 /// as ML.NET's own trainers do, and their count is written to the log as a warning.
 /// Progress (epoch, loss, validation loss and accuracy, widths) goes to `MLContext.Log` at most once per second.

@@ -36,7 +36,7 @@ namespace Microsoft.ML.Trainers.AdaptiveWidth;
 ///
 /// ### Training Algorithm Details
 /// As for <see cref="AdaptiveWidthBinaryTrainer"/>, with a Gaussian likelihood of unit variance (half the squared
-/// error); the validation rows held out by `ValidationFraction` are drawn at random from the seed. Rows with a NaN or
+/// error of the standardized label) and no label smoothing or temperature; the validation rows held out by `ValidationFraction` are drawn at random from the seed. Rows with a NaN or
 /// infinite feature or label, or a bad weight, are skipped, with a warning in the log that counts them.
 ///
 /// ### Differences from the paper
