@@ -1,0 +1,59 @@
+using Microsoft.ML.AdaptiveWidth.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.AdaptiveWidth.Tests.Training;
+
+[TestClass]
+public sealed class InMemoryBatchSourceTest
+{
+    [TestMethod]
+    [DataRow(NetworkTask.BinaryClassification, false)]
+    [DataRow(NetworkTask.MulticlassClassification, true)]
+    [DataRow(NetworkTask.Regression, true)]
+    public void StartPass_GatheredPerBatch_GivesTheBatchesOfTheShuffledCopy(NetworkTask task, bool weighted)
+    {
+        // Large data is gathered batch by batch instead of copied whole in shuffled order; training must see exactly the
+        // same batches either way, so that the size of the data never changes what a seed trains.
+        TorchRuntime.Initialize(1);
+        const int rows = 1000, features = 5;
+        var random = new Random(4);
+        float[] x = Enumerable.Range(0, rows * features).Select(_ => (float)random.NextDouble()).ToArray();
+        float[] y = Enumerable.Range(0, rows).Select(i => task == NetworkTask.Regression ? (float)random.NextDouble() : i % 3 % (task == NetworkTask.BinaryClassification ? 2 : 3)).ToArray();
+        float[]? w = weighted ? Enumerable.Range(0, rows).Select(_ => (float)(0.5 + random.NextDouble())).ToArray() : null;
+        var data = new TrainingData(x, features, y, w);
+        InputStandardization standardization = InputStandardization.Of(data);
+        using var copied = new InMemoryBatchSource(data, task, 0, 1, standardization);
+        using var gathered = new InMemoryBatchSource(data, task, 0, 1, standardization, maximumShuffledCopyBytes: 0);
+        using var scope = NewDisposeScope();
+        using var first = new Generator(7);
+        using var second = new Generator(7);
+        using BatchPass a = copied.StartPass(64, first);
+        using BatchPass b = gathered.StartPass(64, second);
+        int batches = 0;
+        while (a.MoveNext())
+        {
+            Assert.IsTrue(b.MoveNext(), $"the gathered pass ended after {batches} batches");
+            Batch p = a.Current(), q = b.Current();
+            Assert.AreEqual(p.Length, q.Length);
+            Assert.IsTrue(Same(p.Features!, q.Features!), $"features of batch {batches}");
+            Assert.IsTrue(Same(p.Labels, q.Labels), $"labels of batch {batches}");
+            Assert.AreEqual(weighted, q.Weights is not null);
+            if (weighted)
+            {
+                Assert.IsTrue(Same(p.Weights!, q.Weights!), $"weights of batch {batches}");
+            }
+            batches++;
+        }
+        Assert.IsFalse(b.MoveNext());
+        Assert.AreEqual((rows + 63) / 64, batches);
+        // And the pass is shuffled: the first batch is not the first 64 rows.
+        using BatchPass ordered = gathered.StartPass(64, shuffle: null);
+        using var third = new Generator(7);
+        using BatchPass shuffled = gathered.StartPass(64, third);
+        Assert.IsTrue(ordered.MoveNext() && shuffled.MoveNext());
+        Assert.IsFalse(Same(ordered.Current().Features!, shuffled.Current().Features!));
+    }
+
+    private static bool Same(Tensor a, Tensor b) => a.shape.SequenceEqual(b.shape) && a.eq(b).all().item<bool>();
+}
