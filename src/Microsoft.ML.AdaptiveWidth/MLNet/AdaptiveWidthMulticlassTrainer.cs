@@ -27,7 +27,7 @@ namespace Microsoft.ML.Trainers.AdaptiveWidth;
 /// |  |  |
 /// | -- | -- |
 /// | Machine learning task | Multiclass classification |
-/// | Is normalization required? | No: the model standardizes dense features itself and codes numeric ones by their training quantiles, so `NormalizeMinMax`, `NormalizeMeanVariance` or no normalizer give the same network up to rounding. Wide sparse features (4,096 columns or more, such as `FeaturizeText`'s, which it normalizes) are used as given |
+/// | Is normalization required? | No: the model standardizes dense features itself and codes numeric ones by their training quantiles, so `NormalizeMinMax`, `NormalizeMeanVariance` or no normalizer give the same network up to rounding. Wide sparse features (4,096 columns or more, such as `FeaturizeText`'s, which that transform already normalizes) are used as given |
 /// | Is caching required? | No: the data is read into memory once; above `InMemoryLimitMegabytes` (or with `DataMode = Streaming`) it is read once per epoch, so cache an expensive upstream pipeline then |
 /// | Required NuGet in addition to Microsoft.ML | Microsoft.ML.AdaptiveWidth |
 /// | Exportable to ONNX | Yes (`mlContext.Model.ConvertToOnnx`, opset 11 or later) |

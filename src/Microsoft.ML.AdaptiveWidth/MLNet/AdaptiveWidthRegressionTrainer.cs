@@ -25,7 +25,7 @@ namespace Microsoft.ML.Trainers.AdaptiveWidth;
 /// |  |  |
 /// | -- | -- |
 /// | Machine learning task | Regression |
-/// | Is normalization required? | No: the model standardizes dense features itself and codes numeric ones by their training quantiles, and learns a standardized label whose scale it folds back into the output layer. Wide sparse features (4,096 columns or more, such as `FeaturizeText`'s, which it normalizes) are used as given |
+/// | Is normalization required? | No: the model standardizes dense features itself and codes numeric ones by their training quantiles, and learns a standardized label whose scale it folds back into the output layer. Wide sparse features (4,096 columns or more, such as `FeaturizeText`'s, which that transform already normalizes) are used as given |
 /// | Is caching required? | No: the data is read into memory once; above `InMemoryLimitMegabytes` (or with `DataMode = Streaming`) it is read once per epoch, so cache an expensive upstream pipeline then |
 /// | Required NuGet in addition to Microsoft.ML | Microsoft.ML.AdaptiveWidth |
 /// | Exportable to ONNX | Yes (`mlContext.Model.ConvertToOnnx`, opset 11 or later) |
