@@ -112,7 +112,7 @@ internal sealed class InputStandardization
         var accumulator = new Accumulator(data.FeatureCount);
         for (int r = 0; r < data.RowCount; r++)
         {
-            accumulator.Add(data.Features.AsSpan(r * data.FeatureCount, data.FeatureCount));
+            accumulator.Add(data.Row(r));
         }
         return accumulator.Result();
     }

@@ -47,7 +47,7 @@ public sealed class TrainingData
             }
         }
 
-        Features = features;
+        _features = features;
         FeatureCount = featureCount;
         Labels = labels;
         Weights = weights;
@@ -64,15 +64,60 @@ public sealed class TrainingData
         {
             throw new ArgumentException($"Expected one label and weight per row ({rows.RowCount}), got {labels.Length} and {weights?.Length}.", nameof(labels));
         }
-        Features = [];
+        _features = [];
         Sparse = rows;
         FeatureCount = rows.FeatureCount;
         Labels = labels;
         Weights = weights;
     }
 
-    /// <summary>Row-major features, <see cref="RowCount"/> × <see cref="FeatureCount"/>; empty when the rows are sparse.</summary>
-    public float[] Features { get; }
+    /// <summary>
+    /// Some dense rows of <paramref name="parent"/>, in the order of <paramref name="rows"/> (already checked), without
+    /// copying their features: an ensemble member's training rows, which its batch source copies straight into libtorch's
+    /// memory (<see cref="Row"/>), so that no member holds a managed copy of most of the data set.
+    /// </summary>
+    internal TrainingData(TrainingData parent, int[] rows)
+    {
+        if (parent.Sparse is not null || parent._rows is not null)
+        {
+            throw new ArgumentException("A view takes rows of dense data that is not itself a view.", nameof(parent));
+        }
+        if (rows.Length == 0)
+        {
+            throw new ArgumentException("The data set is empty: there must be at least one row.", nameof(rows));
+        }
+        _parentFeatures = parent.Features;
+        _rows = rows;
+        FeatureCount = parent.FeatureCount;
+        Labels = rows.Select(r => parent.Labels[r]).ToArray();
+        Weights = parent.Weights is null ? null : rows.Select(r => parent.Weights[r]).ToArray();
+    }
+
+    private readonly float[]? _parentFeatures;
+    private readonly int[]? _rows;
+    private float[]? _features;
+
+    /// <summary>Row-major features, <see cref="RowCount"/> × <see cref="FeatureCount"/>; empty when the rows are sparse. A
+    /// view of another data set's rows copies them on first use.</summary>
+    public float[] Features => _features ??= Gather();
+
+    /// <summary>Whether <see cref="Features"/> exists as an array (always, except for a view not yet asked for it).</summary>
+    internal bool IsMaterialized => _features is not null;
+
+    /// <summary>Row <paramref name="row"/>'s features (dense rows), without copying a view's rows.</summary>
+    internal ReadOnlySpan<float> Row(int row) => _rows is null
+        ? Features.AsSpan(row * FeatureCount, FeatureCount)
+        : _parentFeatures.AsSpan(_rows[row] * FeatureCount, FeatureCount);
+
+    private float[] Gather()
+    {
+        var features = new float[(long)_rows!.Length * FeatureCount];
+        for (int r = 0; r < _rows.Length; r++)
+        {
+            Row(r).CopyTo(features.AsSpan(r * FeatureCount, FeatureCount));
+        }
+        return features;
+    }
 
     /// <summary>The rows in sparse form (then <see cref="Features"/> is empty), or null for dense rows.</summary>
     internal SparseRows? Sparse { get; }

@@ -55,5 +55,45 @@ public sealed class InMemoryBatchSourceTest
         Assert.IsFalse(Same(ordered.Current().Features!, shuffled.Current().Features!));
     }
 
+    [TestMethod]
+    public void InMemoryBatchSource_FromARowView_GivesTheBatchesOfACopyWithoutCopyingTheRowsInManagedMemory()
+    {
+        // An ensemble member's training rows are a view of the shared data set (ValidationSplit): its batch source reads them
+        // straight into libtorch's memory, and the view never makes a managed copy of them (90% of the data a member).
+        TorchRuntime.Initialize(1);
+        const int rows = 500, features = 4;
+        var random = new Random(5);
+        var all = new TrainingData(Enumerable.Range(0, rows * features).Select(_ => (float)random.NextDouble()).ToArray(), features,
+            Enumerable.Range(0, rows).Select(i => (float)(i % 2)).ToArray(), Enumerable.Range(0, rows).Select(_ => (float)random.NextDouble()).ToArray());
+        int[] picked = Enumerable.Range(0, rows).Where(i => i % 7 != 3).Reverse().ToArray();
+        var view = new TrainingData(all, picked);
+        var copy = new TrainingData(picked.SelectMany(r => all.Features.Skip(r * features).Take(features)).ToArray(), features,
+            picked.Select(r => all.Labels[r]).ToArray(), picked.Select(r => all.Weights![r]).ToArray());
+        Assert.IsTrue(view.Labels.SequenceEqual(copy.Labels) && view.Weights!.SequenceEqual(copy.Weights!));
+        InputStandardization standardization = InputStandardization.Of(view);
+        CollectionAssert.AreEqual(InputStandardization.Of(copy).Mean, standardization.Mean);
+        CollectionAssert.AreEqual(InputStandardization.Of(copy).Scale, standardization.Scale);
+        using var fromView = new InMemoryBatchSource(view, NetworkTask.BinaryClassification, 0, 1, standardization);
+        Assert.IsFalse(view.IsMaterialized, "the batch source copied the view's rows into a managed array");
+        using var fromCopy = new InMemoryBatchSource(copy, NetworkTask.BinaryClassification, 0, 1, standardization);
+        using var scope = NewDisposeScope();
+        using var first = new Generator(3);
+        using var second = new Generator(3);
+        using BatchPass a = fromView.StartPass(32, first);
+        using BatchPass b = fromCopy.StartPass(32, second);
+        int batches = 0;
+        while (a.MoveNext())
+        {
+            Assert.IsTrue(b.MoveNext());
+            Assert.IsTrue(Same(a.Current().Features!, b.Current().Features!), $"features of batch {batches}");
+            Assert.IsTrue(Same(a.Current().Weights!, b.Current().Weights!), $"weights of batch {batches}");
+            batches++;
+        }
+        Assert.IsFalse(b.MoveNext());
+        // Asked for its features, the view gathers them: the same array as the copy.
+        CollectionAssert.AreEqual(copy.Features, view.Features);
+        Assert.IsTrue(view.IsMaterialized);
+    }
+
     private static bool Same(Tensor a, Tensor b) => a.shape.SequenceEqual(b.shape) && a.eq(b).all().item<bool>();
 }
