@@ -26,27 +26,7 @@ public sealed class InMemoryBatchSourceTest
         using var copied = new InMemoryBatchSource(data, task, 0, 1, standardization);
         using var gathered = new InMemoryBatchSource(data, task, 0, 1, standardization, maximumShuffledCopyBytes: 0);
         using var scope = NewDisposeScope();
-        using var first = new Generator(7);
-        using var second = new Generator(7);
-        using BatchPass a = copied.StartPass(64, first);
-        using BatchPass b = gathered.StartPass(64, second);
-        int batches = 0;
-        while (a.MoveNext())
-        {
-            Assert.IsTrue(b.MoveNext(), $"the gathered pass ended after {batches} batches");
-            Batch p = a.Current(), q = b.Current();
-            Assert.AreEqual(p.Length, q.Length);
-            Assert.IsTrue(Same(p.Features!, q.Features!), $"features of batch {batches}");
-            Assert.IsTrue(Same(p.Labels, q.Labels), $"labels of batch {batches}");
-            Assert.AreEqual(weighted, q.Weights is not null);
-            if (weighted)
-            {
-                Assert.IsTrue(Same(p.Weights!, q.Weights!), $"weights of batch {batches}");
-            }
-            batches++;
-        }
-        Assert.IsFalse(b.MoveNext());
-        Assert.AreEqual((rows + 63) / 64, batches);
+        Assert.AreEqual((rows + 63) / 64, AssertSameBatches(copied, gathered, 64, seed: 7));
         // And the pass is shuffled: the first batch is not the first 64 rows.
         using BatchPass ordered = gathered.StartPass(64, shuffle: null);
         using var third = new Generator(7);
@@ -77,22 +57,36 @@ public sealed class InMemoryBatchSourceTest
         Assert.IsFalse(view.IsMaterialized, "the batch source copied the view's rows into a managed array");
         using var fromCopy = new InMemoryBatchSource(copy, NetworkTask.BinaryClassification, 0, 1, standardization);
         using var scope = NewDisposeScope();
-        using var first = new Generator(3);
-        using var second = new Generator(3);
-        using BatchPass a = fromView.StartPass(32, first);
-        using BatchPass b = fromCopy.StartPass(32, second);
-        int batches = 0;
-        while (a.MoveNext())
-        {
-            Assert.IsTrue(b.MoveNext());
-            Assert.IsTrue(Same(a.Current().Features!, b.Current().Features!), $"features of batch {batches}");
-            Assert.IsTrue(Same(a.Current().Weights!, b.Current().Weights!), $"weights of batch {batches}");
-            batches++;
-        }
-        Assert.IsFalse(b.MoveNext());
+        AssertSameBatches(fromView, fromCopy, 32, seed: 3);
         // Asked for its features, the view gathers them: the same array as the copy.
         CollectionAssert.AreEqual(copy.Features, view.Features);
         Assert.IsTrue(view.IsMaterialized);
+    }
+
+    /// <summary>Asserts that two sources give the same shuffled batches for the same seed; returns the number of batches.</summary>
+    private static int AssertSameBatches(BatchSource first, BatchSource second, int batchSize, ulong seed)
+    {
+        using var one = new Generator(seed);
+        using var two = new Generator(seed);
+        using BatchPass a = first.StartPass(batchSize, one);
+        using BatchPass b = second.StartPass(batchSize, two);
+        int batches = 0;
+        while (a.MoveNext())
+        {
+            Assert.IsTrue(b.MoveNext(), $"the second pass ended after {batches} batches");
+            Batch p = a.Current(), q = b.Current();
+            Assert.AreEqual(p.Length, q.Length);
+            Assert.IsTrue(Same(p.Features!, q.Features!), $"features of batch {batches}");
+            Assert.IsTrue(Same(p.Labels, q.Labels), $"labels of batch {batches}");
+            Assert.AreEqual(p.Weights is null, q.Weights is null);
+            if (p.Weights is not null)
+            {
+                Assert.IsTrue(Same(p.Weights, q.Weights!), $"weights of batch {batches}");
+            }
+            batches++;
+        }
+        Assert.IsFalse(b.MoveNext(), "the second pass has more batches");
+        return batches;
     }
 
     private static bool Same(Tensor a, Tensor b) => a.shape.SequenceEqual(b.shape) && a.eq(b).all().item<bool>();
