@@ -381,7 +381,8 @@ public abstract class AdaptiveWidthOptionsBase : TrainerInputBaseWithWeight
     /// <summary>
     /// How training reads the data: into memory once (fastest when it fits), or streamed through a cursor once per epoch
     /// in mini-batches with a bounded shuffle buffer, so data larger than memory trains. <see cref="TrainingDataMode.Auto"/>
-    /// streams when the feature matrix would exceed <see cref="InMemoryLimitMegabytes"/>. A feature column of 4,096 slots
+    /// streams when the feature matrix, with the quantile codes the model would add (<see cref="QuantileCodes"/>), would
+    /// exceed <see cref="InMemoryLimitMegabytes"/>; streamed rows get no codes. A feature column of 4,096 slots
     /// or more (such as <c>FeaturizeText</c>'s output) is read as sparse rows, whose size is their non-zeros (8 bytes each,
     /// plus 16 a row): <see cref="TrainingDataMode.Auto"/> streams them when that exceeds <see cref="InMemoryLimitMegabytes"/>,
     /// and streaming holds at most <see cref="ShuffleBufferRows"/> rows, as their non-zeros.
@@ -389,8 +390,15 @@ public abstract class AdaptiveWidthOptionsBase : TrainerInputBaseWithWeight
     /// <value>Default <see cref="TrainingDataMode.Auto"/>.</value>
     public TrainingDataMode DataMode = TrainingDataMode.Auto;
 
-    /// <summary>In <see cref="TrainingDataMode.Auto"/>, the largest training feature matrix (rows × features × 4 bytes) read into memory.</summary>
-    /// <value>≥ 1. Default 512 (MB). Training in memory peaked at about 5x the feature matrix (the data as read, the training and validation split, the tensor and its per-epoch shuffled copy), 2.6 GB at this default.</value>
+    /// <summary>
+    /// In <see cref="TrainingDataMode.Auto"/>, the largest training matrix read into memory: rows × (features + codes) × 4
+    /// bytes, where codes is the most quantile codes the model can add (<see cref="QuantileCodes"/>: up to 8 a feature and 512
+    /// in all with automatic bins, <see cref="QuantileCodeBins"/> a feature otherwise; none when off). 32 features count as
+    /// 288 columns, so up to about 466,000 such rows train in memory at the default.
+    /// </summary>
+    /// <value>≥ 1. Default 512 (MB). In-memory training peaks at about 4x this matrix (the rows as read with their codes,
+    /// and each member training in parallel holds its training and held-out rows in libtorch's memory): 460,000 rows × 32
+    /// features, just under the default, peaked at 2.2 GB resident (470,000 rows streamed: 0.24 GB).</value>
     public int InMemoryLimitMegabytes = Defaults.InMemoryLimitMegabytes;
 
     /// <summary>
@@ -521,7 +529,7 @@ public abstract class AdaptiveWidthOptionsBase : TrainerInputBaseWithWeight
 /// <summary>How an AdaptiveWidth trainer reads its training data.</summary>
 public enum TrainingDataMode
 {
-    /// <summary>In memory when the feature matrix fits in <see cref="AdaptiveWidthOptionsBase.InMemoryLimitMegabytes"/>, else streamed.</summary>
+    /// <summary>In memory when the feature matrix with its quantile codes fits in <see cref="AdaptiveWidthOptionsBase.InMemoryLimitMegabytes"/>, else streamed.</summary>
     Auto,
 
     /// <summary>Read every row into memory once, then train from memory.</summary>

@@ -65,7 +65,7 @@ internal static class AdaptiveWidthTrainingDriver
         var progressGate = new object();
         var run = new Run(host, ch, options, task, context, validationSet, classCount, seed, settings,
             new TrainingProgressLog(host, ch, options.ProgressCallback, options.MaxEpoch, 0, members, progressGate),
-            MaxInMemoryRows(options, context.TrainingSet), initial, options.CancellationToken);
+            RowsThatFit(options, InMemoryColumns(options, inputs, initial)), initial, options.CancellationToken);
 
         DataViewReader.Result? read = ReadIntoMemoryIfItFits(run);
         InMemoryRows? rows = read is null ? null : ReadRows(run, read);
@@ -206,7 +206,8 @@ internal static class AdaptiveWidthTrainingDriver
             if (rows is null || rows.Train.Sparse is not null)
             {
                 throw new ArgumentException(
-                    $"The model to continue from codes its inputs (quantile codes); continued training of such a model reads the rows into memory: use {nameof(run.Options.DataMode)} = {nameof(TrainingDataMode.InMemory)}.",
+                    $"The model to continue from codes its inputs (quantile codes); continued training of such a model reads the rows into memory: use {nameof(run.Options.DataMode)} = {nameof(TrainingDataMode.InMemory)}" +
+                    (run.Options.DataMode == TrainingDataMode.Auto ? $", or raise {nameof(run.Options.InMemoryLimitMegabytes)} (the rows with the model's {kept.CodeCount} codes exceed {run.Options.InMemoryLimitMegabytes} MB)." : "."),
                     "modelParameters");
             }
             return kept;
@@ -336,7 +337,7 @@ internal static class AdaptiveWidthTrainingDriver
         if (read is null)
         {
             run.Channel.Info(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture,
-                "The training data has more than {0} rows ({1} = {2} MB of features): streaming it instead of reading it into memory.",
+                "The training data has more than {0} rows ({1} = {2} MB, counting the quantile codes the model would add to the features): streaming it instead of reading it into memory.",
                 run.MaxInMemoryRows, nameof(options.InMemoryLimitMegabytes), options.InMemoryLimitMegabytes));
         }
         return read;
@@ -448,7 +449,7 @@ internal static class AdaptiveWidthTrainingDriver
             return new MemberOutcome(result, null, temperature);
         }
         // The compression search scores the validation rows many times, so it needs them in memory.
-        TrainingData validation = ReadIntoMemory(streamedValidation!, run.MaxInMemoryRows);
+        TrainingData validation = ReadIntoMemory(streamedValidation!, RowsThatFit(options, streamedValidation!.FeatureCount));
         WarnIfCompressionSeesPart(run, validation.RowCount, streamedValidation!.RowCount);
         return new MemberOutcome(result, validation, temperature);
     }
@@ -662,11 +663,32 @@ internal static class AdaptiveWidthTrainingDriver
             : $"The {role} data has no usable row: of {read.RowsRead} rows, {read.SkipReasons()}.",
             "data");
 
-    /// <summary>The most rows whose features fit in <see cref="AdaptiveWidthOptionsBase.InMemoryLimitMegabytes"/>.</summary>
-    private static long MaxInMemoryRows(AdaptiveWidthOptionsBase options, RoleMappedData data)
+    /// <summary>The most rows of <paramref name="columns"/> floats that fit in <see cref="AdaptiveWidthOptionsBase.InMemoryLimitMegabytes"/>.</summary>
+    private static long RowsThatFit(AdaptiveWidthOptionsBase options, long columns)
+        => Math.Max(1, options.InMemoryLimitMegabytes * (1L << 20) / (4L * columns));
+
+    /// <summary>
+    /// The floats a dense row takes when the rows train in memory: its <paramref name="features"/> and, when the model will
+    /// code them (<see cref="AdaptiveWidthOptionsBase.QuantileCodes"/>, or a continued model with codes), the most codes it
+    /// can get, which are known only once the rows are read: <see cref="AdaptiveWidthOptionsBase.QuantileCodeBins"/> a
+    /// feature, or with automatic bins at most <see cref="MaximumAutomaticCodeBins"/> a feature and
+    /// <see cref="MaximumAutomaticCodes"/> in all (one a feature beyond that). The codes sit beside the features in the
+    /// array every member trains from (256 beside 32 features: 9 times the raw bytes), so <c>Auto</c>'s limit counts them.
+    /// </summary>
+    internal static long InMemoryColumns(AdaptiveWidthOptionsBase options, int features, AdaptiveWidthModel? initial)
     {
-        int features = DataViewReader.FeatureCount(data.Schema.Feature!.Value);
-        return Math.Max(1, options.InMemoryLimitMegabytes * (1L << 20) / (4L * features));
+        if (initial is not null)
+        {
+            return features + (initial.Codes?.CodeCount ?? 0);
+        }
+        if (!options.QuantileCodes)
+        {
+            return features;
+        }
+        long codes = options.QuantileCodeBins > 0
+            ? (long)features * options.QuantileCodeBins
+            : Math.Min((long)features * MaximumAutomaticCodeBins, Math.Max(MaximumAutomaticCodes, features));
+        return features + codes;
     }
 
     /// <summary>The most bytes of sparse rows (<see cref="SparseStreamingData.InMemoryBytes"/>) read into memory.</summary>

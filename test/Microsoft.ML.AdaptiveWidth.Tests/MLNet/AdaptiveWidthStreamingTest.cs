@@ -115,6 +115,60 @@ public sealed class AdaptiveWidthStreamingTest
     }
 
     [TestMethod]
+    public void AdaptiveWidthBinaryTrainer_FitAuto_CountsTheQuantileCodesInTheInMemoryLimit()
+    {
+        var ml = new MLContext(seed: 1);
+        // 20,000 rows × 4 features × 4 bytes = 0.31 MB; with the up to 8 codes a feature the model would add, 2.7 MB.
+        var rows = new CountingRows<BinaryRow>(MLNetTestData.Blobs(20_000, seed: 3));
+        IDataView train = ml.Data.LoadFromEnumerable(rows);
+        var options = MLNetTestData.Fast(new AdaptiveWidthBinaryTrainer.Options { InMemoryLimitMegabytes = 1, QuantileCodes = false });
+        options.MaxEpoch = 1;
+        options.BatchSize = 512;
+        options.EnsembleSize = 1;
+        List<string> log = Messages(ml);
+
+        var plain = ml.BinaryClassification.Trainers.AdaptiveWidth(options).Fit(train);
+        Assert.AreEqual(1, rows.Passes, "without codes the raw features fit under 1 MB and are read into memory once");
+        Assert.IsNull(plain.Model.SubModel.Network.Codes);
+        rows.Passes = 0;
+
+        options.QuantileCodes = true;
+        var coded = ml.BinaryClassification.Trainers.AdaptiveWidth(options).Fit(train);
+        Assert.AreEqual(1 + 2 + 2 + 1, rows.Passes, "with codes the rows would take 2.7 MB: the in-memory read stops at the limit, then they stream");
+        Assert.IsTrue(log.Any(m => m.Contains("streaming it instead of reading it into memory") && m.Contains("quantile codes")), "the switch and its reason are logged");
+        Assert.IsNull(coded.Model.SubModel.Network.Codes, "streamed rows get no codes");
+
+        options.QuantileCodeBins = 1;
+        rows.Passes = 0;
+        var oneBin = ml.BinaryClassification.Trainers.AdaptiveWidth(options).Fit(train);
+        Assert.AreEqual(1, rows.Passes, "one code a feature (0.61 MB) fits: read into memory once");
+        Assert.AreEqual(4, oneBin.Model.SubModel.Network.Codes!.CodeCount);
+    }
+
+    [TestMethod]
+    public void InMemoryColumns_CountsTheMostCodesTheModelCanGet()
+    {
+        var options = new AdaptiveWidthBinaryTrainer.Options();
+        Assert.AreEqual(32 + 8 * 32, AdaptiveWidthTrainingDriver.InMemoryColumns(options, 32, initial: null), "8 automatic bins a feature");
+        Assert.AreEqual(100 + 512, AdaptiveWidthTrainingDriver.InMemoryColumns(options, 100, initial: null), "at most 512 automatic codes");
+        Assert.AreEqual(784 + 784, AdaptiveWidthTrainingDriver.InMemoryColumns(options, 784, initial: null), "one code a feature beyond 512");
+        options.QuantileCodeBins = 3;
+        Assert.AreEqual(10 + 30, AdaptiveWidthTrainingDriver.InMemoryColumns(options, 10, initial: null));
+        options.QuantileCodes = false;
+        Assert.AreEqual(10, AdaptiveWidthTrainingDriver.InMemoryColumns(options, 10, initial: null));
+        // The automatic rule itself stays within the bound for any row count.
+        foreach (int features in new[] { 1, 7, 64, 65, 300, 513, 2000 })
+        {
+            foreach (long rowCount in new long[] { 10, 300, 2048, 100_000 })
+            {
+                long codes = (long)features * AdaptiveWidthTrainingDriver.AutomaticCodeBins(rowCount, features);
+                Assert.IsLessThanOrEqualTo(AdaptiveWidthTrainingDriver.InMemoryColumns(new AdaptiveWidthBinaryTrainer.Options(), features, null) - features, codes,
+                    $"{features} features, {rowCount} rows");
+            }
+        }
+    }
+
+    [TestMethod]
     public void AdaptiveWidthTrainers_FitStreaming_ReachInMemoryQualityOnRegressionAndMulticlass()
     {
         var ml = new MLContext(seed: 1);
