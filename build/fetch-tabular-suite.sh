@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Fetches the public real-data suite of issue 15 (17 tabular data sets) from Debian packages and converts each to CSV
+# Fetches the public real-data suite of issue 15 (19 tabular data sets) from Debian packages and converts each to CSV
 # with fixed, seeded train/test splits, into a cache folder outside git:
 #   ${ADAPTIVEWIDTH_DATA:-$HOME/.cache/adaptive-width}/tabular-suite/   (or the folder given as the first argument)
 # With --large first, the larger supplement instead (5 sets of 20,000 to 61,395 rows, for choosing what depends on the
 # row count; docs/realdata-suite.md), into .../tabular-large/: r-cran-ggplot2 (MIT: diamonds), r-cran-mlbench (GPL-2:
 # Shuttle, LetterRecognition), r-cran-aer (GPL-2 | GPL-3: CPSSW8, CPS1988). Only the cache holds them; nothing is committed.
-# With --holdout first, the held-out sets instead (23 sets of 167 to 8,802 rows that no default was chosen on, to check
-# that the defaults carry), into .../tabular-holdout/: r-cran-mlbench (GPL-2) and r-cran-aer (GPL-2 | GPL-3).
+# With --holdout first, the held-out sets instead (37 sets of 101 to 10,000 rows that no default was chosen on, to check
+# that the defaults carry), into .../tabular-holdout/: r-cran-mlbench (GPL-2), r-cran-aer (GPL-2 | GPL-3) and sets of
+# r-cran-modeldata (MIT) outside the suite.
 # Sources (licences): r-cran-modeldata (MIT), python3-sklearn (BSD-3: its bundled data files and OpenML test fixtures),
 # dataset-fashion-mnist (MIT, through build/fetch-fashion-mnist.sh into .../fashion-mnist/).
 # Writes per set NAME.train.csv and NAME.test.csv (header row, comma separated, strings quoted, missing cells empty),
@@ -32,7 +33,7 @@ if (( large )); then
   packages=(r-cran-ggplot2 r-cran-mlbench r-cran-aer)
 elif (( holdout )); then
   dest="${1:-$root/tabular-holdout}"
-  packages=(r-cran-mlbench r-cran-aer)
+  packages=(r-cran-mlbench r-cran-aer r-cran-modeldata)
 else
   dest="${1:-$root/tabular-suite}"
   packages=(r-cran-modeldata python3-sklearn)
@@ -43,8 +44,12 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 fashion="$(dirname "$dest")/fashion-mnist"
 (( large || holdout )) || bash "$here/fetch-fashion-mnist.sh" "$fashion"
 
+# The number of sets each mode writes: a manifest with fewer (an older version of this script) is fetched again.
+if (( large )); then expected=5; elif (( holdout )); then expected=37; else expected=19; fi
+
 complete() {
   [[ -s "$dest/suite.csv" ]] || return 1
+  (( $(tail -n +2 "$dest/suite.csv" | wc -l) >= expected )) || return 1
   local name
   while IFS=, read -r name _; do
     [[ "$name" == name ]] && continue
@@ -192,6 +197,30 @@ if (holdout) {
       notes = "district and school (names) and read (the other test score) dropped; county (45 values) categorical")
   add("bank_wages", modeldata("BankWages", "AER"), "job", "multiclass", source = ae, licence = "GPL-2 | GPL-3")
   add("health_insurance", modeldata("HealthInsurance", "AER"), "health", "binary", "no", ae, "GPL-2 | GPL-3")
+  # Added 2026-12-07, after every default of the recipe was set: 14 more sets, from modeldata sets outside the suite too.
+  md <- "r-cran-modeldata"
+  add("penguins", modeldata("penguins"), "species", "multiclass", source = md, licence = "MIT",
+      notes = "Palmer penguins; missing cells")
+  add("two_class_dat", modeldata("two_class_dat"), "Class", "binary", "Class1", md, "MIT")
+  add("ad_data", modeldata("ad_data"), "Class", "binary", "Impaired", md, "MIT",
+      notes = "Alzheimer's disease: 129 protein and demographic columns; 333 rows")
+  add("parabolic", modeldata("parabolic"), "class", "binary", "Class1", md, "MIT")
+  psid <- modeldata("PSID1976", "AER"); psid$hours <- NULL; psid$wage <- NULL; psid$repwage <- NULL
+  add("psid1976", psid, "participation", "binary", "yes", ae, "GPL-2 | GPL-3",
+      "hours; wage and repwage (they give the label away) dropped")
+  add("smoke_ban", modeldata("SmokeBan", "AER"), "smoker", "binary", "yes", ae, "GPL-2 | GPL-3")
+  add("resume_names", modeldata("ResumeNames", "AER"), "call", "binary", "yes", ae, "GPL-2 | GPL-3",
+      "first name (36 values) categorical")
+  add("doctor_visits", modeldata("DoctorVisits", "AER"), "visits", "regression", source = ae, licence = "GPL-2 | GPL-3")
+  add("nmes1988", modeldata("NMES1988", "AER"), "visits", "regression", source = ae, licence = "GPL-2 | GPL-3")
+  add("gsoep9402", modeldata("GSOEP9402", "AER"), "school", "multiclass", source = ae, licence = "GPL-2 | GPL-3")
+  add("guns", modeldata("Guns", "AER"), "violent", "regression", source = ae, licence = "GPL-2 | GPL-3",
+      notes = "state (51 values) categorical")
+  add("pima2", modeldata("PimaIndiansDiabetes2", "mlbench"), "diabetes", "binary", "pos", mb, "GPL-2",
+      "pima with its impossible zeros as missing cells")
+  add("ozone", modeldata("Ozone", "mlbench"), "V4", "regression", source = mb, licence = "GPL-2",
+      notes = "daily maximum ozone; month; day and weekday categorical; missing cells")
+  add("zoo", modeldata("Zoo", "mlbench"), "type", "multiclass", source = mb, licence = "GPL-2")
   finish()
 }
 
