@@ -146,6 +146,26 @@ public sealed class AdaptiveWidthStreamingTest
     }
 
     [TestMethod]
+    public void AdaptiveWidthBinaryTrainer_ContinueACodedModelOverTheLimit_ThrowsNamingBothWays()
+    {
+        var ml = new MLContext(seed: 1);
+        var options = MLNetTestData.Fast(new AdaptiveWidthBinaryTrainer.Options { QuantileCodeBins = 8 });
+        options.MaxEpoch = 1;
+        options.EnsembleSize = 1;
+        var start = ml.BinaryClassification.Trainers.AdaptiveWidth(options).Fit(ml.Data.LoadFromEnumerable(MLNetTestData.Blobs(3000, seed: 1)));
+        Assert.AreEqual(32, start.Model.SubModel.Network.Codes!.CodeCount, "8 codes for each of the 4 features");
+
+        // 20,000 rows × (4 features + the model's 32 codes) × 4 bytes = 2.7 MB: over a 1 MB limit, though the raw features fit.
+        options.InMemoryLimitMegabytes = 1;
+        var error = Assert.Throws<ArgumentException>(() => ml.BinaryClassification.Trainers.AdaptiveWidth(options)
+            .Fit(ml.Data.LoadFromEnumerable(MLNetTestData.Blobs(20_000, seed: 2)), start.Model.SubModel));
+
+        Assert.AreEqual("modelParameters", error.ParamName);
+        StringAssert.Contains(error.Message, "DataMode = InMemory");
+        StringAssert.Contains(error.Message, "raise InMemoryLimitMegabytes");
+    }
+
+    [TestMethod]
     public void InMemoryColumns_CountsTheMostCodesTheModelCanGet()
     {
         var options = new AdaptiveWidthBinaryTrainer.Options();
