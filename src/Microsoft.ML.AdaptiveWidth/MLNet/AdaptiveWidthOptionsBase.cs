@@ -318,7 +318,9 @@ public abstract class AdaptiveWidthOptionsBase : TrainerInputBaseWithWeight
     /// not depend on the user's normalizer.
     /// </summary>
     /// <value>Default True (on the public real-data suite it raised the tree-shaped sets by 1 to 3.6 points, docs/realdata-recipe.md).
-    /// Applies when the rows are dense and read into memory (not streamed, not a sparse column).</value>
+    /// Applies when the rows are dense and read into memory (not streamed, not a sparse column). The rows with their codes
+    /// are one array: when they would exceed .NET's largest (about 2.1 billion values, for example 7.4 million rows of 32
+    /// features with eight bins each), the codes get fewer bins, or none, with a warning in the log.</value>
     public bool QuantileCodes = Defaults.QuantileCodes;
 
     /// <summary>
@@ -423,6 +425,10 @@ public abstract class AdaptiveWidthOptionsBase : TrainerInputBaseWithWeight
     /// <summary>For tests: at most this many ensemble members train at a time (null: as many as the cores allow at
     /// <see cref="NumberOfThreads"/> each).</summary>
     internal int? MaximumParallelMembers;
+
+    /// <summary>For tests: the most values one array of rows with their quantile codes may hold (null: .NET's
+    /// <see cref="Array.MaxLength"/>).</summary>
+    internal long? MaximumArrayValues;
 
     /// <summary>Cancels training; checked before every mini-batch. <c>MLContext.CancelExecution</c> is also honoured, before every mini-batch.</summary>
     /// <value>Default: none.</value>

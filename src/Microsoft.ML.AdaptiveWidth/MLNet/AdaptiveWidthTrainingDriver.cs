@@ -210,6 +210,12 @@ internal static class AdaptiveWidthTrainingDriver
                     (run.Options.DataMode == TrainingDataMode.Auto ? $", or raise {nameof(run.Options.InMemoryLimitMegabytes)} (the rows with the model's {kept.CodeCount} codes exceed {run.Options.InMemoryLimitMegabytes} MB)." : "."),
                     "modelParameters");
             }
+            if (!FitsOneArray(run, rows, kept))
+            {
+                throw new ArgumentException(string.Format(CultureInfo.InvariantCulture,
+                    "The model to continue from codes its inputs (quantile codes), and {0} rows × ({1} features + {2} codes) do not fit in one array of {3} values: continue training on fewer rows.",
+                    LargestRowCount(rows), kept.FeatureCount, kept.CodeCount, MaximumArrayValues(run)), "modelParameters");
+            }
             return kept;
         }
         if (!run.Options.QuantileCodes || run.Initial is not null || rows is null || rows.Train.Sparse is not null)
@@ -217,10 +223,40 @@ internal static class AdaptiveWidthTrainingDriver
             return null;
         }
         InputCodes? codes = InputCodes.FromRows(rows.Train.Features, rows.Train.FeatureCount, InputCodesKnots);
-        return codes?.WithBins(run.Options.QuantileCodeBins > 0
-            ? run.Options.QuantileCodeBins
-            : AutomaticCodeBins(rows.Train.RowCount, codes.CodedFeatureCount));
+        if (codes is null)
+        {
+            return null;
+        }
+        int asked = run.Options.QuantileCodeBins > 0 ? run.Options.QuantileCodeBins : AutomaticCodeBins(rows.Train.RowCount, codes.CodedFeatureCount);
+        // The rows with their codes are one array: with DataMode = InMemory (or a raised InMemoryLimitMegabytes) on millions
+        // of rows, fewer bins, or none, keep it within .NET's largest array instead of failing.
+        for (int bins = asked; bins >= 1; bins--)
+        {
+            InputCodes candidate = codes.WithBins(bins);
+            if (FitsOneArray(run, rows, candidate))
+            {
+                if (bins < asked)
+                {
+                    run.Channel.Warning(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture,
+                        "Quantile codes get {0} bins a feature instead of {1}: {2} rows × their features and codes must fit in one array of {3} values. For data this large, DataMode = Streaming uses less memory.",
+                        bins, asked, LargestRowCount(rows), MaximumArrayValues(run)));
+                }
+                return candidate;
+            }
+        }
+        run.Channel.Warning(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture,
+            "No quantile codes: {0} rows × ({1} features + {2} codes) do not fit in one array of {3} values. For data this large, DataMode = Streaming uses less memory; QuantileCodes = false silences this.",
+            LargestRowCount(rows), codes.FeatureCount, codes.CodeCount, MaximumArrayValues(run)));
+        return null;
     }
+
+    private static long MaximumArrayValues(Run run) => run.Options.MaximumArrayValues ?? Array.MaxLength;
+
+    private static long LargestRowCount(InMemoryRows rows) => Math.Max(rows.Train.RowCount, rows.Validation?.RowCount ?? 0);
+
+    /// <summary>True when the training rows and the given validation rows, each with <paramref name="codes"/>, fit in one array.</summary>
+    private static bool FitsOneArray(Run run, InMemoryRows rows, InputCodes codes)
+        => LargestRowCount(rows) * (long)(codes.FeatureCount + codes.CodeCount) <= MaximumArrayValues(run);
 
     /// <summary>Training rows per bin that <see cref="AdaptiveWidthOptionsBase.QuantileCodeBins"/> = 0 asks for.</summary>
     internal const int RowsPerCodeBin = 256;
@@ -250,7 +286,7 @@ internal static class AdaptiveWidthTrainingDriver
         var features = new float[(long)data.RowCount * e];
         for (long i = 0; i < data.RowCount; i++)
         {
-            codes.Apply(data.Features.AsSpan((int)(i * f), f), features.AsSpan((int)(i * e), e));
+            codes.Apply(data.Features.AsSpan(checked((int)(i * f)), f), features.AsSpan(checked((int)(i * e)), e));
         }
         return new TrainingData(features, e, data.Labels, data.Weights);
     }

@@ -144,4 +144,60 @@ public sealed class AdaptiveWidthQuantileCodesTest
             Assert.AreEqual(before[i], after[i], 1e-3 * (1 + Math.Abs(before[i])), $"row {i}");
         }
     }
+
+    [TestMethod]
+    public void QuantileCodes_RowsThatWouldOutgrowOneArray_GetFewerBinsOrNoCodes_WithAWarning()
+    {
+        var ml = new MLContext(seed: 1);
+        var messages = new List<string>();
+        ml.Log += (_, e) =>
+        {
+            lock (messages)
+            {
+                messages.Add(e.RawMessage);
+            }
+        };
+        IDataView data = ml.Data.LoadFromEnumerable(Rows(1000, seed: 1));
+        AdaptiveWidthBinaryTrainer.Options options = Options();
+        options.MaxEpoch = 2;
+        options.QuantileCodeBins = 8;
+        // Two coded features: 1,000 rows × (4 features + 2 × 8 codes) = 20,000 values; 10,000 fit 3 bins (4 + 6 columns).
+        options.MaximumArrayValues = 10_000;
+
+        InputCodes codes = ml.BinaryClassification.Trainers.AdaptiveWidth(options).Fit(data).Model.SubModel.Network.Codes!;
+
+        Assert.AreEqual(2, codes.CodedFeatureCount);
+        Assert.AreEqual(3, codes.Bins);
+        Assert.IsTrue(messages.Any(m => m.Contains("get 3 bins a feature instead of 8", StringComparison.Ordinal)), string.Join("\n", messages));
+
+        // One bin a feature needs 1,000 × 6 values: with room for 5,000 the model trains without codes.
+        options.MaximumArrayValues = 5_000;
+        var plain = ml.BinaryClassification.Trainers.AdaptiveWidth(options).Fit(data);
+
+        Assert.IsNull(plain.Model.SubModel.Network.Codes);
+        Assert.IsTrue(messages.Any(m => m.StartsWith("No quantile codes: 1000 rows", StringComparison.Ordinal)), string.Join("\n", messages));
+        Assert.IsTrue(double.IsFinite(ml.BinaryClassification.Evaluate(plain.Transform(data)).LogLoss), "it trains and scores");
+    }
+
+    [TestMethod]
+    public void QuantileCodes_ContinuingACodedModelOnRowsThatOutgrowOneArray_ThrowsNamingTheModel()
+    {
+        var ml = new MLContext(seed: 1);
+        AdaptiveWidthBinaryTrainer.Options options = Options();
+        options.MaxEpoch = 2;
+        options.QuantileCodeBins = 8;
+        var start = ml.BinaryClassification.Trainers.AdaptiveWidth(options).Fit(ml.Data.LoadFromEnumerable(Rows(300, seed: 1)));
+        Assert.AreEqual(16, start.Model.SubModel.Network.Codes!.CodeCount);
+
+        // 1,000 rows × (4 features + the model's 16 codes) = 20,000 values.
+        options.MaximumArrayValues = 19_999;
+        var error = Assert.Throws<ArgumentException>(() => ml.BinaryClassification.Trainers.AdaptiveWidth(options)
+            .Fit(ml.Data.LoadFromEnumerable(Rows(1000, seed: 2)), start.Model.SubModel));
+
+        Assert.AreEqual("modelParameters", error.ParamName);
+        StringAssert.Contains(error.Message, "1000 rows × (4 features + 16 codes)");
+        options.MaximumArrayValues = 20_000;
+        Assert.IsNotNull(ml.BinaryClassification.Trainers.AdaptiveWidth(options)
+            .Fit(ml.Data.LoadFromEnumerable(Rows(1000, seed: 2)), start.Model.SubModel).Model.SubModel.Network.Codes, "at the limit it fits");
+    }
 }
