@@ -373,7 +373,7 @@ internal static class AdaptiveWidthTrainingDriver
         if (read is null)
         {
             run.Channel.Info(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture,
-                "The training data has more than {0} rows ({1} = {2} MB, counting the quantile codes the model would add to the features): streaming it instead of reading it into memory.",
+                "The training data has more than {0} rows ({1} = {2} MB, counting the quantile codes the model would add to the features): streaming it instead of reading it into memory (streamed rows get no quantile codes).",
                 run.MaxInMemoryRows, nameof(options.InMemoryLimitMegabytes), options.InMemoryLimitMegabytes));
         }
         return read;
