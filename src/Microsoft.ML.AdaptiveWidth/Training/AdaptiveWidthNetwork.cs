@@ -342,6 +342,13 @@ internal sealed class AdaptiveWidthNetwork : IDisposable
     }
 
     /// <summary>
+    /// A first-layer weight on raw features taken back behind the standardisation: W·s. A feature constant on the new
+    /// training rows (s = +∞) reaches the network as 0, so its weight is 0 (the model's weight times its constant value
+    /// is kept in the bias, through the mean), not ∞ · W.
+    /// </summary>
+    private static double Unfold(double folded, float scale) => float.IsPositiveInfinity(scale) ? 0 : folded * scale;
+
+    /// <summary>
     /// Continued training: starts from a trained model. Widths are the model's, each rate the one whose width is exactly
     /// that (−ln(1−k)/(D − 1.5)), and the weights are unfolded from the exported layers so that this network computes the
     /// model's function exactly behind the new <paramref name="standardization"/> and target scale: the first layer
@@ -409,7 +416,7 @@ internal sealed class AdaptiveWidthNetwork : IDisposable
                     for (int j = 0; j < columns; j++)
                     {
                         double folded = dense.Weight(i, j);
-                        transposed[(long)j * rows + i] = (float)(folded * standardization.Scale[j]);
+                        transposed[(long)j * rows + i] = (float)Unfold(folded, standardization.Scale[j]);
                         shift += folded * standardization.Mean[j];
                     }
                     firstBias[i] = (float)(dense.Bias[i] + shift);
@@ -426,7 +433,7 @@ internal sealed class AdaptiveWidthNetwork : IDisposable
                 for (int j = 0; j < columns; j++)
                 {
                     double folded = dense.Weight(i, j);
-                    double unfolded = l == 0 ? folded * standardization.Scale[j] : folded / importance[l - 1][j];
+                    double unfolded = l == 0 ? Unfold(folded, standardization.Scale[j]) : folded / importance[l - 1][j];
                     if (l == 0)
                     {
                         shift += folded * standardization.Mean[j];

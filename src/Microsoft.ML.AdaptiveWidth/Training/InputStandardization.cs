@@ -5,7 +5,8 @@ namespace Microsoft.ML.AdaptiveWidth.Training;
 /// deviation, at least an eighth of the feature's range (docs/method.md §5.9), so that the network sees the same inputs whatever affine normalizer (MinMax,
 /// MeanVariance, none) precedes it in the user's pipeline. Training feeds z; the exporter folds the map into the first
 /// layer (W' = W·diag(1/s), b' = b − W'·m), so the managed scorer, ONNX export and truncation see a plain network and
-/// the model format is unchanged.
+/// the model format is unchanged. A feature that is constant on the training rows has scale +∞: it maps to 0 whatever its
+/// value, so its folded weights are exactly 0 (see <see cref="Scale"/>).
 /// </summary>
 internal sealed class InputStandardization
 {
@@ -22,7 +23,15 @@ internal sealed class InputStandardization
     /// <summary>m_j, the training mean of each feature.</summary>
     public float[] Mean { get; }
 
-    /// <summary>s_j, the training standard deviation of each feature; 1 for a constant feature.</summary>
+    /// <summary>
+    /// s_j, the training standard deviation of each feature; +∞ for a feature that is constant on the training rows (its
+    /// deviation zero, or negligible against its magnitude), so that (x − m)/s is 0 for every finite value. Such a
+    /// feature carries nothing the network could learn, but a value it never took in training (a one-hot category absent
+    /// from the training rows, or from a member's training rows and present in its held-out rows) would otherwise reach
+    /// the first layer through weights that never had a gradient, and in proportion to the user's normalizer: a category
+    /// of 1 row in 2,000 is 1 after <c>NormalizeMinMax</c> and about 45 after <c>NormalizeMeanVariance</c>. At scale +∞
+    /// the model ignores it, as a tree ignores a feature it never splits on.
+    /// </summary>
     public float[] Scale { get; }
 
     /// <summary>The identity map (standardisation switched off).</summary>
@@ -90,7 +99,8 @@ internal sealed class InputStandardization
             }
         }
 
-        /// <summary>The map: a feature whose deviation is zero, or negligible against its magnitude, keeps scale 1.</summary>
+        /// <summary>The map: a feature whose deviation is zero, or negligible against its magnitude, gets scale +∞ (it is
+        /// constant on the training rows, so every value maps to 0).</summary>
         public InputStandardization Result()
         {
             var mean = new float[_mean.Length];
@@ -100,7 +110,7 @@ internal sealed class InputStandardization
                 double sd = _rows > 0 ? Math.Sqrt(_m2[j] / _rows) : 0;
                 double floor = _rows > 0 ? ((double)_max[j] - _min[j]) / (_distinct[j] == 2 ? TwoValuedRangeOverScale : RangeOverScale) : 0;
                 mean[j] = (float)_mean[j];
-                scale[j] = sd > 1e-6 * (Math.Abs(_mean[j]) + 1e-6) && double.IsFinite(sd) ? (float)Math.Max(sd, floor) : 1f;
+                scale[j] = sd > 1e-6 * (Math.Abs(_mean[j]) + 1e-6) && double.IsFinite(sd) ? (float)Math.Max(sd, floor) : float.PositiveInfinity;
             }
             return new InputStandardization(mean, scale);
         }

@@ -1,3 +1,4 @@
+using Microsoft.ML.Data;
 using Microsoft.ML.AdaptiveWidth.Inference;
 using Microsoft.ML.AdaptiveWidth.Tests.MLNet;
 using Microsoft.ML.Trainers.AdaptiveWidth;
@@ -96,6 +97,76 @@ public sealed class DeterminismTest
         finally
         {
             Microsoft.ML.AdaptiveWidth.Training.TorchRuntime.Initialize(1);
+        }
+    }
+
+    /// <summary>Eight features: four informative, one constant (1), one all zero, two non-zero in a single training row.</summary>
+    private sealed class EightFeatureRow
+    {
+        public bool Label { get; set; }
+
+        [VectorType(8)]
+        public float[] Features { get; set; } = [];
+    }
+
+    private static List<EightFeatureRow> EightFeatureRows(float scale) => Rows.Select((row, i) => new EightFeatureRow
+    {
+        Label = row.Label,
+        Features = [.. row.Features.Select(v => v * scale), scale, 0, i == 10 ? scale : 0, i == 200 ? 2 * scale : 0],
+    }).ToList();
+
+    [TestMethod]
+    public void Determinism_PowerOfTwoRescaling_GivesBitIdenticalScores_AndAFeatureConstantInTrainingIsIgnored()
+    {
+        // Multiplying every feature by 2 is exact in floating point, so the model must not see it: same standardised
+        // inputs, codes, held-out losses, kept epochs, and scores of test rows rescaled alike. The test rows give the
+        // constant and the all-zero features values training never saw (a one-hot category absent from the training
+        // rows); the two single-row features are constant on the training rows of a member that holds their row out.
+        // With scale 1 for constant features (before 2026-12-08) those values reached the first layer through weights
+        // that never had a gradient, in proportion to the rescaling.
+        float[][] test = Enumerable.Range(0, 40).Select(i => new float[] { i * 0.1f - 2, 1 - i * 0.05f, 0.5f, -1, 3 + i, 2 - i, 1, 0 }).ToArray();
+        float[] Scores(float scale)
+        {
+            var ml = new MLContext(seed: 5);
+            AdaptiveWidthBinaryTrainer.Options options = MLNetTestData.Fast(new AdaptiveWidthBinaryTrainer.Options());
+            options.EnsembleSize = 4;
+            AdaptiveWidthModel network = ml.BinaryClassification.Trainers.AdaptiveWidth(options)
+                .Fit(ml.Data.LoadFromEnumerable(EightFeatureRows(scale))).Model.SubModel.Network;
+            var output = new float[1];
+            return test.Select(row =>
+            {
+                network.Score(row.Select(v => v * scale).ToArray(), output);
+                return output[0];
+            }).ToArray();
+        }
+
+        float[] unit = Scores(1), doubled = Scores(2);
+
+        MLNetAssert.BitIdentical(unit, doubled, "scores of features and their double");
+        Assert.IsTrue(unit.Distinct().Count() > 10, "the test rows get different scores (the informative features vary)");
+    }
+
+    [TestMethod]
+    public void AdaptiveWidthBinaryTrainer_FeatureConstantInTraining_DoesNotMoveTheScore()
+    {
+        var ml = new MLContext(seed: 5);
+        AdaptiveWidthModel network = ml.BinaryClassification.Trainers.AdaptiveWidth(MLNetTestData.Fast(new AdaptiveWidthBinaryTrainer.Options()))
+            .Fit(ml.Data.LoadFromEnumerable(EightFeatureRows(1))).Model.SubModel.Network;
+        var seen = new float[1];
+        var unseen = new float[1];
+        foreach (EightFeatureRow row in EightFeatureRows(1).Take(50))
+        {
+            network.Score(row.Features, seen);
+            float[] changed = (float[])row.Features.Clone();
+            changed[4] = 45; // the constant 1 of training
+            changed[5] = -45; // the all-zero feature
+            network.Score(changed, unseen);
+            MLNetAssert.BitIdentical(seen, unseen, "a value the training rows never had");
+        }
+        for (int i = 0; i < network.Layers[0].Outputs; i++)
+        {
+            Assert.AreEqual(0f, network.Layers[0].Weight(i, 4), "constant feature's first-layer weight");
+            Assert.AreEqual(0f, network.Layers[0].Weight(i, 5), "all-zero feature's first-layer weight");
         }
     }
 

@@ -79,6 +79,37 @@ public sealed class AdaptiveWidthNetworkTest
     }
 
     [TestMethod]
+    public void Load_FeatureConstantOnTheNewRows_ComputesTheModelsFunctionWithoutNaN()
+    {
+        // Continued training unfolds the model's first layer behind the new rows' standardisation; a feature constant on
+        // them has scale +∞ (it reaches the network as 0), so its weight goes into the bias through the mean, not into ∞ · W.
+        var settings = new TrainingSettings { NumberOfLayers = 2, InitialWidth = 25 };
+        using var trained = Create(3, 2, settings);
+        AdaptiveWidthModel model = InferenceExporter.Export(trained.Snapshot(), settings);
+        float[] raw = RandomRows(40, 3, 9);
+        for (int r = 0; r < 40; r++)
+        {
+            raw[r * 3 + 1] = 4f;
+        }
+        InputStandardization standardization = InputStandardization.Of(new TrainingData(raw, 3, new float[40]));
+        Assert.IsTrue(float.IsPositiveInfinity(standardization.Scale[1]));
+        float[] standardized = (float[])raw.Clone();
+        for (int r = 0; r < 40; r++)
+        {
+            standardization.Apply(standardized.AsSpan(r * 3, 3));
+        }
+
+        using var sut = Create(3, 2, settings, seed: 2);
+        sut.Load(model, standardization, 0, 1);
+        float[] actual = Forward(sut, standardized, 3);
+
+        Assert.IsFalse(actual.Any(float.IsNaN), "no NaN from an infinite scale");
+        FloatAssert.AreClose(ScoreAll(model, raw), actual, 1e-4);
+        float[] exported = ScoreAll(InferenceExporter.Export(sut.Snapshot(), settings, standardization: standardization), raw);
+        FloatAssert.AreClose(ScoreAll(model, raw), exported, 1e-4);
+    }
+
+    [TestMethod]
     [DataRow(1)]
     [DataRow(2)]
     public void AdaptiveWidthNetwork_Resize_ShrinkKeepsTheFunctionOfTheKeptPrefix(int layers)

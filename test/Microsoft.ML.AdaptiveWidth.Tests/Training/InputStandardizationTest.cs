@@ -36,7 +36,40 @@ public sealed class InputStandardizationTest
         double sd = Math.Sqrt((20 * 1.0 + 20 * 0.25) / 1000 - mean * mean);
         Assert.AreEqual(sd, sut.Scale[1], 1e-5);
         Assert.AreEqual(1, sut.Scale[2], 0.1, "a Gaussian keeps its deviation");
-        Assert.AreEqual(1, sut.Scale[3], "a constant keeps scale 1");
+        Assert.IsTrue(float.IsPositiveInfinity(sut.Scale[3]), "a constant has scale +∞");
+    }
+
+    [TestMethod]
+    public void Of_ConstantFeature_MapsEveryValueToZero_AndNaNToNaN()
+    {
+        InputStandardization sut = InputStandardization.Of(Rows(200, r => 0));
+
+        // Column 0 is all zeros and column 3 all 7 on these rows: any value of them, seen in training or not, becomes 0.
+        foreach (float value in new[] { 0f, 7f, 1f, -3f, 45.2f, 1e6f })
+        {
+            float[] row = [value, 0, 0.3f, value];
+            sut.Apply(row);
+            Assert.AreEqual(0f, Math.Abs(row[0]), $"all-zero column at {value}");
+            Assert.AreEqual(0f, Math.Abs(row[3]), $"constant column at {value}");
+            Assert.AreNotEqual(0f, row[2], "a varying column is not zeroed");
+        }
+        float[] missing = [float.NaN, 0, 0, float.NaN];
+        sut.Apply(missing);
+        Assert.IsTrue(float.IsNaN(missing[0]) && float.IsNaN(missing[3]), "a missing value stays missing");
+    }
+
+    [TestMethod]
+    public void Of_NearlyConstantFeature_IsTreatedAsConstant()
+    {
+        // A deviation of 1e-8 against a magnitude of 1,000: float rounding, not information.
+        var features = new float[100];
+        for (int r = 0; r < 100; r++)
+        {
+            features[r] = r % 2 == 0 ? 1000f : BitConverter.Int32BitsToSingle(BitConverter.SingleToInt32Bits(1000f) + 1);
+        }
+        InputStandardization sut = InputStandardization.Of(new TrainingData(features, 1, new float[100]));
+
+        Assert.IsTrue(float.IsPositiveInfinity(sut.Scale[0]));
     }
 
     [TestMethod]
