@@ -26,6 +26,9 @@ internal sealed record SparseBatch(Tensor Coordinates, Tensor Values, Tensor Fea
 /// product X·W_localᵀ (libtorch's sparse × dense matmul, autograd to the leaf), and after backward the gathered rows
 /// take a lazy Adam step (moments of features absent from the batch are not decayed) and are written back. The cost of
 /// a step is proportional to the batch's distinct features × width, not to the vocabulary.
+/// A feature no training batch has used yet (an n-gram that occurs only in held-out rows) still holds its random
+/// initial weights: evaluation and the snapshot read its row as 0, as the dense path's standardisation maps a feature
+/// constant on the training rows to 0 (docs/method.md §5.9), so it cannot move a held-out loss or a score.
 /// </summary>
 internal sealed class SparseInputLayer : IDisposable
 {
@@ -40,6 +43,7 @@ internal sealed class SparseInputLayer : IDisposable
     private readonly ScalarSlot _stepSize = new();
     private readonly ScalarSlot _decay = new();
     private readonly Tensor _firstMomentWeight = tensor(1 - Beta1).DetachFromDisposeScope();
+    private readonly Tensor _trained;
     private Tensor _table;
     private Tensor _first;
     private Tensor _second;
@@ -58,6 +62,7 @@ internal sealed class SparseInputLayer : IDisposable
         _table = zeros(features, capacity).DetachFromDisposeScope();
         _first = zeros(features, capacity).DetachFromDisposeScope();
         _second = zeros(features, capacity).DetachFromDisposeScope();
+        _trained = zeros(features, 1).DetachFromDisposeScope();
     }
 
     /// <summary>The lazy Adam step size; follows the flat optimizer's (the training loop's schedule).</summary>
@@ -102,6 +107,8 @@ internal sealed class SparseInputLayer : IDisposable
         _table.narrow(1, 0, width).copy_(tensor(transposed, [Features, width]));
         _first.narrow(1, 0, width).zero_();
         _second.narrow(1, 0, width).zero_();
+        // Every row of a model trained before is a trained row (a zero row stays zero).
+        _trained.fill_(_constants[1]);
     }
 
     /// <summary>Zeroes every moment (the optimizer-state reset on a width change, when asked for).</summary>
@@ -145,6 +152,12 @@ internal sealed class SparseInputLayer : IDisposable
         using (no_grad())
         {
             local = _table.narrow(1, 0, width).index_select(0, batch.Features).DetachFromDisposeScope();
+            if (!train)
+            {
+                // Rows no training batch has used yet read as 0 (see the class remarks).
+                using Tensor trained = _trained.index_select(0, batch.Features);
+                local.mul_(trained);
+            }
         }
         if (train)
         {
@@ -200,6 +213,7 @@ internal sealed class SparseInputLayer : IDisposable
         _table.narrow(1, 0, width).index_copy_(0, features, _local);
         _first.narrow(1, 0, width).index_copy_(0, features, m);
         _second.narrow(1, 0, width).index_copy_(0, features, v);
+        _trained.index_fill_(0, features, _constants[1]);
         g.Dispose();
         DisposeLocal();
     }
@@ -213,12 +227,13 @@ internal sealed class SparseInputLayer : IDisposable
         return view.mul(view).sum().item<float>();
     }
 
-    /// <summary>A host copy of Wᵀ's first <paramref name="width"/> columns, [features × width] row-major.</summary>
+    /// <summary>A host copy of Wᵀ's first <paramref name="width"/> columns, [features × width] row-major; the rows of
+    /// features no training batch has used are 0.</summary>
     public float[] Snapshot(int width)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        using Tensor active = _table.narrow(1, 0, width).contiguous();
+        using Tensor active = _table.narrow(1, 0, width).mul(_trained);
         return active.data<float>().ToArray();
     }
 
@@ -236,6 +251,7 @@ internal sealed class SparseInputLayer : IDisposable
         _table.Dispose();
         _first.Dispose();
         _second.Dispose();
+        _trained.Dispose();
         _constants.Dispose();
         _epsilon.Dispose();
         _stepSize.Dispose();

@@ -12,7 +12,7 @@ public sealed class SparseInputLayerTest
 {
     private const int Features = 5000;
 
-    private static TrainingData Rows(int rows, int seed)
+    private static TrainingData Rows(int rows, int seed, int from = 0, int to = Features)
     {
         var random = new Random(seed);
         var starts = new List<long> { 0 };
@@ -21,13 +21,38 @@ public sealed class SparseInputLayerTest
         var labels = new float[rows];
         for (int r = 0; r < rows; r++)
         {
-            int[] idx = Enumerable.Range(0, 30).Select(_ => random.Next(Features)).Distinct().Order().ToArray();
+            int[] idx = Enumerable.Range(0, 30).Select(_ => random.Next(from, to)).Distinct().Order().ToArray();
             indices.AddRange(idx);
             values.AddRange(idx.Select(_ => (float)(random.NextDouble() * 2 - 1)));
             starts.Add(indices.Count);
-            labels[r] = idx.Count(i => i < Features / 2) > idx.Length / 2 ? 1 : 0;
+            labels[r] = idx.Count(i => i < (from + to) / 2) > idx.Length / 2 ? 1 : 0;
         }
         return new TrainingData(new SparseRows(Features, starts.ToArray(), indices.ToArray(), values.ToArray()), labels);
+    }
+
+    /// <summary>One training step on all of <paramref name="data"/> as one batch.</summary>
+    private static void TrainOneBatch(AdaptiveWidthNetwork sut, TrainingData data, TrainingSettings settings)
+    {
+        using var objective = new WidthObjective(NetworkTask.BinaryClassification, settings, data.RowCount);
+        using var source = new SparseBatchSource(data, NetworkTask.BinaryClassification, 0, 1, InputStandardization.Identity(Features));
+        using var scope = NewDisposeScope();
+        using BatchPass pass = source.StartPass(batchSize: data.RowCount, shuffle: null);
+        Assert.IsTrue(pass.MoveNext());
+        Batch batch = pass.Current();
+        sut.Gradient.zero_();
+        objective.DataLoss(sut.Forward(batch, train: true), batch.Labels, batch.Weights).backward();
+        sut.Optimizer.Step(sut.Parameters, sut.Gradient);
+        sut.StepSparseInput(objective.WeightDecay);
+    }
+
+    private static float[] Evaluate(AdaptiveWidthNetwork sut, TrainingData data)
+    {
+        using var source = new SparseBatchSource(data, NetworkTask.BinaryClassification, 0, 1, InputStandardization.Identity(Features));
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        using BatchPass pass = source.StartPass(batchSize: data.RowCount, shuffle: null);
+        Assert.IsTrue(pass.MoveNext());
+        return sut.Forward(pass.Current(), train: false).contiguous().data<float>().ToArray();
     }
 
     [TestMethod]
@@ -40,16 +65,11 @@ public sealed class SparseInputLayerTest
         TrainingData data = Rows(100, seed: 1);
         using var sut = new AdaptiveWidthNetwork(Features, 1, settings, new Generator(1), sparseFanIn: 30);
         Assert.AreEqual(16, sut.Widths[0], "the first layer starts at its cap, MaximumInputLayerWeights / features");
+        // Trained on the rows first: evaluation and export read the rows of features no training batch used as 0.
+        TrainOneBatch(sut, data, settings);
 
-        using var source = new SparseBatchSource(data, NetworkTask.BinaryClassification, 0, 1, InputStandardization.Identity(Features));
-        float[] expected;
-        using (var scope = NewDisposeScope())
-        using (no_grad())
-        {
-            using BatchPass pass = source.StartPass(batchSize: 100, shuffle: null);
-            Assert.IsTrue(pass.MoveNext());
-            expected = sut.Forward(pass.Current(), train: false).contiguous().data<float>().ToArray();
-        }
+        float[] expected = Evaluate(sut, data);
+        Assert.IsGreaterThan(10, expected.Distinct().Count(), "the rows' features carry weights");
         AdaptiveWidthModel model = InferenceExporter.Export(sut.Snapshot(), settings);
 
         SparseRows rows = data.Sparse!;
@@ -103,5 +123,29 @@ public sealed class SparseInputLayerTest
             moved += changed ? 1 : 0;
         }
         Assert.IsGreaterThan(used.Count / 2, moved, $"{moved} of the {used.Count} features in the batch moved");
+    }
+
+    [TestMethod]
+    public void SparseInputLayer_FeatureNoTrainingBatchUsed_ReadsAsZeroInEvaluationAndExport()
+    {
+        // An n-gram that occurs only in held-out rows keeps its random initial weights; evaluation (the held-out loss)
+        // and the exported model read them as 0, as the dense path ignores a feature constant on the training rows.
+        TorchRuntime.Initialize(1);
+        var settings = new TrainingSettings { NumberOfLayers = 2, InitialWidth = 8, AdaptWidth = false };
+        using var sut = new AdaptiveWidthNetwork(Features, 1, settings, new Generator(1), sparseFanIn: 30);
+        TrainOneBatch(sut, Rows(40, seed: 3, from: 0, to: Features / 2), settings);
+        TrainingData unseen = Rows(30, seed: 4, from: Features / 2, to: Features);
+
+        float[] outputs = Evaluate(sut, unseen);
+        float[] weights = sut.Snapshot().SparseInputWeights!;
+        AdaptiveWidthModel model = InferenceExporter.Export(sut.Snapshot(), settings);
+
+        Assert.AreEqual(1, outputs.Distinct().Count(), "rows of unseen features only: the same output, the biases' alone");
+        var empty = new float[1];
+        model.ScoreSparse([], [], empty);
+        FloatAssert.AreClose([outputs[0]], empty, FloatAssert.ExportTolerance);
+        int width = sut.Widths[0];
+        Assert.IsTrue(weights.AsSpan(Features / 2 * width).ToArray().All(w => w == 0), "unseen features export zero weights");
+        Assert.IsTrue(weights.AsSpan(0, Features / 2 * width).ToArray().Any(w => w != 0), "trained features keep theirs");
     }
 }
