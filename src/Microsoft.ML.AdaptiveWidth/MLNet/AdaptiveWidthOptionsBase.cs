@@ -81,6 +81,10 @@ public abstract class AdaptiveWidthOptionsBase : TrainerInputBaseWithWeight
         /// <summary>Default of <see cref="LinearPath"/>.</summary>
         public const bool LinearPath = TrainingDefaults.LinearPath;
 
+        /// <summary>Default of <see cref="LinearBaseline"/>: true for the ML.NET trainers (docs/method.md §5.17; the core API keeps
+        /// the paper's network, <see cref="TrainingDefaults.LinearBaseline"/>).</summary>
+        public const bool LinearBaseline = true;
+
         /// <summary>Default of <see cref="PreserveFunctionOnGrowth"/>: true for the ML.NET trainers (docs/method.md §5.15; the core
         /// API keeps the paper's rule, <see cref="TrainingDefaults.PreserveFunctionOnGrowth"/>).</summary>
         public const bool PreserveFunctionOnGrowth = true;
@@ -263,6 +267,19 @@ public abstract class AdaptiveWidthOptionsBase : TrainerInputBaseWithWeight
     /// <value>Default False (off: on the public real-data suite it helped some small sets and hurt others, docs/realdata-recipe.md).
     /// Ignored for a sparse (wide) feature column.</value>
     public bool LinearPath = Defaults.LinearPath;
+
+    /// <summary>
+    /// Fits a linear model (least squares, logistic or softmax regression, ridge-penalised with the penalty of least
+    /// held-out loss) before the networks train, and keeps it fixed beside them: each network learns what the linear model
+    /// misses, and early stopping weighs the linear model alone (epoch 0) against every epoch, so that on small, nearly
+    /// linear data the model is not worse than a linear trainer (docs/method.md §5.17). It reads the quantile codes of
+    /// numeric features (bounded, so it cannot extrapolate beyond the training range) and the features with two values.
+    /// The model carries it as a linear path: one extra neuron per output in every hidden layer.
+    /// </summary>
+    /// <value>Default True (chosen on the public real-data suite, docs/realdata-recipe.md, twenty-first round). Applies when the
+    /// training rows are dense and held in memory and rows × inputs × outputs is at most 2²³ (8.4 million); not for
+    /// continued training.</value>
+    public bool LinearBaseline = Defaults.LinearBaseline;
 
     /// <summary>
     /// How a layer's new neurons start when its learned width grows (docs/method.md §1.5, §5.15): true gives their incoming
@@ -498,6 +515,7 @@ public abstract class AdaptiveWidthOptionsBase : TrainerInputBaseWithWeight
         EarlyStoppingPatience = EarlyStoppingPatience,
         EarlyStoppingPatienceSteps = EarlyStoppingPatienceSteps,
         LinearPath = LinearPath,
+        LinearBaseline = LinearBaseline,
         PreserveFunctionOnGrowth = PreserveFunctionOnGrowth,
         FeatureScales = FeatureScales,
         Dropout = Dropout,

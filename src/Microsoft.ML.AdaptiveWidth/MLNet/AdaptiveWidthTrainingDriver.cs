@@ -80,6 +80,11 @@ internal static class AdaptiveWidthTrainingDriver
                 "Quantile codes for {0} of {1} features (up to {2} knots and {3} codes each).", codes.CodedFeatureCount, codes.FeatureCount,
                 InputCodesKnots, codes.Bins));
         }
+        if (settings.LinearBaseline)
+        {
+            settings = LinearBaselineFor(settings, rows, codes, run.Initial, task == NetworkTask.MulticlassClassification ? classCount : 1);
+            run = run with { Settings = settings };
+        }
         // Members train in parallel when the rows are in memory, as many at a time as the cores allow at NumberOfThreads
         // intra-op threads each; how many train at a time does not change the result (each member has its own seed,
         // generator and data split). NumberOfThreads itself may change the last bits on some processors.
@@ -193,6 +198,31 @@ internal static class AdaptiveWidthTrainingDriver
         run.Channel.Info(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture,
             "Temperature {0:F3} on the logits (cross-entropy on {1} held-out rows {2:G4}, against {3:G4} at 1).", temperature, fit.Rows, loss, atOne));
         return network.WithOutputScaled(1 / temperature);
+    }
+
+    /// <summary>
+    /// The settings with <see cref="TrainingSettings.LinearBaseline"/> kept where it applies (dense rows in memory, a new model,
+    /// rows × inputs × outputs within <see cref="LinearBaseline.MaximumWork"/>) and off elsewhere, and with its inputs: the
+    /// quantile codes and the features without one (two-valued), not the coded features themselves, whose raw values would
+    /// let the linear model extrapolate beyond the training range (docs/method.md §5.17).
+    /// </summary>
+    private static TrainingSettings LinearBaselineFor(TrainingSettings settings, InMemoryRows? rows, InputCodes? codes, AdaptiveWidthModel? initial, int outputs)
+    {
+        if (rows is null || rows.Train.Sparse is not null || initial is not null
+            || (long)rows.Train.RowCount * rows.Train.FeatureCount * outputs > LinearBaseline.MaximumWork)
+        {
+            return settings with { LinearBaseline = false };
+        }
+        float[]? inputs = null;
+        if (codes is not null)
+        {
+            inputs = Enumerable.Repeat(1f, codes.FeatureCount + codes.CodeCount).ToArray();
+            foreach (int feature in codes.Features)
+            {
+                inputs[feature] = 0;
+            }
+        }
+        return settings with { LinearBaselineInputs = inputs };
     }
 
     /// <summary>Knots per coded feature: quantiles at 1/63 steps.</summary>

@@ -75,7 +75,7 @@ internal sealed class AdaptiveWidthNetwork : IDisposable
             _sparse = new SparseInputLayer(inputs, _widths[0], settings.LearningRate);
             _sparseFanIn = Math.Max(1, fanIn);
         }
-        _layout = new ParameterLayout(inputs, outputs, _widths, sparseInput: _sparse is not null, linearPath: settings.LinearPath && _sparse is null,
+        _layout = new ParameterLayout(inputs, outputs, _widths, sparseInput: _sparse is not null, linearPath: (settings.LinearPath || settings.LinearBaseline) && _sparse is null,
             featureScales: settings.FeatureScales && _sparse is null);
         _parameters = zeros(_layout.TotalLength).DetachFromDisposeScope();
         _gradient = zeros(_layout.TotalLength).DetachFromDisposeScope();

@@ -99,6 +99,11 @@ internal sealed class TrainingLoop : IDisposable
             // Continued training: the same function as the given model; the optimizer state and the schedule restart.
             _network.Load(initial, standardization, _targetMean, _targetScale);
         }
+        if (settings.LinearBaseline && _network.Layout.LinearPath && (initial is not null || _train is not InMemoryBatchSource))
+        {
+            throw new ArgumentException($"{nameof(TrainingSettings.LinearBaseline)} fits a linear model on rows held in memory before the network trains: " +
+                "it is not for streamed rows or continued training.", nameof(settings));
+        }
         _objective = new WidthObjective(task, settings, settings.ObservationCount ?? _train.RowCount);
     }
 
@@ -136,6 +141,16 @@ internal sealed class TrainingLoop : IDisposable
         double minimumRate = _settings.LearningRate * MinimumLearningRateFraction;
         StopReason stopped = StopReason.MaxEpochs;
         int patience = _settings.PatienceEpochs(_train.RowCount);
+        if (_settings.LinearBaseline && _network.Layout.LinearPath)
+        {
+            FitLinearBaseline();
+            if (_validation is not null)
+            {
+                // Epoch 0, the linear model beside the untrained network, is the first candidate of early stopping.
+                bestMetric = Evaluate(_validation);
+                best = _network.Snapshot();
+            }
+        }
 
         for (int epoch = 1; epoch <= _settings.MaxEpoch; epoch++)
         {
@@ -190,6 +205,33 @@ internal sealed class TrainingLoop : IDisposable
             ? InferenceExporter.ExportLinearPath(skip, SkipRange(skip), _targetScale, _standardization)
             : null;
         return new TrainingResult(linear?.Embed(network) ?? network, history, bestEpoch, stopped) { WithoutLinearPath = network, Linear = linear };
+    }
+
+    /// <summary>
+    /// Fits the linear baseline (<see cref="LinearBaseline"/>) on the training rows, choosing its penalty on the held-out
+    /// rows, and writes it into the linear path's skip weight and the output bias; the network's own weights keep their
+    /// initialisation.
+    /// </summary>
+    private void FitLinearBaseline()
+    {
+        ParameterLayout layout = _network.Layout;
+        ParameterBlock skip = layout.Skip!.Value;
+        using var scope = NewDisposeScope();
+        Batch train = Whole(_train);
+        Batch? validation = _validation is null ? null : Whole(_validation);
+        LinearBaseline.Fit fit = LinearBaseline.Run(_task, layout.Outputs, train, validation, _settings.LinearBaselineInputs, _settings.LabelSmoothing,
+            _objective.WeightDecay, (output, rows) => _objective.DataLoss(output, rows.Labels, rows.Weights));
+        using var noGrad = no_grad();
+        _network.Parameters.narrow(0, skip.Offset, skip.Length).copy_(tensor(fit.Weights));
+        _network.Parameters.narrow(0, layout.OutputBias.Offset, layout.Outputs).copy_(tensor(fit.Bias));
+    }
+
+    /// <summary>Every row of an in-memory source as one batch of views (no copy).</summary>
+    private static Batch Whole(BatchSource source)
+    {
+        using BatchPass pass = source.StartPass((int)source.RowCount, shuffle: null);
+        pass.MoveNext();
+        return pass.Current();
     }
 
     /// <summary>Per output, the smallest and largest value of the linear path's term over the training rows (one pass, no_grad).</summary>
@@ -259,6 +301,11 @@ internal sealed class TrainingLoop : IDisposable
                 loss.backward();
                 _network.AccumulateRateGradients(_objective.RatePriorGradient);
                 _objective.AddWeightPriorGradient(_network.Parameters, _network.Gradient, _network.Layout.ThetaLength);
+                if (_settings.LinearBaseline && !_settings.LinearPath && _network.Layout.Skip is ParameterBlock fixedPath)
+                {
+                    // The baseline stays as fitted: a zero gradient leaves Adam's moments, and so the weights, unmoved.
+                    _network.Gradient.narrow(0, fixedPath.Offset, fixedPath.Length).zero_();
+                }
                 _network.Optimizer.Step(_network.Parameters, _network.Gradient);
                 _network.StepSparseInput(_objective.WeightDecay);
                 using (no_grad())

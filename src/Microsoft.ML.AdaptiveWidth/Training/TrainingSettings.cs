@@ -67,6 +67,12 @@ public static class TrainingDefaults
     public const bool LinearPath = false;
 
     /// <summary>
+    /// A linear model fitted before the network trains, kept fixed beside it, in the core API: off (the paper's network;
+    /// the ML.NET trainers default to on, docs/method.md §5.17).
+    /// </summary>
+    public const bool LinearBaseline = false;
+
+    /// <summary>
     /// New neurons of a growing layer in the core API: drawn from N(0, 1), the paper's rule (false; the ML.NET trainers
     /// default to true, docs/method.md §5.15).
     /// </summary>
@@ -199,6 +205,22 @@ public sealed record TrainingSettings
     /// Ignored for a sparse (wide) input. (Default is false.)
     /// </summary>
     public bool LinearPath { get; init; } = TrainingDefaults.LinearPath;
+
+    /// <summary>
+    /// Fits a ridge-penalised linear model (least squares, logistic or softmax) on the training rows before the network
+    /// trains, with the penalty of least held-out loss (docs/method.md §5.17), and keeps it as a fixed linear path
+    /// beside the network, whose output layer still starts from the initialisation: the network learns what the linear
+    /// model misses, and on a nearly linear set early stopping can keep little more than the linear model. With
+    /// <see cref="LinearPath"/> as well, the path starts at the fit and trains on. Needs the rows in memory (and dense);
+    /// not for continued training. (Default is false.)
+    /// </summary>
+    public bool LinearBaseline { get; init; } = TrainingDefaults.LinearBaseline;
+
+    /// <summary>
+    /// Per input (features then quantile codes), 1 where the <see cref="LinearBaseline"/> may use it and 0 where its weight
+    /// stays 0; null for every input.
+    /// </summary>
+    public float[]? LinearBaselineInputs { get; init; }
 
     /// <summary>
     /// A learned scale per input feature (starting at 1) multiplies the standardised inputs in front of the first layer,

@@ -43,7 +43,8 @@ public sealed class AdaptiveWidthContinuedTrainingTest
         IDataView first = ml.Data.LoadFromEnumerable(MLNetTestData.Blobs(60, seed: 1));
         IDataView more = ml.Data.LoadFromEnumerable(MLNetTestData.Blobs(600, seed: 2));
         IDataView test = ml.Data.LoadFromEnumerable(MLNetTestData.Blobs(400, seed: 3));
-        var brief = MLNetTestData.Fast(new AdaptiveWidthBinaryTrainer.Options { MaxEpoch = 1, LearningRate = 1e-4 });
+        // A barely trained start: no linear baseline, which would already separate the blobs before the first epoch.
+        var brief = MLNetTestData.Fast(new AdaptiveWidthBinaryTrainer.Options { MaxEpoch = 1, LearningRate = 1e-4, LinearBaseline = false });
         var start = ml.BinaryClassification.Trainers.AdaptiveWidth(brief).Fit(first);
 
         var continued = ml.BinaryClassification.Trainers.AdaptiveWidth(MLNetTestData.Fast(new AdaptiveWidthBinaryTrainer.Options()))

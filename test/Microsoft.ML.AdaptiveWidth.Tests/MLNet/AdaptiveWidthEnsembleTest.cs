@@ -16,6 +16,9 @@ public sealed class AdaptiveWidthEnsembleTest
         options.MaxEpoch = 8;
         options.EnsembleSize = members;
         options.Seed = seed;
+        // The networks alone: with a linear baseline each member alone carries its own term's neurons, and the ensemble
+        // one averaged term (docs/method.md §5.17), so the sum of the members alone is not neuron for neuron the ensemble.
+        options.LinearBaseline = false;
         return options;
     }
 

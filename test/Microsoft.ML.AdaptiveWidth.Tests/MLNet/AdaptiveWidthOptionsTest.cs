@@ -63,7 +63,7 @@ public sealed class AdaptiveWidthOptionsTest
         // What training uses: the options' defaults map onto exactly the core's default settings (record equality), except
         // the initial width and the weight prior, where the ML.NET defaults were chosen for an ensemble of small members
         // (Defaults.InitialWidth, Defaults.WeightPriorScale), label smoothing (Defaults.LabelSmoothing) and how new neurons
-        // start (Defaults.PreserveFunctionOnGrowth).
+        // start (Defaults.PreserveFunctionOnGrowth), and the linear baseline (Defaults.LinearBaseline).
         foreach (AdaptiveWidthOptionsBase options in new AdaptiveWidthOptionsBase[]
             { new AdaptiveWidthBinaryTrainer.Options(), new AdaptiveWidthMulticlassTrainer.Options(), new AdaptiveWidthRegressionTrainer.Options() })
         {
@@ -72,6 +72,7 @@ public sealed class AdaptiveWidthOptionsTest
                 Seed = 5, InitialWidth = AdaptiveWidthOptionsBase.Defaults.InitialWidth, WeightPriorScale = AdaptiveWidthOptionsBase.Defaults.WeightPriorScale,
                 LabelSmoothing = AdaptiveWidthOptionsBase.Defaults.LabelSmoothing,
                 PreserveFunctionOnGrowth = AdaptiveWidthOptionsBase.Defaults.PreserveFunctionOnGrowth,
+                LinearBaseline = AdaptiveWidthOptionsBase.Defaults.LinearBaseline,
             }, options.ToTrainingSettings(seed: 5),
                 options.GetType().FullName);
         }

@@ -23,7 +23,8 @@ public sealed class AdaptiveWidthProgressCallbackTest
         Assert.HasCount(trained.TrainingHistory.Count, calls);
         Assert.HasCount(options.MaxEpoch, calls, "no early stopping without validation rows");
         CollectionAssert.AreEqual(Enumerable.Range(1, calls.Count).ToArray(), calls.Select(c => c.Epoch).ToArray());
-        CollectionAssert.AreEqual(trained.LayerWidths.ToArray(), calls[^1].Widths.ToArray(), "the last call has the final widths");
+        // The model's layers also carry the linear baseline's neuron (one output: one neuron a layer, docs/method.md §5.17).
+        CollectionAssert.AreEqual(trained.LayerWidths.ToArray(), calls[^1].Widths.Select(w => w + 1).ToArray(), "the last call has the final widths");
         for (int i = 0; i < calls.Count; i++)
         {
             AdaptiveWidthEpochMetrics c = calls[i];
@@ -61,8 +62,9 @@ public sealed class AdaptiveWidthProgressCallbackTest
         Assert.HasCount(15, trained.TrainingHistory);
         CollectionAssert.AreEqual(Enumerable.Repeat(Enumerable.Range(1, 5), 3).SelectMany(e => e).ToArray(),
             trained.TrainingHistory.Select(h => h.Epoch).ToArray(), "the history holds the members one after the other");
-        // The model holds every member's neurons: its width is the sum of the members' last widths.
-        Assert.AreEqual(calls.Where(c => c.Epoch == 5).Sum(c => c.Widths[0]), trained.LayerWidths[0]);
+        // The model holds every member's neurons: its width is the sum of the members' last widths, plus one neuron for
+        // the members' linear baselines averaged into one term.
+        Assert.AreEqual(calls.Where(c => c.Epoch == 5).Sum(c => c.Widths[0]) + 1, trained.LayerWidths[0]);
     }
 
     [TestMethod]
