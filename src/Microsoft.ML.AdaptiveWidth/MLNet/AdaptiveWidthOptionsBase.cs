@@ -269,16 +269,17 @@ public abstract class AdaptiveWidthOptionsBase : TrainerInputBaseWithWeight
     public bool LinearPath = Defaults.LinearPath;
 
     /// <summary>
-    /// Fits a linear model (least squares, logistic or softmax regression, ridge-penalised with the penalty of least
-    /// held-out loss) before the networks train, and keeps it fixed beside them: each network learns what the linear model
-    /// misses, and early stopping weighs the linear model alone (epoch 0) against every epoch, so that on small, nearly
+    /// Fits a linear model (least squares, logistic or softmax regression, ridge-penalised with a penalty chosen on the
+    /// held-out rows) before the networks train, and keeps it fixed beside them: each network learns what the linear model
+    /// misses, and early stopping weighs the start (the linear model beside the untrained network, epoch 0) against every
+    /// epoch, so that on small, nearly
     /// linear data the model is not worse than a linear trainer (docs/method.md §5.17). It reads the quantile codes of
     /// numeric features (bounded, so it cannot extrapolate beyond the training range) and the features with two values.
     /// The model carries it as a linear path: one extra neuron per output in every hidden layer.
     /// </summary>
     /// <value>Default True (chosen on the public real-data suite, docs/realdata-recipe.md, twenty-first round). Applies when the
-    /// training rows are dense and held in memory and rows × inputs × outputs is at most 2²³ (8.4 million); not for
-    /// continued training.</value>
+    /// training rows are dense and held in memory and min(rows, 4,096) × inputs × outputs is at most 2²³ (8.4 million);
+    /// not for continued training.</value>
     public bool LinearBaseline = Defaults.LinearBaseline;
 
     /// <summary>

@@ -202,14 +202,14 @@ internal static class AdaptiveWidthTrainingDriver
 
     /// <summary>
     /// The settings with <see cref="TrainingSettings.LinearBaseline"/> kept where it applies (dense rows in memory, a new model,
-    /// rows × inputs × outputs within <see cref="LinearBaseline.MaximumWork"/>) and off elsewhere, and with its inputs: the
+    /// min(rows, <see cref="LinearBaseline.MaximumRows"/>) × inputs × outputs within <see cref="LinearBaseline.MaximumWork"/>) and off elsewhere, and with its inputs: the
     /// quantile codes and the features without one (two-valued), not the coded features themselves, whose raw values would
     /// let the linear model extrapolate beyond the training range (docs/method.md §5.17).
     /// </summary>
     private static TrainingSettings LinearBaselineFor(TrainingSettings settings, InMemoryRows? rows, InputCodes? codes, AdaptiveWidthModel? initial, int outputs)
     {
         if (rows is null || rows.Train.Sparse is not null || initial is not null
-            || (long)rows.Train.RowCount * rows.Train.FeatureCount * outputs > LinearBaseline.MaximumWork)
+            || (long)Math.Min(rows.Train.RowCount, LinearBaseline.MaximumRows) * rows.Train.FeatureCount * outputs > LinearBaseline.MaximumWork)
         {
             return settings with { LinearBaseline = false };
         }

@@ -7,9 +7,9 @@ namespace Microsoft.ML.AdaptiveWidth.Training;
 /// <summary>
 /// The linear baseline (<see cref="TrainingSettings.LinearBaseline"/>, docs/method.md §5.17): a linear model fitted before
 /// the network trains (least squares, logistic or softmax, with the training loss's label smoothing), penalised by
-/// λ/2·‖W‖² on the mean loss. Full-batch Adam steps follow a path of decreasing penalties, each started from the last
-/// one's weights, and the penalty of least held-out loss is kept (without held-out rows, the weight prior's 1/(σθ²N)
-/// alone). The gradient is written out (no autograd): the model is linear, so it is Rᵀ·X/N + λW with R the residual
+/// λ/2·‖W‖² on the mean loss. Full-batch Adam steps on at most <see cref="MaximumRows"/> rows follow a path of
+/// decreasing penalties, each started from the last one's weights, and the strongest penalty whose held-out loss is
+/// within 0.5% of the least is kept (<see cref="Choose"/>; without held-out rows, the weight prior's 1/(σθ²N) alone). The gradient is written out (no autograd): the model is linear, so it is Rᵀ·X/N + λW with R the residual
 /// (prediction − smoothed target), a few ops a step.
 /// </summary>
 internal static class LinearBaseline
@@ -20,14 +20,17 @@ internal static class LinearBaseline
     /// <summary>Full-batch steps per penalty.</summary>
     internal const int StepsPerPenalty = 300;
 
+    /// <summary>The most training rows the fit reads: 4,096, evenly spaced over the rows.</summary>
+    internal const int MaximumRows = 4096;
+
     /// <summary>Adam's step size for the fit (the features are standardised).</summary>
     private const double LearningRate = 0.02;
 
     /// <summary>
-    /// The most rows × inputs × outputs the ML.NET trainers fit a baseline for: 2²³. The fit takes
-    /// <see cref="StepsPerPenalty"/> × 8 = 2,400 full-batch passes over the rows, each that many multiply-adds twice;
-    /// above this (Fashion-MNIST's 784 pixels and 10 classes, letter's 26 classes on 16,000 rows) the network has the
-    /// rows to learn any linear part itself.
+    /// The most rows × inputs × outputs the ML.NET trainers fit a baseline for, rows counted up to <see cref="MaximumRows"/>:
+    /// 2²³. The fit takes <see cref="StepsPerPenalty"/> × 8 = 2,400 full-batch passes over its rows, each that many
+    /// multiply-adds twice; above this (Fashion-MNIST's 784 pixels and 10 classes, letter's 26 classes and 144 inputs with
+    /// codes) the network has the rows to learn any linear part itself.
     /// </summary>
     internal const long MaximumWork = 1L << 23;
 
@@ -49,13 +52,21 @@ internal static class LinearBaseline
         using var noGrad = no_grad();
         // Every Scalar lives until the fit ends (Training/TorchScalars.cs).
         using var constants = new ScalarCache();
-        int features = (int)train.Features!.size(1);
+        Tensor all = train.Features ?? throw new ArgumentException("The linear baseline takes dense rows.", nameof(train));
+        int features = (int)all.size(1);
         if (inputs is not null && inputs.Length != features)
         {
             throw new ArgumentException($"{nameof(TrainingSettings.LinearBaselineInputs)} has {inputs.Length} entries for {features} inputs.", nameof(inputs));
         }
         Tensor? mask = inputs is null ? null : tensor(inputs).view(1, -1);
-        Tensor x = mask is null ? train.Features : train.Features.mul(mask);
+        if (train.Length > MaximumRows)
+        {
+            // Evenly spaced rows: the linear model has few parameters, and the fit's cost stays bounded whatever the rows.
+            int stride = train.Length / MaximumRows;
+            Tensor rows = arange(constants[0], constants[(double)stride * MaximumRows], constants[stride], ScalarType.Int64);
+            train = new Batch(all.index_select(0, rows), train.Labels.index_select(0, rows), train.Weights?.index_select(0, rows), MaximumRows);
+        }
+        Tensor x = mask is null ? train.Features! : train.Features!.mul(mask);
         Tensor? held = validation is Batch v ? (mask is null ? v.Features! : v.Features!.mul(mask)) : null;
         Tensor target = Target(task, outputs, train.Labels, labelSmoothing, constants);
         Tensor? rowWeights = train.Weights?.view(-1, 1);
@@ -72,7 +83,7 @@ internal static class LinearBaseline
         Scalar one = constants[1];
 
         double[] path = validation is null ? [fallbackPenalty] : Penalties;
-        Fit? best = null;
+        var fits = new List<Fit>(path.Length);
         foreach (double penalty in path)
         {
             for (int step = 0; step < StepsPerPenalty; step++)
@@ -96,13 +107,24 @@ internal static class LinearBaseline
             double loss = validation is Batch rows
                 ? validationLoss(held!.mm(weights.t()).add_(bias, one), rows).item<float>()
                 : double.NaN;
-            if (best is null || loss < best.Value.ValidationLoss)
-            {
-                best = new Fit(weights.contiguous().data<float>().ToArray(), bias.data<float>().ToArray(), penalty, loss);
-            }
+            fits.Add(new Fit(weights.contiguous().data<float>().ToArray(), bias.data<float>().ToArray(), penalty, loss));
         }
-        return best!.Value;
+        return Choose(fits);
     }
+
+    /// <summary>
+    /// The strongest penalty whose held-out loss is within <see cref="LossTolerance"/> of the least: near the weak end of
+    /// the path the held-out loss is flat to a few parts in a million, and a choice among such ties would follow the float
+    /// rounding of the user's normalizer (and move the whole training after it).
+    /// </summary>
+    internal static Fit Choose(IReadOnlyList<Fit> fits)
+    {
+        double least = fits.Min(f => f.ValidationLoss);
+        return double.IsNaN(least) ? fits[^1] : fits.First(f => f.ValidationLoss <= least * (1 + LossTolerance));
+    }
+
+    /// <summary>The relative held-out loss within which a stronger penalty is preferred: 0.5%.</summary>
+    internal const double LossTolerance = 0.005;
 
     /// <summary>The smoothed target the residual is taken against: [N × 1] for binary and regression, [N × classes] for multiclass.</summary>
     private static Tensor Target(NetworkTask task, int outputs, Tensor labels, double smoothing, ScalarCache constants) => task switch

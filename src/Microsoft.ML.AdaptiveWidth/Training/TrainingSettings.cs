@@ -208,7 +208,7 @@ public sealed record TrainingSettings
 
     /// <summary>
     /// Fits a ridge-penalised linear model (least squares, logistic or softmax) on the training rows before the network
-    /// trains, with the penalty of least held-out loss (docs/method.md §5.17), and keeps it as a fixed linear path
+    /// trains, with a penalty chosen on the held-out rows (docs/method.md §5.17), and keeps it as a fixed linear path
     /// beside the network, whose output layer still starts from the initialisation: the network learns what the linear
     /// model misses, and on a nearly linear set early stopping can keep little more than the linear model. With
     /// <see cref="LinearPath"/> as well, the path starts at the fit and trains on. Needs the rows in memory (and dense);
